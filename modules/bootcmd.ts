@@ -1,0 +1,25 @@
+// bootcmd: commands run early in every boot (init stage), through /bin/sh, with
+// INSTANCE_ID set; a failing command fails the module.
+import type { CloudConfigModule } from "../src/module";
+import { RUN_DIR } from "../src/state/paths";
+import { shellify } from "../src/shell";
+import { COMMAND_LIST } from "./runcmd";
+
+export const bootcmd: CloudConfigModule = {
+  name: "bootcmd",
+  frequency: "always",
+  distros: "all",
+  activateBy: ["bootcmd"],
+  schema: { properties: { bootcmd: COMMAND_LIST } },
+  async run({ host, config, instance, output }) {
+    const script = shellify(config.bootcmd as unknown[], "bootcmd");
+    const file = `${RUN_DIR}/tmp/bootcmd-${process.pid}.sh`;
+    host.writeAtomic(file, script, 0o700);
+    try {
+      const result = await host.run(["/bin/sh", file], { env: { INSTANCE_ID: instance.instanceId }, onOutput: output });
+      if (result.code !== 0) throw new Error(`bootcmd exited with code ${result.signal ?? result.code}`);
+    } finally {
+      host.remove(file);
+    }
+  },
+};

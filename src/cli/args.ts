@@ -1,0 +1,77 @@
+// A small argparse: declared options with short aliases, `--opt value` and `--opt=value`,
+// repeatable options, positionals, and usage errors that name the bad flag.
+export interface OptionSpec {
+  name: string;
+  short?: string;
+  /** Takes a value; `choices` limits it. */
+  value?: boolean;
+  choices?: string[];
+  repeat?: boolean;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+  positionals?: { name: string; optional: boolean; help: string }[];
+}
+
+export type Parsed = { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+
+export class UsageError extends Error {}
+
+export const GLOBAL_OPTIONS: OptionSpec[] = [
+  { name: "root", value: true, help: "act on the system under DIR: every path and command resolves inside it" },
+  { name: "debug", short: "d", help: "also print debug log lines to stderr" },
+  { name: "force", help: "accepted for compatibility with cloud-init" },
+  { name: "help", short: "h", help: "show this help and exit" },
+];
+
+export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
+  const all = [...spec.options, ...GLOBAL_OPTIONS];
+  const options: Parsed["options"] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--" || !arg.startsWith("-") || arg === "-") {
+      positionals.push(...(arg === "--" ? argv.slice(i + 1) : [arg]));
+      if (arg === "--") break;
+      continue;
+    }
+    const [flag, inline] = arg.startsWith("--") ? splitInline(arg) : [arg, undefined];
+    const opt = all.find((o) => flag === `--${o.name}` || (o.short && flag === `-${o.short}`));
+    if (!opt) throw new UsageError(`unrecognized arguments: ${arg}`);
+    if (!opt.value) {
+      if (inline !== undefined) throw new UsageError(`argument --${opt.name}: ignored explicit argument '${inline}'`);
+      options[opt.name] = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`argument --${opt.name}: expected one argument`);
+    if (opt.choices && !opt.choices.includes(value)) {
+      throw new UsageError(`argument --${opt.name}: invalid choice: '${value}' (choose from ${opt.choices.map((c) => `'${c}'`).join(", ")})`);
+    }
+    if (opt.repeat) options[opt.name] = [...((options[opt.name] as string[] | undefined) ?? []), value];
+    else options[opt.name] = value;
+  }
+  const required = (spec.positionals ?? []).filter((p) => !p.optional).length;
+  if (positionals.length < required) throw new UsageError(`the following arguments are required: ${spec.positionals![positionals.length].name}`);
+  if (positionals.length > (spec.positionals ?? []).length) throw new UsageError(`unrecognized arguments: ${positionals.slice((spec.positionals ?? []).length).join(" ")}`);
+  return { options, positionals };
+}
+
+function splitInline(arg: string): [string, string | undefined] {
+  const eq = arg.indexOf("=");
+  return eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
+}
+
+export function usage(prog: string, spec: CommandSpec): string {
+  const lines = [`usage: ${prog} ${spec.name} [options]${(spec.positionals ?? []).map((p) => (p.optional ? ` [${p.name}]` : ` ${p.name}`)).join("")}`, "", spec.summary, "", "options:"];
+  for (const o of [...spec.options, ...GLOBAL_OPTIONS]) {
+    const flags = `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.value ? ` ${o.choices ? `{${o.choices.join(",")}}` : o.name.toUpperCase()}` : ""}`;
+    lines.push(`  ${flags.padEnd(34)} ${o.help}`);
+  }
+  for (const p of spec.positionals ?? []) lines.push(`  ${p.name.padEnd(34)} ${p.help}`);
+  return `${lines.join("\n")}\n`;
+}

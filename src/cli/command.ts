@@ -1,0 +1,15 @@
+// What a subcommand file exports: its spec and a handler returning the exit code.
+import type { Host } from "../host/host";
+import type { CommandSpec, Parsed } from "./args";
+
+export interface CommandIO {
+  host: Host;
+  prog: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export interface Command {
+  spec: CommandSpec;
+  run(args: Parsed, io: CommandIO): Promise<number>;
+}

@@ -1,0 +1,142 @@
+// NoCloud: seed directories, `ds=nocloud;...` on the kernel command line or in the DMI
+// serial, and `datasource.NoCloud` in config. (cidata drives: see the datasources issue.)
+import { isPlainObject, parseYaml } from "../config/yaml";
+import type { Host } from "../host/host";
+import { SEED_DIR } from "../state/paths";
+import { dmi, DS_DOC, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
+
+const SEED_DIRS = [`${SEED_DIR}/nocloud`, `${SEED_DIR}/nocloud-net`];
+const SHORT_KEYS: Record<string, string> = { h: "local-hostname", i: "instance-id", s: "seedfrom" };
+
+/** Parses "ds=nocloud;s=file:///seed/;i=iid-1;h=host" (the cmdline or DMI serial form). */
+export function parseNoCloudArgs(text: string): Record<string, string> | undefined {
+  const token = text.split(/\s+/).find((t) => /^ds=nocloud(-net)?(;|$)/.test(t));
+  if (!token) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of token.split(";").slice(1)) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) continue;
+    const key = item.slice(0, eq);
+    out[SHORT_KEYS[key] ?? key] = item.slice(eq + 1);
+  }
+  if (!out.dsmode) out.dsmode = token.startsWith("ds=nocloud-net") || /^(https?|ftps?):/.test(out.seedfrom ?? "") ? "net" : "local";
+  return out;
+}
+
+interface Seed {
+  source: string;
+  metadata: Record<string, unknown>;
+  userData?: Buffer;
+  vendorData?: Buffer;
+  networkConfig?: unknown;
+}
+
+function readSeedDir(host: Host, dir: string): Seed | undefined {
+  const meta = host.readTextIfExists(`${dir}/meta-data`);
+  const user = host.readBytesIfExists(`${dir}/user-data`);
+  if (meta === undefined || user === undefined) return undefined;
+  const network = host.readTextIfExists(`${dir}/network-config`);
+  return {
+    source: dir,
+    metadata: parseMapping(meta, `${dir}/meta-data`),
+    userData: user,
+    vendorData: host.readBytesIfExists(`${dir}/vendor-data`),
+    networkConfig: network === undefined ? undefined : unwrapNetwork(parseYaml(network)),
+  };
+}
+
+function parseMapping(text: string, where: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new Error(`${where}: invalid YAML: ${(err as Error).message}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw new Error(`${where}: expected a mapping`);
+  return value;
+}
+
+function unwrapNetwork(value: unknown): unknown {
+  return isPlainObject(value) && isPlainObject(value.network) ? value.network : value;
+}
+
+function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, string> } {
+  const { host } = ctx;
+  const found: Seed[] = [];
+  let args: Record<string, string> = {};
+  const serialArgs = parseNoCloudArgs(dmi(host, "product_serial"));
+  if (serialArgs) {
+    args = { ...serialArgs };
+    found.push({ source: "dmi", metadata: { ...serialArgs } });
+  }
+  const cmdlineArgs = parseNoCloudArgs(ctx.cmdline);
+  if (cmdlineArgs) {
+    args = { ...cmdlineArgs, ...args };
+    found.push({ source: "cmdline", metadata: { ...cmdlineArgs } });
+  }
+  const dir = SEED_DIRS.map((d) => readSeedDir(host, d)).find(Boolean);
+  if (dir) found.push(dir);
+  const seedfrom = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : args.seedfrom;
+  if (seedfrom && /^(\/|file:\/\/)/.test(seedfrom)) {
+    const path = seedfrom.replace(/^file:\/\//, "").replace(/\/?$/, "");
+    const seed = readSeedDir(host, path);
+    if (seed) found.push(seed);
+    else ctx.log.warn(`NoCloud seedfrom ${seedfrom}: no meta-data and user-data there`);
+  }
+  const configured = ctx.settings;
+  if (configured["meta-data"] !== undefined && configured["user-data"] !== undefined) {
+    found.push({
+      source: "ds_config",
+      metadata: isPlainObject(configured["meta-data"]) ? configured["meta-data"] : {},
+      userData: Buffer.from(String(configured["user-data"])),
+    });
+  }
+  return { seeds: found, args };
+}
+
+export const nocloud: Datasource = {
+  name: "NoCloud",
+  stages: ["local", "network"],
+  detect(ctx) {
+    return seeds(ctx).seeds.length > 0;
+  },
+  async read(ctx): Promise<InstanceData | undefined> {
+    const { seeds: found } = seeds(ctx);
+    if (!found.length) return undefined;
+    // meta-data: earlier sources win per key; user/vendor/network: the last one wins
+    const metadata: Record<string, unknown> = {};
+    for (const seed of [...found].reverse()) Object.assign(metadata, seed.metadata);
+    const last = <K extends keyof Seed>(key: K) => [...found].reverse().find((s) => s[key] !== undefined)?.[key];
+    const dsmode = (metadata.dsmode as Dsmode | undefined) ?? "net";
+    const sources = found.map((s) => s.source);
+    const instanceId = String(metadata["instance-id"] ?? "nocloud");
+    metadata["instance-id"] = instanceId;
+    metadata.dsmode = dsmode;
+    const seed = sources.join(",");
+    return {
+      datasource: "NoCloud",
+      description: `DataSourceNoCloud [seed=${seed}]${dsmode === "net" ? "" : `[dsmode=${dsmode}]`}`,
+      instanceId,
+      localHostname: metadata["local-hostname"] === undefined ? undefined : String(metadata["local-hostname"]),
+      publicKeys: publicKeys(metadata["public-keys"]),
+      metadata,
+      userData: (last("userData") as Buffer | undefined) ?? Buffer.alloc(0),
+      vendorData: last("vendorData") as Buffer | undefined,
+      networkConfig: last("networkConfig"),
+      dsmode,
+      platform: "nocloud",
+      subplatform: seed.startsWith("/dev") ? `config-disk (${seed})` : `seed-dir (${seed})`,
+      cloudName: "unknown",
+      ds: { _doc: DS_DOC, meta_data: metadata },
+    };
+  },
+};
+
+/** public-keys may be a string, a list, or a map of name -> key(s). */
+export function publicKeys(value: unknown): string[] {
+  if (typeof value === "string") return value.split("\n").map((k) => k.trim()).filter(Boolean);
+  if (Array.isArray(value)) return value.flatMap(publicKeys);
+  if (isPlainObject(value)) return Object.values(value).flatMap(publicKeys);
+  return [];
+}

@@ -1,0 +1,59 @@
+// The one interface every datasource implements: a cheap `detect` and a `read` that
+// returns plain data. Datasources never write to disk; the stages do.
+import type { Config } from "../config/load";
+import type { Host } from "../host/host";
+import type { Logger } from "../log/logger";
+
+export type Dsmode = "local" | "net" | "disabled" | "pass";
+export type DatasourceStage = "local" | "network";
+
+export interface InstanceData {
+  /** cloud-init's datasource name as in datasource_list: "NoCloud", "ConfigDrive", ... */
+  datasource: string;
+  /** str(ds): "DataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud]" */
+  description: string;
+  instanceId: string;
+  localHostname?: string;
+  publicKeys: string[];
+  metadata: Record<string, unknown>;
+  userData: Buffer;
+  vendorData?: Buffer;
+  networkConfig?: unknown;
+  dsmode: Dsmode;
+  platform: string;
+  subplatform: string;
+  cloudName: string;
+  region?: string;
+  availabilityZone?: string;
+  /** The datasource's own tree for instance-data.json's `ds` key. */
+  ds: Record<string, unknown>;
+}
+
+export interface DatasourceContext {
+  host: Host;
+  cmdline: string;
+  config: Config;
+  /** `datasource: {<Name>: {...}}` from config. */
+  settings: Record<string, unknown>;
+  log: Logger;
+  stage: DatasourceStage;
+}
+
+export interface Datasource {
+  name: string;
+  /** Stages in which this datasource may be found (cloud-init's dependency sets). */
+  stages: DatasourceStage[];
+  /** Cheap, local, side-effect free: could this datasource be here? */
+  detect(ctx: DatasourceContext): boolean | Promise<boolean>;
+  /** Reads the instance's data; undefined when, after all, it is not there. */
+  read(ctx: DatasourceContext): Promise<InstanceData | undefined>;
+}
+
+/** Reads one DMI field as cloud-init does (/sys/class/dmi/id), trimmed; "" when absent. */
+export function dmi(host: Host, key: string): string {
+  return (host.readTextIfExists(`/sys/class/dmi/id/${key}`) ?? "").trim();
+}
+
+/** instance-data.json's note on the `ds` key, as cloud-init writes it. */
+export const DS_DOC =
+  "EXPERIMENTAL: The structure and format of content scoped under the 'ds' key may change in subsequent releases of cloud-init.";

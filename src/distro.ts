@@ -1,0 +1,35 @@
+// Distro differences as data, looked up once from /etc/os-release and system_info.
+import type { Host } from "./host/host";
+
+export interface Distro {
+  /** cloud-init's distro name: debian, ubuntu, rhel, centos, fedora, ... */
+  name: string;
+  family: "debian" | "rhel" | "other";
+  version: string;
+  release: string;
+}
+
+const RHEL_LIKE = ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amazon", "eurolinux", "virtuozzo", "cloudlinux"];
+
+export function readOsRelease(host: Host): Record<string, string> {
+  const text = host.readTextIfExists("/etc/os-release") ?? host.readTextIfExists("/usr/lib/os-release") ?? "";
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]] = m[2].replace(/^["']|["']$/g, "");
+  }
+  return out;
+}
+
+export function detectDistro(host: Host, systemInfo: Record<string, unknown> | undefined): Distro {
+  const os = readOsRelease(host);
+  const configured = typeof systemInfo?.distro === "string" ? systemInfo.distro : undefined;
+  const name = (os.ID ?? configured ?? "debian").toLowerCase();
+  const like = `${name} ${os.ID_LIKE ?? ""}`.split(/\s+/);
+  const family = like.some((n) => n === "debian" || n === "ubuntu")
+    ? "debian"
+    : like.some((n) => RHEL_LIKE.includes(n))
+      ? "rhel"
+      : "other";
+  return { name, family, version: os.VERSION_ID ?? "", release: os.VERSION_CODENAME ?? "" };
+}

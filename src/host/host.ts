@@ -1,0 +1,199 @@
+// The one boundary between the agent and the machine: every path is resolved under
+// `root` and every command runs inside it (through chroot when root is not "/").
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runCommand, type RunOptions, type RunResult } from "./exec";
+
+export interface HostOptions {
+  root?: string;
+  /** Kernel command line; read from ROOT/proc/cmdline when not given. */
+  cmdline?: string;
+}
+
+export class Host {
+  readonly root: string;
+
+  constructor(options: HostOptions = {}) {
+    this.root = path.resolve(options.root ?? "/");
+  }
+
+  /** Maps a guest path (always absolute) to where it lives on this machine. */
+  path(guestPath: string): string {
+    if (!guestPath.startsWith("/")) throw new Error(`not an absolute path: ${guestPath}`);
+    const normal = path.posix.normalize(guestPath);
+    return this.root === "/" ? normal : path.join(this.root, normal);
+  }
+
+  exists(p: string): boolean {
+    return fs.existsSync(this.path(p));
+  }
+
+  isDirectory(p: string): boolean {
+    try {
+      return fs.statSync(this.path(p)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  readText(p: string): string {
+    return fs.readFileSync(this.path(p), "utf8");
+  }
+
+  readBytes(p: string): Buffer {
+    return fs.readFileSync(this.path(p));
+  }
+
+  /** Reads a file, or returns undefined when it does not exist. */
+  readTextIfExists(p: string): string | undefined {
+    try {
+      return this.readText(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  readBytesIfExists(p: string): Buffer | undefined {
+    try {
+      return this.readBytes(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  list(p: string): string[] {
+    try {
+      return fs.readdirSync(this.path(p)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+  }
+
+  stat(p: string): fs.Stats | undefined {
+    try {
+      return fs.lstatSync(this.path(p));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Like stat(), but follows a symlink to what it points at. */
+  statFollow(p: string): fs.Stats | undefined {
+    try {
+      return fs.statSync(this.path(p));
+    } catch {
+      return undefined;
+    }
+  }
+
+  mkdirp(p: string, mode = 0o755): void {
+    fs.mkdirSync(this.path(p), { recursive: true, mode });
+  }
+
+  /**
+   * Writes through a temp file, fsync and rename so a crash never leaves a half-written
+   * file; the mode is set before the content lands, so secrets are never world-readable.
+   */
+  writeAtomic(p: string, data: string | Uint8Array, mode = 0o644): void {
+    const target = this.path(p);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = `${target}.tmp-${process.pid}`;
+    const fd = fs.openSync(temp, "w", mode);
+    try {
+      fs.fchmodSync(fd, mode);
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, target);
+    syncDirectory(path.dirname(target));
+  }
+
+  append(p: string, data: string, mode = 0o644): void {
+    const target = this.path(p);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.appendFileSync(target, data, { mode });
+  }
+
+  chmod(p: string, mode: number): void {
+    fs.chmodSync(this.path(p), mode);
+  }
+
+  chown(p: string, uid: number, gid: number): void {
+    fs.chownSync(this.path(p), uid, gid);
+  }
+
+  /** Replaces `p` with a symlink to `target` (a guest path or a relative one). */
+  symlink(target: string, p: string): void {
+    const link = this.path(p);
+    const temp = `${link}.tmp-${process.pid}`;
+    fs.rmSync(temp, { force: true });
+    fs.symlinkSync(target, temp);
+    fs.renameSync(temp, link);
+  }
+
+  readlink(p: string): string | undefined {
+    try {
+      return fs.readlinkSync(this.path(p));
+    } catch {
+      return undefined;
+    }
+  }
+
+  remove(p: string): void {
+    fs.rmSync(this.path(p), { recursive: true, force: true });
+  }
+
+  copyFile(from: string, to: string, mode: number): void {
+    const target = this.path(to);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(from, `${target}.tmp-${process.pid}`);
+    fs.chmodSync(`${target}.tmp-${process.pid}`, mode);
+    fs.renameSync(`${target}.tmp-${process.pid}`, target);
+  }
+
+  /** Runs argv inside the root; never through a shell unless argv[0] is one. */
+  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runCommand(this.root, argv, options);
+  }
+
+  /** Finds an executable the way the guest's PATH would. */
+  which(name: string): string | undefined {
+    for (const dir of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]) {
+      const candidate = `${dir}/${name}`;
+      try {
+        fs.accessSync(this.path(candidate), fs.constants.X_OK);
+        return candidate;
+      } catch {
+        // not in this directory
+      }
+    }
+    return undefined;
+  }
+
+  /** Seconds since boot, as /proc/uptime says (the host's kernel even under --root). */
+  uptime(): number {
+    try {
+      return Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+    } catch {
+      return process.uptime();
+    }
+  }
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic
+  }
+}

@@ -1,0 +1,42 @@
+// The contract every file in modules/ fulfils. The engine owns gating (distro, activating
+// keys), frequency semaphores, timing and failure capture; a module only does its work.
+import type { Config } from "./config/load";
+import type { Schema } from "./config/schema";
+import type { InstanceData } from "./datasources/types";
+import type { Distro } from "./distro";
+import type { Host } from "./host/host";
+import type { Logger } from "./log/logger";
+import type { Frequency } from "./state/semaphore";
+
+export interface ModuleContext {
+  host: Host;
+  /** The merged configuration: user-data over vendor-data over system config. */
+  config: Config;
+  /** Extra arguments from a `[name, frequency, args...]` module list entry. */
+  args: unknown[];
+  instance: InstanceData;
+  distro: Distro;
+  log: Logger;
+  /** Writes to cloud-init-output.log and the journal (what cloud-init prints to stdout). */
+  output(text: string | Buffer): void;
+  /** Records work the user asked for that partly failed: status becomes degraded. */
+  partialFailure(message: string): void;
+  /** cloud-agent's version, for messages and boot-finished. */
+  version: string;
+}
+
+/** What a module's run may return: nothing (done), or why it did nothing. */
+export type ModuleOutcome = void | { skipped: string };
+
+export interface CloudConfigModule {
+  /** cloud-init's module name, with "_" (the list may say "write-files"). */
+  name: string;
+  frequency: Frequency;
+  /** Distro names it applies to, or "all". */
+  distros: string[] | "all";
+  /** Runs only when one of these top-level keys is in the config (cloud-init's activate_by_schema_keys). */
+  activateBy?: string[];
+  /** The top-level keys it reads, validated before it runs. */
+  schema: Schema;
+  run(ctx: ModuleContext): Promise<ModuleOutcome>;
+}

@@ -1,0 +1,62 @@
+// The network stage's user-data work (cloud-init's consume_data): keep the raw data, process
+// user- and vendor-data, write cloud-config.txt and scripts, and run boothooks.
+import type { InstanceData } from "../datasources/types";
+import { isPlainObject, toYaml } from "../config/yaml";
+import { describeError } from "../log/logger";
+import { CLOUD_DIR, instancePath } from "../state/paths";
+import { processUserData, type Script } from "../userdata/process";
+import type { StageEnv } from "./env";
+
+export async function consumeUserData(env: StageEnv, data: InstanceData): Promise<void> {
+  const { host, log } = env;
+  const iid = data.instanceId;
+  host.writeAtomic(instancePath(iid, "user-data.txt"), data.userData, 0o600);
+  host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
+
+  const user = processUserData(data.userData, "user-data");
+  for (const problem of user.problems) log.warn(problem);
+  writeCloudConfig(env, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
+  writeScripts(env, instancePath(iid, "scripts"), user.scripts.filter((s) => s.frequency === "user"));
+  for (const s of user.scripts) {
+    if (s.frequency !== "user") host.writeAtomic(`${CLOUD_DIR}/scripts/${s.frequency}/${s.filename}`, s.content, 0o700);
+  }
+
+  const vendorEnabled = vendorDataEnabled(user.cloudConfig.vendor_data);
+  const vendor = vendorEnabled && data.vendorData ? processUserData(data.vendorData, "vendor-data") : undefined;
+  if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
+  for (const problem of vendor?.problems ?? []) log.warn(problem);
+  writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
+  writeScripts(env, instancePath(iid, "scripts/vendor"), vendor?.scripts ?? []);
+
+  for (const hook of [...(vendor?.boothooks ?? []), ...user.boothooks]) await runBoothook(env, iid, hook);
+}
+
+function writeCloudConfig(env: StageEnv, path: string, config: Record<string, unknown>): void {
+  const body = Object.keys(config).length ? toYaml(config) : "{}\n";
+  env.host.writeAtomic(path, `#cloud-config\n${body}`, 0o600);
+}
+
+/** Scripts of this boot replace those of the last: the directory is rewritten each boot. */
+function writeScripts(env: StageEnv, dir: string, scripts: Script[]): void {
+  for (const name of env.host.list(dir)) {
+    if (name.startsWith("part-") || scripts.some((s) => s.filename === name)) env.host.remove(`${dir}/${name}`);
+  }
+  for (const s of scripts) env.host.writeAtomic(`${dir}/${s.filename}`, s.content, 0o700);
+}
+
+async function runBoothook(env: StageEnv, iid: string, hook: Script): Promise<void> {
+  const path = instancePath(iid, `boothooks/${hook.filename}`);
+  env.host.writeAtomic(path, hook.content, 0o700);
+  try {
+    const result = await env.host.run([path], { env: { INSTANCE_ID: iid }, onOutput: (c) => env.sink.output(c) });
+    if (result.code !== 0) env.sink.write("boothook", "ERROR", `boothook ${hook.filename} exited with code ${result.code}`);
+  } catch (err) {
+    env.sink.write("boothook", "ERROR", `boothook ${hook.filename}: ${describeError(err)}`);
+  }
+}
+
+/** `vendor_data: {enabled: false}` (or the string "false") in user-data turns vendor-data off. */
+function vendorDataEnabled(setting: unknown): boolean {
+  if (!isPlainObject(setting) || setting.enabled === undefined) return true;
+  return !["false", "no", "off", "0"].includes(String(setting.enabled).toLowerCase());
+}

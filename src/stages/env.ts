@@ -1,0 +1,31 @@
+// What every stage of one process shares: the host, the kernel command line, the log,
+// and the facts read once (no module-level caches; this is passed explicitly).
+import { loadSystemConfig, type Config } from "../config/load";
+import { detectDistro, type Distro } from "../distro";
+import type { Host } from "../host/host";
+import { Logger, LogSink } from "../log/logger";
+import { VERSION } from "../version";
+
+export interface StageEnv {
+  host: Host;
+  cmdline: string;
+  sink: LogSink;
+  log: Logger;
+  config: Config;
+  distro: Distro;
+  version: string;
+}
+
+export function stageEnv(host: Host, options: { echo?: boolean } = {}): StageEnv {
+  const sink = new LogSink(host, { echo: options.echo ?? true });
+  const log = new Logger(sink, "stages");
+  const cmdline = readCmdline(host);
+  const config = loadSystemConfig(host, cmdline, log.child("config"));
+  const distro = detectDistro(host, config.system_info as Record<string, unknown> | undefined);
+  return { host, cmdline, sink, log, config, distro, version: VERSION };
+}
+
+/** The guest's kernel command line; under --root a test may place ROOT/proc/cmdline. */
+export function readCmdline(host: Host): string {
+  return (host.readTextIfExists("/proc/cmdline") ?? "").trim();
+}

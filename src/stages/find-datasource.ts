@@ -1,0 +1,50 @@
+// Walks datasource_list in order and returns the first datasource that detects and reads,
+// as cloud-init's find_source does; a datasource that throws is logged and the next tried.
+import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
+import { isPlainObject } from "../config/yaml";
+import { datasourceByName } from "../datasources/index";
+import type { DatasourceStage, InstanceData } from "../datasources/types";
+import { describeError } from "../log/logger";
+import type { StageEnv } from "./env";
+
+export async function findDatasource(env: StageEnv, stage: DatasourceStage): Promise<InstanceData | undefined> {
+  const list = datasourceList(env);
+  const settings = isPlainObject(env.config.datasource) ? env.config.datasource : {};
+  for (const name of list) {
+    const ds = datasourceByName(name);
+    if (!ds) {
+      env.log.debug(`datasource ${name} is not provided by cloud-agent; skipped`);
+      continue;
+    }
+    if (!ds.stages.includes(stage)) continue;
+    const ctx = {
+      host: env.host,
+      cmdline: env.cmdline,
+      config: env.config,
+      settings: isPlainObject(settings[ds.name]) ? (settings[ds.name] as Record<string, unknown>) : {},
+      log: env.log.child(`DataSource${ds.name}`),
+      stage,
+    };
+    try {
+      if (!(await ds.detect(ctx))) continue;
+      const data = await ds.read(ctx);
+      if (data && data.dsmode !== "disabled") {
+        env.log.info(`found ${data.description} (instance-id ${data.instanceId})`);
+        return data;
+      }
+    } catch (err) {
+      env.log.warn(`datasource ${ds.name}: ${describeError(err)}`);
+    }
+  }
+  return undefined;
+}
+
+/** `ds=<name>` on the kernel command line narrows the list to that name and None. */
+function datasourceList(env: StageEnv): string[] {
+  const forced = /(?:^|\s)(?:ds|ci\.ds|ci\.datasource)=([^;\s]+)/.exec(env.cmdline)?.[1];
+  if (forced) return [forced, "None"];
+  const list = env.config.datasource_list;
+  if (Array.isArray(list) && list.every((n) => typeof n === "string")) return list as string[];
+  if (typeof list === "string") return list.split(",").map((s) => s.trim());
+  return DEFAULT_DATASOURCE_LIST;
+}

@@ -1,0 +1,119 @@
+// Runs one of cloud.cfg's module lists: resolves names, gates by distro and activating
+// keys, honours frequencies through semaphores, times each module, and records failures
+// without letting one module stop the next.
+import { validate } from "../config/schema";
+import type { Config } from "../config/load";
+import { isPlainObject } from "../config/yaml";
+import type { InstanceData } from "../datasources/types";
+import { describeError } from "../log/logger";
+import type { CloudConfigModule, ModuleContext } from "../module";
+import { FREQUENCIES, hasRun, markRun, semaphoreFor, type Frequency } from "../state/semaphore";
+import { moduleByName, normalModuleName } from "../../modules/index";
+import type { StageEnv } from "./env";
+
+export interface ModuleEntry {
+  name: string;
+  frequency?: string;
+  args: unknown[];
+}
+
+/** A list entry is "name", [name, frequency, args...] or {name, frequency, args}. */
+export function parseModuleEntry(entry: unknown): ModuleEntry | undefined {
+  if (typeof entry === "string") return { name: normalModuleName(entry), args: [] };
+  if (Array.isArray(entry) && typeof entry[0] === "string") {
+    return { name: normalModuleName(entry[0]), frequency: entry[1] === undefined ? undefined : String(entry[1]), args: entry.slice(2) };
+  }
+  if (isPlainObject(entry) && typeof entry.name === "string") {
+    const args = Array.isArray(entry.args) ? entry.args : entry.args === undefined ? [] : [entry.args];
+    return { name: normalModuleName(entry.name), frequency: entry.frequency as string | undefined, args };
+  }
+  return undefined;
+}
+
+export interface RunOptions {
+  stage: string;
+  /** `single --frequency`: overrides the list's and the module's frequency. */
+  forceFrequency?: Frequency;
+  /** `single` ignores distro and activation gates, as cloud-init's does. */
+  ungated?: boolean;
+}
+
+/** Runs the entries in order; returns one error string per failed module. */
+export async function runModules(env: StageEnv, config: Config, instance: InstanceData, entries: unknown[], options: RunOptions): Promise<string[]> {
+  const errors: string[] = [];
+  for (const raw of entries) {
+    const entry = parseModuleEntry(raw);
+    if (!entry) {
+      env.log.warn(`${options.stage}: module list entry ${JSON.stringify(raw)} is not a name, a list or a mapping; skipped`);
+      continue;
+    }
+    const mod = moduleByName(entry.name);
+    if (!mod) {
+      env.log.info(`module ${entry.name} is not provided by cloud-agent; skipped`);
+      continue;
+    }
+    const error = await runOne(env, config, instance, mod, entry, options);
+    if (error) errors.push(error);
+  }
+  return errors;
+}
+
+async function runOne(env: StageEnv, config: Config, instance: InstanceData, mod: CloudConfigModule, entry: ModuleEntry, options: RunOptions): Promise<string | undefined> {
+  const log = env.log.child(mod.name);
+  const label = `${options.stage}/config-${entry.name}`;
+  if (!options.ungated && mod.distros !== "all" && !mod.distros.includes(env.distro.name)) {
+    log.info(`skipping ${mod.name}: not verified on distro ${env.distro.name}`);
+    return undefined;
+  }
+  if (!options.ungated && mod.activateBy && !mod.activateBy.some((key) => key in config)) {
+    log.debug(`skipping ${mod.name}: none of ${mod.activateBy.join(", ")} in config`);
+    return undefined;
+  }
+  const frequency = options.forceFrequency ?? frequencyFor(entry, mod, log);
+  const semaphore = semaphoreFor(frequency, instance.instanceId, `config-${entry.name}`);
+  if (hasRun(env.host, semaphore)) {
+    log.debug(`${mod.name} already ran (${frequency}); skipped`);
+    return undefined;
+  }
+  for (const issue of validate(config, mod.schema)) {
+    const text = `${mod.name}: ${issue.path}: ${issue.message}`;
+    if (issue.deprecation) log.deprecated(text);
+    else log.warn(`invalid cloud-config: ${text}`);
+  }
+  markRun(env.host, semaphore);
+  const started = process.hrtime.bigint();
+  const finish = (result: string) => log.debug(`finish: ${label}: ${result} (duration: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)}s)`);
+  log.debug(`start: ${label}: running config-${entry.name} with frequency ${frequency}`);
+  try {
+    const outcome = await mod.run(moduleContext(env, config, instance, entry, log));
+    if (outcome?.skipped) log.info(`${mod.name}: ${outcome.skipped}`);
+    finish(`SUCCESS: config-${entry.name} ran successfully`);
+    return undefined;
+  } catch (err) {
+    const message = `module ${mod.name} failed: ${describeError(err)}`;
+    env.sink.write(mod.name, "ERROR", message);
+    finish(`FAIL: ${message}`);
+    return message;
+  }
+}
+
+function frequencyFor(entry: ModuleEntry, mod: CloudConfigModule, log: StageEnv["log"]): Frequency {
+  if (entry.frequency === undefined) return mod.frequency;
+  if ((FREQUENCIES as readonly string[]).includes(entry.frequency)) return entry.frequency as Frequency;
+  log.deprecated(`module ${mod.name}: frequency '${entry.frequency}' is not one of ${FREQUENCIES.join(", ")}; using ${mod.frequency}`);
+  return mod.frequency;
+}
+
+function moduleContext(env: StageEnv, config: Config, instance: InstanceData, entry: ModuleEntry, log: StageEnv["log"]): ModuleContext {
+  return {
+    host: env.host,
+    config,
+    args: entry.args,
+    instance,
+    distro: env.distro,
+    log,
+    version: env.version,
+    output: (text) => env.sink.output(text),
+    partialFailure: (message) => env.sink.write(entry.name, "ERROR", message),
+  };
+}

@@ -1,0 +1,82 @@
+// The four boot stages as short lists of named steps. Each returns its errors; runStage
+// turns them into status.json entries and the process exit code.
+import { configFromText, type Config } from "../config/load";
+import { mergeConfigs } from "../config/merge";
+import type { InstanceData } from "../datasources/types";
+import { INITIAL_DIRS, instancePath } from "../state/paths";
+import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
+import { forgetBootFinished, instancify, restoreThisBoot } from "../state/instance";
+import { consumeUserData } from "./consume";
+import type { StageEnv } from "./env";
+import { findDatasource } from "./find-datasource";
+import { runModules } from "./run-modules";
+import { runStage } from "./stage";
+
+export type ModulesMode = "config" | "final";
+
+export function initLocal(env: StageEnv): Promise<number> {
+  return runStage(env, "init-local", async () => {
+    prepareDirectories(env);
+    forgetBootFinished(env.host);
+    const data = await findDatasource(env, "local");
+    if (!data) {
+      env.log.info("no local datasource found; the network stage will search again");
+      return { errors: [] };
+    }
+    adopt(env, data);
+    if (data.dsmode !== "local") return { errors: [], datasource: data.description };
+    // dsmode local: everything the network stage does happens now (cloud-init's rule)
+    return { errors: await initModules(env, data), datasource: data.description };
+  });
+}
+
+export function initNetwork(env: StageEnv): Promise<number> {
+  return runStage(env, "init", async () => {
+    prepareDirectories(env);
+    const cached = restoreThisBoot(env.host);
+    if (cached?.dsmode === "local") return { errors: [], datasource: cached.description };
+    const data = cached ?? (await findDatasource(env, "network"));
+    if (!data) return { errors: ["No instance datasource found."] };
+    if (!cached) adopt(env, data);
+    return { errors: await initModules(env, data), datasource: data.description };
+  });
+}
+
+export function modulesStage(env: StageEnv, mode: ModulesMode): Promise<number> {
+  return runStage(env, `modules-${mode}`, async () => {
+    const data = restoreThisBoot(env.host);
+    if (!data) return { errors: [`Can not apply stage modules-${mode}, no datasource found! Likely bad things to come!`] };
+    const config = mergedConfig(env, data);
+    const list = config[`cloud_${mode}_modules`];
+    const errors = await runModules(env, config, data, Array.isArray(list) ? list : [], { stage: `modules-${mode}` });
+    return { errors, datasource: data.description };
+  });
+}
+
+function prepareDirectories(env: StageEnv): void {
+  for (const dir of INITIAL_DIRS) env.host.mkdirp(dir);
+  env.host.mkdirp("/run/cloud-init/tmp", 0o700);
+}
+
+function adopt(env: StageEnv, data: InstanceData): void {
+  const { newInstance } = instancify(env.host, data);
+  env.log.info(`instance ${data.instanceId} (${newInstance ? "new" : "same as last boot"})`);
+  writeInstanceData(env.host, instanceDataDocument(data, env.distro, env.config));
+}
+
+async function initModules(env: StageEnv, data: InstanceData): Promise<string[]> {
+  await consumeUserData(env, data);
+  const config = mergedConfig(env, data);
+  const list = config.cloud_init_modules;
+  return runModules(env, config, data, Array.isArray(list) ? list : [], { stage: "init-network" });
+}
+
+/** User cloud-config over vendor cloud-config over the system config (first wins). */
+export function mergedConfig(env: StageEnv, data: InstanceData): Config {
+  const read = (name: string) => {
+    const text = env.host.readTextIfExists(instancePath(data.instanceId, name));
+    return text === undefined ? undefined : configFromText(text, name, env.log);
+  };
+  const layers = [read("cloud-config.txt"), read("vendor-cloud-config.txt"), env.config].filter((c): c is Config => c !== undefined);
+  return mergeConfigs(layers);
+}

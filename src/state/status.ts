@@ -1,0 +1,173 @@
+// status.json / result.json as cloud-init writes them, and what `status` makes of them.
+// Pure: reading and writing the files lives in status-store.ts.
+import type { LogRecord } from "../log/logger";
+
+export const STAGES = ["init-local", "init", "modules-config", "modules-final"] as const;
+export type StageKey = (typeof STAGES)[number];
+
+export interface StageStatus {
+  errors: string[];
+  finished: number | null;
+  recoverable_errors: Record<string, string[]>;
+  start: number | null;
+}
+
+export interface StatusFile {
+  v1: { datasource: string | null; stage: StageKey | null } & Record<StageKey, StageStatus>;
+}
+
+export interface ResultFile {
+  v1: { datasource: string | null; errors: string[] };
+}
+
+export function emptyStatus(): StatusFile {
+  const stage = (): StageStatus => ({ errors: [], finished: null, recoverable_errors: {}, start: null });
+  return {
+    v1: {
+      datasource: null,
+      stage: null,
+      "init-local": stage(),
+      init: stage(),
+      "modules-config": stage(),
+      "modules-final": stage(),
+    },
+  };
+}
+
+/** Groups a stage's WARNING-and-above log records by level, as recoverable_errors. */
+export function recoverableErrors(records: LogRecord[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const r of records) (out[r.level] ??= []).push(r.message);
+  return out;
+}
+
+export type RunningStatus = "not started" | "running" | "done" | "disabled";
+export type Condition = "healthy" | "degraded" | "error";
+
+export interface StatusSummary {
+  status: RunningStatus | "error";
+  extended_status: string;
+  boot_status_code: string;
+  detail: string;
+  errors: string[];
+  recoverable_errors: Record<string, string[]>;
+  last_update: string;
+  datasource: string;
+  exitCode: number;
+}
+
+/**
+ * cloud-init's status logic, with one deliberate difference: only ERROR-level recoverable
+ * errors (work the user asked for that partly failed) make `degraded` and exit 2; warnings
+ * and deprecations are listed but the status stays `done` with exit 0.
+ */
+export function summarize(
+  statusFile: StatusFile | undefined,
+  resultExists: boolean,
+  bootStatusCode: string,
+): StatusSummary {
+  const v1 = statusFile?.v1;
+  const errors: string[] = [];
+  const recoverable: Record<string, string[]> = {};
+  let latest = 0;
+  let anyStarted = false;
+  for (const key of STAGES) {
+    const stage = v1?.[key];
+    if (!stage) continue;
+    errors.push(...stage.errors);
+    for (const [level, msgs] of Object.entries(stage.recoverable_errors)) (recoverable[level] ??= []).push(...msgs);
+    for (const t of [stage.start, stage.finished]) {
+      if (t) {
+        anyStarted = true;
+        latest = Math.max(latest, t);
+      }
+    }
+  }
+  let running: RunningStatus;
+  if (bootStatusCode.startsWith("disabled")) running = "disabled";
+  else if (statusFile && !resultExists) running = "running";
+  else if (anyStarted) running = "done";
+  else running = "not started";
+
+  const condition: Condition = errors.length ? "error" : recoverable.ERROR?.length ? "degraded" : "healthy";
+  const status = condition === "error" ? "error" : running;
+  const extended =
+    condition === "error" ? `error - ${running}` : condition === "degraded" ? `degraded ${running}` : running;
+  const detail =
+    v1?.datasource ?? (v1?.stage ? `Running in stage: ${v1.stage}` : bootStatusDetail(bootStatusCode));
+  return {
+    status,
+    extended_status: extended,
+    boot_status_code: bootStatusCode,
+    detail,
+    errors,
+    recoverable_errors: recoverable,
+    last_update: latest ? rfc2822(new Date(latest * 1000)) : "",
+    datasource: datasourceId(v1?.datasource ?? null),
+    exitCode: condition === "error" ? 1 : condition === "degraded" ? 2 : 0,
+  };
+}
+
+/** "DataSourceNoCloud [seed=/dev/sr0]" -> "nocloud" (status --format json's `datasource`). */
+export function datasourceId(description: string | null): string {
+  if (!description) return "";
+  return description.split(" ")[0].replace(/^DataSource/, "").toLowerCase();
+}
+
+function bootStatusDetail(code: string): string {
+  const details: Record<string, string> = {
+    "disabled-by-marker-file": "Cloud-init disabled by /etc/cloud/cloud-init.disabled",
+    "disabled-by-kernel-command-line": "Cloud-init disabled by kernel parameter cloud-init=disabled",
+    "disabled-by-generator": "Cloud-init disabled by cloud-init-generator",
+    "enabled-by-generator": "Cloud-init enabled by systemd cloud-init-generator",
+    "enabled-by-kernel-command-line": "Cloud-init enabled by kernel command line cloud-init=enabled",
+    "enabled-by-sysvinit": "Cloud-init enabled by sysvinit",
+    unknown: "Systemd generator may not have run yet.",
+  };
+  return details[code] ?? code;
+}
+
+/** "Thu, 01 Jan 1970 00:02:05 +0000", Python's email.utils-style date in UTC. */
+export function rfc2822(d: Date): string {
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${days[d.getUTCDay()]}, ${p(d.getUTCDate())} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+/** `status` / `status --long` in cloud-init's tabular format. */
+export function renderTabular(s: StatusSummary, long: boolean): string {
+  if (!long) return `status: ${s.status}\n`;
+  let out = `status: ${s.status}\nextended_status: ${s.extended_status}\nboot_status_code: ${s.boot_status_code}\n`;
+  if (s.last_update) out += `last_update: ${s.last_update}\n`;
+  out += `detail: ${s.detail}\n`;
+  out += s.errors.length ? `errors:${s.errors.map((e) => `\n\t- ${oneLine(e)}`).join("")}\n` : "errors: []\n";
+  const levels = Object.keys(s.recoverable_errors).sort();
+  if (!levels.length) return `${out}recoverable_errors: {}\n`;
+  out += "recoverable_errors:\n";
+  for (const level of levels) {
+    out += `${level}:\n${s.recoverable_errors[level].map((m) => `\t- ${oneLine(m)}\n`).join("")}`;
+  }
+  return out;
+}
+
+/** The JSON/YAML form: cloud-init's keys plus the stage objects from status.json. */
+export function statusObject(s: StatusSummary, statusFile: StatusFile | undefined): Record<string, unknown> {
+  const stages: Record<string, unknown> = {};
+  if (statusFile) for (const [k, v] of Object.entries(statusFile.v1)) if (k !== "datasource") stages[k] = v;
+  return {
+    boot_status_code: s.boot_status_code,
+    datasource: s.datasource,
+    detail: s.detail,
+    errors: s.errors,
+    extended_status: s.extended_status,
+    last_update: s.last_update,
+    recoverable_errors: s.recoverable_errors,
+    status: s.status,
+    ...stages,
+  };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\n/g, " ");
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Builds (once per machine) the Debian rootfs the boot tests and the benchmark boot.
+# Usage: rootfs.sh base|cloud-init   -> prints the path of the cached rootfs.
+# The cache lives outside the checkout; a new recipe version gets a new directory.
+set -eu
+kind=${1:-base}
+suite=bookworm
+recipe=v1
+cache=${CLOUD_AGENT_CACHE:-/var/cache/cloud-agent}
+base=$cache/rootfs-$suite-$recipe-base
+mkdir -p "$cache"
+
+build_base() {
+  tmp=$base.tmp
+  rm -rf "$tmp"
+  debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client \
+    "$suite" "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1
+  # Boot tests have no console login; an empty machine-id lets systemd make one per boot.
+  : >"$tmp/etc/machine-id"
+  chroot "$tmp" apt-get clean
+  mv "$tmp" "$base"
+}
+
+build_cloud_init() {
+  dest=$cache/rootfs-$suite-$recipe-cloud-init
+  tmp=$dest.tmp
+  rm -rf "$tmp"
+  cp -a "$base" "$tmp"
+  cp /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+  chroot "$tmp" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q cloud-init' >"$cache/cloud-init-install.log" 2>&1
+  chroot "$tmp" apt-get clean
+  mv "$tmp" "$dest"
+}
+
+[ -d "$base" ] || build_base
+case $kind in
+  base) echo "$base" ;;
+  cloud-init)
+    [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || build_cloud_init
+    echo "$cache/rootfs-$suite-$recipe-cloud-init" ;;
+  *) echo "usage: $0 base|cloud-init" >&2; exit 2 ;;
+esac
