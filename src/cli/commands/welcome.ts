@@ -3,7 +3,7 @@ import type { StageEnv } from "../../stages/env";
 import { rfc2822 } from "../../state/status";
 
 export function welcome(env: StageEnv, action: string): void {
-  const line = `Cloud-init v. ${env.version} (cloud-agent) running '${action}' at ${rfc2822(new Date())}. Up ${env.host.uptime().toFixed(2)} seconds.`;
+  const line = `cloud-agent v. ${env.version} running '${action}' at ${rfc2822(new Date())}. Up ${env.host.uptime().toFixed(2)} seconds.`;
   env.log.info(line);
   env.sink.output(`${line}\n`);
 }
