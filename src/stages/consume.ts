@@ -14,7 +14,8 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
 
   const user = processUserData(data.userData, "user-data");
-  for (const problem of user.problems) log.warn(problem);
+  // user-data the user wrote but that could not be used is a partial failure (degraded)
+  for (const problem of user.problems) log.error(problem);
   writeCloudConfig(env, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
   writeScripts(env, instancePath(iid, "scripts"), user.scripts.filter((s) => s.frequency === "user"));
   for (const s of user.scripts) {
@@ -24,7 +25,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   const vendorEnabled = vendorDataEnabled(user.cloudConfig.vendor_data);
   const vendor = vendorEnabled && data.vendorData ? processUserData(data.vendorData, "vendor-data") : undefined;
   if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
-  for (const problem of vendor?.problems ?? []) log.warn(problem);
+  for (const problem of vendor?.problems ?? []) log.error(problem);
   writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
   writeScripts(env, instancePath(iid, "scripts/vendor"), vendor?.scripts ?? []);
 

@@ -1,5 +1,5 @@
 // cloud-init's status_wrapper: marks a stage started and finished in status.json, keeps its
-// errors and the WARNING+ log records, and survives the stage throwing. The process exit
+// errors and the WARNING+ log records of the process (config problems included), and survives the stage throwing. The process exit
 // code is the stage's error count, as cloud-init's.
 import { describeError } from "../log/logger";
 import { RUN_DIR } from "../state/paths";
@@ -17,7 +17,6 @@ export interface StageResult {
 export async function runStage(env: StageEnv, key: StageKey, body: () => Promise<StageResult>): Promise<number> {
   const { host, sink } = env;
   const status: StatusFile = key === "init-local" ? resetStatus(host) : (readStatus(host) ?? resetStatus(host));
-  const firstRecord = sink.records.length;
   status.v1.stage = key;
   status.v1[key] = { errors: [], finished: null, recoverable_errors: {}, start: now() };
   writeStatus(host, status);
@@ -31,7 +30,7 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
   }
   if (result.datasource) status.v1.datasource = result.datasource;
   status.v1[key].errors = result.errors;
-  status.v1[key].recoverable_errors = recoverableErrors(sink.records.slice(firstRecord).filter((r) => !result.errors.includes(r.message)));
+  status.v1[key].recoverable_errors = recoverableErrors(sink.records.filter((r) => !result.errors.includes(r.message)));
   status.v1[key].finished = now();
   status.v1.stage = null;
   writeStatus(host, status);

@@ -75,7 +75,11 @@ export function summarize(
     const stage = v1?.[key];
     if (!stage) continue;
     errors.push(...stage.errors);
-    for (const [level, msgs] of Object.entries(stage.recoverable_errors)) (recoverable[level] ??= []).push(...msgs);
+    for (const [level, msgs] of Object.entries(stage.recoverable_errors)) {
+      // every stage re-reads the config, so its warnings recur: list each once
+      const seen = (recoverable[level] ??= []);
+      for (const m of msgs) if (!seen.includes(m)) seen.push(m);
+    }
     for (const t of [stage.start, stage.finished]) {
       if (t) {
         anyStarted = true;
