@@ -1,11 +1,10 @@
-// Throwaway roots for integration tests: a few real binaries (dash as /bin/sh, cat, sleep,
-// false) with their libraries, enough for the agent to chroot into and run user commands.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-
-const TOOLS: Record<string, string> = { "/bin/sh": "/bin/dash", "/bin/cat": "/bin/cat", "/bin/sleep": "/bin/sleep", "/bin/false": "/bin/false", "/bin/true": "/bin/true", "/bin/id": "/usr/bin/id" };
+// Throwaway roots for integration tests (build/minimal-root.mjs) and the built agent run
+// against them the way systemd runs it.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+// @ts-expect-error plain JS shared with the demo script
+import { makeMinimalRoot } from "../../build/minimal-root.mjs";
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -18,29 +17,7 @@ export function agentCommand(): string[] {
 }
 
 export function makeRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "cloud-agent-root-"));
-  for (const [inside, outside] of Object.entries(TOOLS)) copyWithLibraries(root, outside, inside);
-  mkdirSync(join(root, "etc/cloud/cloud.cfg.d"), { recursive: true });
-  for (const dir of ["proc", "var/tmp", "tmp"]) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n");
-  writeFileSync(join(root, "etc/group"), "root:x:0:\ndaemon:x:1:\nadm:x:4:\n");
-  writeFileSync(join(root, "etc/os-release"), 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n');
-  writeFileSync(join(root, "proc/cmdline"), "ro quiet\n");
-  copyFileSync(resolve(__dirname, "../../units/cloud.cfg"), join(root, "etc/cloud/cloud.cfg"));
-  return root;
-}
-
-function copyWithLibraries(root: string, outside: string, inside: string): void {
-  copyInto(root, outside, inside);
-  const ldd = execFileSync("ldd", [outside], { encoding: "utf8" });
-  for (const m of ldd.matchAll(/(\/[^\s]+) \(0x/g)) copyInto(root, m[1], m[1]);
-}
-
-function copyInto(root: string, from: string, to: string): void {
-  const target = join(root, to);
-  mkdirSync(dirname(target), { recursive: true });
-  if (!existsSync(target)) copyFileSync(from, target);
-  spawnSync("chmod", ["0755", target]);
+  return makeMinimalRoot(resolve(__dirname, "../../units/cloud.cfg"));
 }
 
 export function writeSeed(root: string, files: Record<string, string>, dir = "nocloud"): void {
