@@ -5,15 +5,18 @@
 set -eu
 kind=${1:-base}
 suite=bookworm
-recipe=v1
+recipe=v2
 cache=${CLOUD_AGENT_CACHE:-/var/cache/cloud-agent}
 base=$cache/rootfs-$suite-$recipe-base
 mkdir -p "$cache"
+# one builder at a time (the tests and the benchmark may ask together)
+exec 9>"$cache/.lock"
+flock 9
 
 build_base() {
   tmp=$base.tmp
   rm -rf "$tmp"
-  debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client \
+  debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,time \
     "$suite" "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1
   # Boot tests have no console login; an empty machine-id lets systemd make one per boot.
   : >"$tmp/etc/machine-id"

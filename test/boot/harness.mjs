@@ -1,0 +1,181 @@
+// Boots a real Debian rootfs under systemd-nspawn (real systemd, real units) with either
+// cloud-agent's .deb or Debian's cloud-init installed, and reads back what the boot left.
+// Shared by the boot tests and `npm run bench`. Each machine is an overlay over the cached
+// rootfs (test/boot/rootfs.sh), so the cache is never written and a reboot keeps the disk.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+
+export const STAGE_UNITS = {
+  agent: ["cloud-agent-local.service", "cloud-agent-network.service", "cloud-agent-config.service", "cloud-agent-final.service"],
+  "cloud-init": ["cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"],
+};
+
+/** What a boot test needs from this machine; a reason string when something is missing. */
+export function bootUnsupported() {
+  if (process.getuid?.() !== 0) return "boot tests need root (overlay mounts, systemd-nspawn)";
+  for (const tool of ["systemd-nspawn", "debootstrap"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    } catch {
+      return `${tool} is not installed (apt-get install systemd-container debootstrap)`;
+    }
+  }
+  return undefined;
+}
+
+export function debPath() {
+  const out = join(repo, "build/out");
+  const deb = existsSync(out) && readdirSync(out).find((f) => /^cloud-agent_.*_amd64\.deb$/.test(f));
+  if (!deb) throw new Error("build/out/cloud-agent_*_amd64.deb is missing: run npm run build first");
+  return join(out, deb);
+}
+
+function cachedRootfs(kind) {
+  return execFileSync("sh", [join(here, "rootfs.sh"), kind === "agent" ? "base" : "cloud-init"], { encoding: "utf8" }).trim();
+}
+
+/** @param {"agent" | "cloud-init"} kind */
+export function prepareMachine(kind) {
+  const dir = mkdtempSync(join(tmpdir(), `boot-${kind}-`));
+  const root = join(dir, "root");
+  for (const d of ["upper", "work", "root"]) mkdirSync(join(dir, d));
+  execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${cachedRootfs(kind)},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
+  const machine = new Machine(kind, dir, root);
+  if (kind === "agent") {
+    writeFileSync(join(root, "tmp/cloud-agent.deb"), readFileSync(debPath()));
+    execFileSync("chroot", [root, "dpkg", "-i", "/tmp/cloud-agent.deb"], { stdio: "pipe" });
+    rmSync(join(root, "tmp/cloud-agent.deb"));
+  }
+  machine.installReporter();
+  return machine;
+}
+
+export class Machine {
+  constructor(kind, dir, root) {
+    this.kind = kind;
+    this.dir = dir;
+    this.root = root;
+    this.boots = 0;
+  }
+
+  path(p) {
+    return join(this.root, p);
+  }
+
+  writeSeed(files, seedDir = "nocloud") {
+    const dir = this.path(`var/lib/cloud/seed/${seedDir}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  }
+
+  read(p) {
+    return readFileSync(this.path(p), "utf8");
+  }
+
+  exists(p) {
+    return existsSync(this.path(p));
+  }
+
+  readlink(p) {
+    return readlinkSync(this.path(p));
+  }
+
+  mode(p) {
+    return (statSync(this.path(p)).mode & 0o7777).toString(8);
+  }
+
+  lines(p) {
+    return this.exists(p) ? this.read(p).split("\n").filter(Boolean) : [];
+  }
+
+  /**
+   * A test-only unit that runs when the final stage is done: it records the stage units'
+   * times and results and `cloud-init status --long`, then powers the guest off. Each stage
+   * runs under GNU time for its peak RSS.
+   */
+  installReporter() {
+    const units = STAGE_UNITS[this.kind];
+    const script = [
+      "#!/bin/sh",
+      "out=/var/tmp/boot-report",
+      "mkdir -p $out",
+      "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
+      ...units.map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
+      "systemctl poweroff --no-block",
+    ].join("\n");
+    writeFileSync(this.path("usr/local/sbin/boot-report"), `${script}\n`, { mode: 0o755 });
+    const after = [...STAGE_UNITS.agent, ...STAGE_UNITS["cloud-init"]].join(" ");
+    writeFileSync(
+      this.path("etc/systemd/system/boot-report.service"),
+      `[Unit]\nDescription=boot test report\nAfter=${after}\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/boot-report\n\n[Install]\nWantedBy=graphical.target\n`,
+    );
+    mkdirSync(this.path("etc/systemd/system/graphical.target.wants"), { recursive: true });
+    symlinkSync("/etc/systemd/system/boot-report.service", this.path("etc/systemd/system/graphical.target.wants/boot-report.service"));
+    for (const unit of units) {
+      const exec = readFileSync(this.path(`lib/systemd/system/${unit}`), "utf8").match(/^ExecStart=(.*)$/m)[1];
+      const dropin = this.path(`etc/systemd/system/${unit}.d`);
+      mkdirSync(dropin, { recursive: true });
+      writeFileSync(join(dropin, "rss.conf"), `[Service]\nExecStart=\nExecStart=/usr/bin/time -f %%M -o /var/tmp/rss-${unit} ${exec}\n`);
+    }
+  }
+
+  /** Boots until the guest powers itself off; returns the report of this boot. */
+  async boot({ timeoutMs = 120_000 } = {}) {
+    this.boots += 1;
+    rmSync(this.path("var/tmp/boot-report"), { recursive: true, force: true });
+    const consoleFile = join(this.dir, `console-${this.boots}.log`);
+    const child = spawn("systemd-nspawn", ["--boot", "--register=no", "--keep-unit", "--quiet", "-D", this.root], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH, SYSTEMD_NSPAWN_TMPFS_TMP: "0" },
+    });
+    let consoleText = "";
+    child.stdout.on("data", (c) => (consoleText += c));
+    child.stderr.on("data", (c) => (consoleText += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const code = await new Promise((r) => child.on("close", (c) => r(c)));
+    clearTimeout(timer);
+    writeFileSync(consoleFile, consoleText);
+    if (!this.exists("var/tmp/boot-report/status.rc")) {
+      const tail = consoleText.split("\n").slice(-50).join("\n");
+      throw new Error(`boot ${this.boots} of ${this.kind} did not report (nspawn exit ${code}); console:\n${tail}`);
+    }
+    return this.report();
+  }
+
+  report() {
+    const units = {};
+    for (const unit of STAGE_UNITS[this.kind]) {
+      const props = Object.fromEntries(
+        this.read(`var/tmp/boot-report/${unit}.props`)
+          .trim()
+          .split("\n")
+          .map((l) => l.split("=")),
+      );
+      const start = Number(props.ExecMainStartTimestampMonotonic);
+      const exit = Number(props.ExecMainExitTimestampMonotonic);
+      const rss = this.exists(`var/tmp/rss-${unit}`) ? Number(this.read(`var/tmp/rss-${unit}`).trim().split("\n").pop()) : undefined;
+      units[unit] = { ms: (exit - start) / 1000, status: Number(props.ExecMainStatus), result: props.Result, rssKiB: rss };
+    }
+    return {
+      status: this.read("var/tmp/boot-report/status.txt"),
+      statusCode: Number(this.read("var/tmp/boot-report/status.rc")),
+      units,
+      totalMs: Object.values(units).reduce((sum, u) => sum + u.ms, 0),
+    };
+  }
+
+  dispose() {
+    try {
+      execFileSync("umount", [this.root]);
+    } catch {
+      execFileSync("umount", ["-l", this.root]);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+// The .deb installed into a real Debian rootfs, booted under systemd-nspawn: real systemd
+// runs the generator and the four units; first boot, reboot and clone.
+import { rmSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JS shared with the benchmark
+import { bootUnsupported, prepareMachine } from "./harness.mjs";
+
+const unsupported = bootUnsupported();
+if (unsupported) console.warn(`boot tests skipped: ${unsupported}`);
+
+const USER_DATA = `#cloud-config
+bootcmd:
+  - echo "boot $INSTANCE_ID" >> /var/tmp/bootcmd.log
+runcmd:
+  - echo run >> /var/tmp/runcmd.log
+write_files:
+  - path: /etc/boot-test.txt
+    content: hello
+    permissions: '0600'
+final_message: "boot test finished, datasource $datasource"
+`;
+
+type Report = { status: string; statusCode: number; units: Record<string, { ms: number; status: number; result: string }> };
+
+describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
+  let machine: any;
+  beforeAll(() => {
+    machine = prepareMachine("agent");
+    machine.writeSeed({ "meta-data": "instance-id: iid-boot-1\nlocal-hostname: boot1\n", "user-data": USER_DATA });
+  }, 300_000);
+  afterAll(() => machine?.dispose());
+
+  const expectCleanBoot = (report: Report) => {
+    for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result]).toEqual([unit, 0, "success"]);
+    expect(report.statusCode).toBe(0);
+    expect(report.status).toMatch(/^status: done\n/);
+  };
+
+  it("first boot: the units run in order and leave cloud-init's state", async () => {
+    expectCleanBoot(await machine.boot());
+    expect(machine.read("run/cloud-init/../../var/lib/cloud/data/instance-id")).toBe("iid-boot-1\n");
+    expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-1");
+    for (const sem of ["config_runcmd", "config_write_files", "config_scripts_user"]) expect(machine.exists(`var/lib/cloud/instances/iid-boot-1/sem/${sem}`)).toBe(true);
+    expect(machine.exists("var/lib/cloud/instances/iid-boot-1/boot-finished")).toBe(true);
+    expect(machine.lines("var/tmp/runcmd.log")).toEqual(["run"]);
+    expect(machine.lines("var/tmp/bootcmd.log")).toEqual(["boot iid-boot-1"]);
+    expect(machine.read("etc/boot-test.txt")).toBe("hello");
+    expect(machine.mode("etc/boot-test.txt")).toBe("600");
+    expect(machine.read("var/log/cloud-init-output.log")).toContain("boot test finished, datasource DataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud]");
+  }, 180_000);
+
+  it("reboot: bootcmd again, runcmd not", async () => {
+    expectCleanBoot(await machine.boot());
+    expect(machine.lines("var/tmp/bootcmd.log")).toEqual(["boot iid-boot-1", "boot iid-boot-1"]);
+    expect(machine.lines("var/tmp/runcmd.log")).toEqual(["run"]);
+  }, 180_000);
+
+  it("clone with a new instance-id: per-instance work runs again", async () => {
+    machine.writeSeed({ "meta-data": "instance-id: iid-boot-2\nlocal-hostname: boot2\n" });
+    expectCleanBoot(await machine.boot());
+    expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
+    expect(machine.read("var/lib/cloud/data/previous-instance-id")).toBe("iid-boot-1\n");
+    expect(machine.lines("var/tmp/runcmd.log")).toEqual(["run", "run"]);
+    expect(machine.lines("var/tmp/bootcmd.log")).toEqual(["boot iid-boot-1", "boot iid-boot-1", "boot iid-boot-2"]);
+  }, 180_000);
+
+  it("the disabled marker keeps every unit from running", async () => {
+    machine.writeSeed({ "meta-data": "instance-id: iid-boot-3\n" });
+    writeFileSync(machine.path("etc/cloud/cloud-init.disabled"), "");
+    const report = await machine.boot();
+    for (const u of Object.values(report.units) as { ms: number }[]) expect(u.ms).toBeLessThanOrEqual(0);
+    expect(report.status).toMatch(/^status: disabled\n/);
+    expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
+    rmSync(machine.path("etc/cloud/cloud-init.disabled"));
+  }, 180_000);
+});
