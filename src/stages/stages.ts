@@ -37,7 +37,10 @@ export function initNetwork(env: StageEnv): Promise<number> {
     if (cached?.dsmode === "local") return { errors: [], datasource: cached.description };
     const data = cached ?? (await findDatasource(env, "network"));
     if (!data) return { errors: ["No instance datasource found."] };
-    if (!cached) adopt(env, data);
+    // cloud-init instancifies again here, so after a full boot previous-instance-id holds
+    // the current id (observed with 22.4 on a clone); we keep that for tools that read it
+    if (cached) instancify(env.host, cached);
+    else adopt(env, data);
     return { errors: await initModules(env, data), datasource: data.description };
   });
 }

@@ -2,6 +2,8 @@
 // cloud-agent's .deb or Debian's cloud-init installed, and reads back what the boot left.
 // Shared by the boot tests and `npm run bench`. Each machine is an overlay over the cached
 // rootfs (test/boot/rootfs.sh), so the cache is never written and a reboot keeps the disk.
+// The guest gets its own network namespace (loopback only): a DHCP client in it must never
+// touch this machine's interfaces.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -130,7 +132,7 @@ export class Machine {
     this.boots += 1;
     rmSync(this.path("var/tmp/boot-report"), { recursive: true, force: true });
     const consoleFile = join(this.dir, `console-${this.boots}.log`);
-    const child = spawn("systemd-nspawn", ["--boot", "--register=no", "--keep-unit", "--quiet", "-D", this.root], {
+    const child = spawn("systemd-nspawn", ["--boot", "--register=no", "--keep-unit", "--quiet", "--private-network", "-D", this.root], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: process.env.PATH, SYSTEMD_NSPAWN_TMPFS_TMP: "0" },
     });

@@ -59,7 +59,7 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     machine.writeSeed({ "meta-data": "instance-id: iid-boot-2\nlocal-hostname: boot2\n" });
     expectCleanBoot(await machine.boot());
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
-    expect(machine.read("var/lib/cloud/data/previous-instance-id")).toBe("iid-boot-1\n");
+    expect(machine.read("var/lib/cloud/data/previous-instance-id")).toBe("iid-boot-2\n");
     expect(machine.lines("var/tmp/runcmd.log")).toEqual(["run", "run"]);
     expect(machine.lines("var/tmp/bootcmd.log")).toEqual(["boot iid-boot-1", "boot iid-boot-1", "boot iid-boot-2"]);
   }, 180_000);
