@@ -2,6 +2,7 @@
 // version line differs, so tools that parse `cloud-init --version` see a cloud-init release.
 import * as path from "node:path";
 import { Host } from "../host/host";
+import { writeStderr, writeStdout } from "../host/stdio";
 import { CLOUD_INIT_COMPAT_VERSION, VERSION } from "../version";
 import { parseArgs, usage, UsageError } from "./args";
 import type { Command, CommandIO } from "./command";
@@ -18,8 +19,8 @@ export const COMMANDS: Record<string, Command> = { clean, features, init, instal
 
 export async function main(argv: string[], argv0: string): Promise<number> {
   const prog = path.basename(argv0) === "cloud-init" ? "cloud-init" : "cloud-agent";
-  const out = (t: string) => void process.stdout.write(t);
-  const err = (t: string) => void process.stderr.write(t);
+  const out = writeStdout;
+  const err = writeStderr;
   // global options may come before the subcommand, as with cloud-init's argparse
   const leading: string[] = [];
   let i = 0;

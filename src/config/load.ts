@@ -6,11 +6,12 @@ import type { Logger } from "../log/logger";
 import { CONFIG_DIR, CONFIG_FILE, RUN_DIR } from "../state/paths";
 import { builtinConfig } from "./builtin";
 import { mergeConfigs } from "./merge";
+import type { YamlCache } from "./yaml-cache";
 import { isPlainObject, parseYaml } from "./yaml";
 
 export type Config = Record<string, unknown>;
 
-export function loadSystemConfig(host: Host, cmdline: string, log: Logger): Config {
+export function loadSystemConfig(host: Host, cmdline: string, log: Logger, cache: YamlCache): Config {
   const layers: Config[] = [];
   const cmdlineConfig = kernelCmdlineConfig(cmdline, log);
   if (cmdlineConfig) layers.push(cmdlineConfig);
@@ -20,7 +21,7 @@ export function loadSystemConfig(host: Host, cmdline: string, log: Logger): Conf
     CONFIG_FILE,
   ];
   for (const file of files) {
-    const layer = readConfigFile(host, file, log);
+    const layer = readConfigFile(cache, file, log);
     if (layer) layers.push(layer);
   }
   layers.push(builtinConfig());
@@ -28,15 +29,17 @@ export function loadSystemConfig(host: Host, cmdline: string, log: Logger): Conf
 }
 
 /** One YAML config file as a mapping; undefined (with a warning when broken) otherwise. */
-export function readConfigFile(host: Host, file: string, log: Logger): Config | undefined {
-  const text = host.readTextIfExists(file);
-  if (text === undefined) return undefined;
-  return configFromText(text, file, log);
+export function readConfigFile(cache: YamlCache, file: string, log: Logger): Config | undefined {
+  return asConfig(() => cache.read(file)?.value, file, log);
 }
 
 export function configFromText(text: string, source: string, log: Logger): Config | undefined {
+  return asConfig(() => parseYaml(text), source, log);
+}
+
+function asConfig(parse: () => unknown, source: string, log: Logger): Config | undefined {
   try {
-    const value = parseYaml(text);
+    const value = parse();
     if (value === null || value === undefined) return undefined;
     if (!isPlainObject(value)) {
       log.warn(`${source}: config must be a mapping, got ${describeType(value)}; ignored`);

@@ -96,6 +96,7 @@ export class Host {
   /**
    * Writes through a temp file, fsync and rename so a crash never leaves a half-written
    * file; the mode is set before the content lands, so secrets are never world-readable.
+   * (The directory is not fsynced: a crash may lose the newest version, never the file.)
    */
   writeAtomic(p: string, data: string | Uint8Array, mode = 0o644): void {
     const target = this.path(p);
@@ -110,7 +111,6 @@ export class Host {
       fs.closeSync(fd);
     }
     fs.renameSync(temp, target);
-    syncDirectory(path.dirname(target));
   }
 
   append(p: string, data: string, mode = 0o644): void {
@@ -182,18 +182,5 @@ export class Host {
     } catch {
       return process.uptime();
     }
-  }
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // some filesystems refuse fsync on directories; the rename is still atomic
   }
 }

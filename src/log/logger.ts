@@ -2,6 +2,7 @@
 // WARNING-and-above records a stage keeps for status.json's recoverable_errors.
 import * as fs from "node:fs";
 import type { Host } from "../host/host";
+import { writeStderr, writeStdout } from "../host/stdio";
 
 export type Level = "DEBUG" | "INFO" | "WARNING" | "DEPRECATED" | "ERROR";
 export interface LogRecord {
@@ -28,14 +29,14 @@ export class LogSink {
     const line = `${timestamp(new Date())} - ${where}[${level}]: ${message}\n`;
     this.logFd ??= this.open(LOG_FILE);
     if (this.logFd !== undefined) fs.writeSync(this.logFd, line);
-    if (this.options.echo && level !== "DEBUG" && level !== "INFO") process.stderr.write(`${level}: ${message}\n`);
+    if (this.options.echo && level !== "DEBUG" && level !== "INFO") writeStderr(`${level}: ${message}\n`);
   }
 
   /** What users read in cloud-init-output.log (and the journal): banners, command output. */
   output(text: string | Buffer): void {
     this.outputFd ??= this.open(OUTPUT_LOG_FILE);
     if (this.outputFd !== undefined) fs.writeSync(this.outputFd, typeof text === "string" ? Buffer.from(text) : text);
-    if (this.options.echo) process.stdout.write(text);
+    if (this.options.echo) writeStdout(text);
   }
 
   private open(file: string): number | undefined {

@@ -35,6 +35,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
 function writeCloudConfig(env: StageEnv, path: string, config: Record<string, unknown>): void {
   const body = Object.keys(config).length ? toYaml(config) : "{}\n";
   env.host.writeAtomic(path, `#cloud-config\n${body}`, 0o600);
+  env.yamlCache.prime(path, config);
 }
 
 /** Scripts of this boot replace those of the last: the directory is rewritten each boot. */

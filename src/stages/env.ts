@@ -1,6 +1,7 @@
 // What every stage of one process shares: the host, the kernel command line, the log,
 // and the facts read once (no module-level caches; this is passed explicitly).
 import { loadSystemConfig, type Config } from "../config/load";
+import { YamlCache } from "../config/yaml-cache";
 import { detectDistro, type Distro } from "../distro";
 import type { Host } from "../host/host";
 import { Logger, LogSink } from "../log/logger";
@@ -14,15 +15,17 @@ export interface StageEnv {
   config: Config;
   distro: Distro;
   version: string;
+  yamlCache: YamlCache;
 }
 
 export function stageEnv(host: Host, options: { echo?: boolean } = {}): StageEnv {
   const sink = new LogSink(host, { echo: options.echo ?? true });
   const log = new Logger(sink, "stages");
   const cmdline = readCmdline(host);
-  const config = loadSystemConfig(host, cmdline, log.child("config"));
+  const yamlCache = new YamlCache(host);
+  const config = loadSystemConfig(host, cmdline, log.child("config"), yamlCache);
   const distro = detectDistro(host, config.system_info as Record<string, unknown> | undefined);
-  return { host, cmdline, sink, log, config, distro, version: VERSION };
+  return { host, cmdline, sink, log, config, distro, version: VERSION, yamlCache };
 }
 
 /** The guest's kernel command line; under --root a test may place ROOT/proc/cmdline. */

@@ -35,6 +35,7 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
   status.v1.stage = null;
   writeStatus(host, status);
   host.remove(RUNNING_MARKER);
+  env.yamlCache.save();
   if (key === "modules-final") {
     const errors = ["init-local", "init", "modules-config", "modules-final"].flatMap((k) => status.v1[k as StageKey].errors);
     writeResult(host, { v1: { datasource: status.v1.datasource, errors } });

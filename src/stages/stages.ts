@@ -1,6 +1,6 @@
 // The four boot stages as short lists of named steps. Each returns its errors; runStage
 // turns them into status.json entries and the process exit code.
-import { configFromText, type Config } from "../config/load";
+import { readConfigFile, type Config } from "../config/load";
 import { mergeConfigs } from "../config/merge";
 import type { InstanceData } from "../datasources/types";
 import { INITIAL_DIRS, instancePath } from "../state/paths";
@@ -76,10 +76,7 @@ async function initModules(env: StageEnv, data: InstanceData): Promise<string[]>
 
 /** User cloud-config over vendor cloud-config over the system config (first wins). */
 export function mergedConfig(env: StageEnv, data: InstanceData): Config {
-  const read = (name: string) => {
-    const text = env.host.readTextIfExists(instancePath(data.instanceId, name));
-    return text === undefined ? undefined : configFromText(text, name, env.log);
-  };
+  const read = (name: string) => readConfigFile(env.yamlCache, instancePath(data.instanceId, name), env.log);
   const layers = [read("cloud-config.txt"), read("vendor-cloud-config.txt"), env.config].filter((c): c is Config => c !== undefined);
   return mergeConfigs(layers);
 }

@@ -1,0 +1,74 @@
+// Parsing YAML is the costliest step of a boot with nothing to do, and every stage reads
+// the same files. Parsed results are kept, keyed by each file's inode, size and mtime, in
+// one 0600 file (config can hold secrets); a file that changed is parsed again.
+import type { Host } from "../host/host";
+import { DATA_DIR } from "../state/paths";
+import { parseYaml } from "./yaml";
+
+const CACHE_FILE = `${DATA_DIR}/yaml-cache.json`;
+
+type Entry = { signature: string; value?: unknown; error?: string };
+
+export class YamlCache {
+  private entries: Record<string, Entry> | undefined;
+  private dirty = false;
+
+  constructor(private readonly host: Host) {}
+
+  /** The parsed file; undefined when it does not exist; throws the parse error, as parseYaml. */
+  read(path: string): { text: string | undefined; value: unknown } | undefined {
+    const signature = this.signature(path);
+    if (signature === undefined) return undefined;
+    const hit = this.load()[path];
+    if (hit?.signature === signature) {
+      if (hit.error !== undefined) throw new Error(hit.error);
+      return { text: undefined, value: hit.value };
+    }
+    const text = this.host.readText(path);
+    try {
+      const value = parseYaml(text);
+      this.remember(path, { signature, value });
+      return { text, value };
+    } catch (err) {
+      this.remember(path, { signature, error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  /** Keeps what a stage already parsed for a file it has just written. */
+  prime(path: string, value: unknown): void {
+    const signature = this.signature(path);
+    if (signature !== undefined) this.remember(path, { signature, value });
+  }
+
+  save(): void {
+    if (!this.dirty || !this.host.isDirectory(DATA_DIR)) return;
+    // bytes (YAML !!binary) survive the round trip as {"$bytes": base64}
+    const json = JSON.stringify(this.entries, (_k, v: unknown) => (v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString("base64") } : v));
+    this.host.writeAtomic(CACHE_FILE, json, 0o600);
+    this.dirty = false;
+  }
+
+  private signature(path: string): string | undefined {
+    const st = this.host.statFollow(path);
+    return st?.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+  }
+
+  private remember(path: string, entry: Entry): void {
+    this.load()[path] = entry;
+    this.dirty = true;
+  }
+
+  private load(): Record<string, Entry> {
+    if (!this.entries) {
+      try {
+        const revive = (_k: string, v: unknown) =>
+          v && typeof v === "object" && typeof (v as { $bytes?: unknown }).$bytes === "string" ? Buffer.from((v as { $bytes: string }).$bytes, "base64") : v;
+        this.entries = JSON.parse(this.host.readTextIfExists(CACHE_FILE) ?? "{}", revive) as Record<string, Entry>;
+      } catch {
+        this.entries = {};
+      }
+    }
+    return this.entries;
+  }
+}
