@@ -15,6 +15,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 30_000,
     // boot tests share one machine's rootfs cache and cores: run files one at a time
     fileParallelism: false,

@@ -21,6 +21,7 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
   status.v1[key] = { errors: [], finished: null, recoverable_errors: {}, start: now() };
   writeStatus(host, status);
   host.writeAtomic(RUNNING_MARKER, `${process.pid} ${key}\n`);
+  const bodyStarted = performance.now();
   let result: StageResult;
   try {
     result = await body();
@@ -36,6 +37,8 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
   writeStatus(host, status);
   host.remove(RUNNING_MARKER);
   env.yamlCache.save();
+  const took = (performance.now() - bodyStarted).toFixed(1);
+  env.log.debug(`stage ${key} done in ${took} ms (${bodyStarted.toFixed(1)} ms after process start; max RSS ${process.resourceUsage().maxRSS} KiB)`);
   if (key === "modules-final") {
     const errors = ["init-local", "init", "modules-config", "modules-final"].flatMap((k) => status.v1[k as StageKey].errors);
     writeResult(host, { v1: { datasource: status.v1.datasource, errors } });
