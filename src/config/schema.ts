@@ -30,7 +30,7 @@ export function validate(value: unknown, schema: Schema, path = ""): SchemaIssue
     const results = schema.oneOf.map((s) => validate(value, s, path));
     const ok = results.find((r) => r.every((i) => i.deprecation));
     if (ok) return [...issues, ...ok];
-    return [...issues, { path, message: `${describe(value)} is not valid: ${results.map((r) => r[0]?.message).join("; or ")}` }];
+    return [...issues, { path, message: `${describe(value)} is not valid under any of the given schemas` }];
   }
   if (schema.type && !typeMatches(value, schema.type)) {
     return [...issues, { path, message: `${describe(value)} is not of type ${[schema.type].flat().join(", ")}` }];
