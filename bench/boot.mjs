@@ -57,7 +57,7 @@ for (const [kind, runs] of Object.entries(samples)) {
     summary[kind][boot] = {
       totalMs: median(reports.map((r) => r.totalMs)),
       unitsMs: units.map((u) => median(reports.map((r) => r.units[u].ms))),
-      peakRssKiB: Math.max(...reports.flatMap((r) => Object.values(r.units).map((u) => u.rssKiB ?? 0))),
+      peakRssKiB: Math.max(...reports.map((r) => r.peakRssKiB)),
       statusCodes: reports.map((r) => r.statusCode),
     };
   }

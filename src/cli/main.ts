@@ -6,6 +6,7 @@ import { writeStderr, writeStdout } from "../host/stdio";
 import { CLOUD_INIT_COMPAT_VERSION, VERSION } from "../version";
 import { parseArgs, usage, UsageError } from "./args";
 import type { Command, CommandIO } from "./command";
+import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
 import { features } from "./commands/features";
 import { init } from "./commands/init";
@@ -15,7 +16,7 @@ import { query } from "./commands/query";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command> = { clean, features, init, install, modules, query, single, status };
+export const COMMANDS: Record<string, Command> = { boot, clean, features, init, install, modules, query, single, status };
 
 export async function main(argv: string[], argv0: string): Promise<number> {
   const prog = path.basename(argv0) === "cloud-init" ? "cloud-init" : "cloud-agent";

@@ -1,5 +1,6 @@
 // The one boundary between the agent and the machine: every path is resolved under
 // `root` and every command runs inside it (through chroot when root is not "/").
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCommand, type RunOptions, type RunResult } from "./exec";
@@ -97,9 +98,12 @@ export class Host {
    * Writes through a temp file, fsync and rename so a crash never leaves a half-written
    * file; the mode is set before the content lands, so secrets are never world-readable.
    * (The directory is not fsynced: a crash may lose the newest version, never the file.)
+   * A file that already holds these bytes with this mode is left alone: most state is the
+   * same on every boot, and each fsync costs.
    */
   writeAtomic(p: string, data: string | Uint8Array, mode = 0o644): void {
     const target = this.path(p);
+    if (sameContent(target, data, mode)) return;
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const temp = `${target}.tmp-${process.pid}`;
     const fd = fs.openSync(temp, "w", mode);
@@ -156,6 +160,12 @@ export class Host {
     fs.renameSync(`${target}.tmp-${process.pid}`, target);
   }
 
+  /** Makes named pipes (0600). A file operation, so the machine's own mkfifo does it. */
+  makeFifos(paths: string[]): void {
+    const result = spawnSync("mkfifo", ["-m", "0600", ...paths.map((p) => this.path(p))], { stdio: ["ignore", "ignore", "pipe"] });
+    if (result.status !== 0) throw new Error(`mkfifo failed: ${result.stderr?.toString().trim() || result.error?.message}`);
+  }
+
   /** Runs argv inside the root; never through a shell unless argv[0] is one. */
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCommand(this.root, argv, options);
@@ -182,5 +192,16 @@ export class Host {
     } catch {
       return process.uptime();
     }
+  }
+}
+
+function sameContent(target: string, data: string | Uint8Array, mode: number): boolean {
+  try {
+    const st = fs.lstatSync(target);
+    if (!st.isFile() || (st.mode & 0o7777) !== mode) return false;
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
+  } catch {
+    return false;
   }
 }

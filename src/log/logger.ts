@@ -39,6 +39,11 @@ export class LogSink {
     if (this.options.echo) writeStdout(text);
   }
 
+  close(): void {
+    for (const fd of [this.logFd, this.outputFd]) if (fd !== undefined) fs.closeSync(fd);
+    this.logFd = this.outputFd = undefined;
+  }
+
   private open(file: string): number | undefined {
     if (this.options.files === false) return undefined;
     try {

@@ -18,6 +18,9 @@ export const STAGE_UNITS = {
   "cloud-init": ["cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"],
 };
 
+/** Units besides the stages whose peak RSS counts: cloud-agent's boot process runs the stages. */
+const PROCESS_UNITS = { agent: ["cloud-agent-main.service"], "cloud-init": [] };
+
 /** What a boot test needs from this machine; a reason string when something is missing. */
 export function bootUnsupported() {
   if (process.getuid?.() !== 0) return "boot tests need root (overlay mounts, systemd-nspawn)";
@@ -108,7 +111,7 @@ export class Machine {
       "out=/var/tmp/boot-report",
       "mkdir -p $out",
       "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
-      ...units.map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
+      ...[...units, ...PROCESS_UNITS[this.kind]].map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
       "systemctl poweroff --no-block",
     ].join("\n");
     writeFileSync(this.path("usr/local/sbin/boot-report"), `${script}\n`, { mode: 0o755 });
@@ -119,7 +122,7 @@ export class Machine {
     );
     mkdirSync(this.path("etc/systemd/system/graphical.target.wants"), { recursive: true });
     symlinkSync("/etc/systemd/system/boot-report.service", this.path("etc/systemd/system/graphical.target.wants/boot-report.service"));
-    for (const unit of units) {
+    for (const unit of [...units, ...PROCESS_UNITS[this.kind]]) {
       const exec = readFileSync(this.path(`lib/systemd/system/${unit}`), "utf8").match(/^ExecStart=(.*)$/m)[1];
       const dropin = this.path(`etc/systemd/system/${unit}.d`);
       mkdirSync(dropin, { recursive: true });
@@ -150,21 +153,29 @@ export class Machine {
     return this.report();
   }
 
+  props(unit) {
+    return Object.fromEntries(
+      this.read(`var/tmp/boot-report/${unit}.props`)
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=")),
+    );
+  }
+
   report() {
     const units = {};
     for (const unit of STAGE_UNITS[this.kind]) {
-      const props = Object.fromEntries(
-        this.read(`var/tmp/boot-report/${unit}.props`)
-          .trim()
-          .split("\n")
-          .map((l) => l.split("=")),
-      );
+      const props = this.props(unit);
       const start = Number(props.ExecMainStartTimestampMonotonic);
       const exit = Number(props.ExecMainExitTimestampMonotonic);
       const rss = this.exists(`var/tmp/rss-${unit}`) ? Number(this.read(`var/tmp/rss-${unit}`).trim().split("\n").pop()) : undefined;
       units[unit] = { ms: (exit - start) / 1000, status: Number(props.ExecMainStatus), result: props.Result, rssKiB: rss };
     }
+    const processRss = PROCESS_UNITS[this.kind].map((u) => (this.exists(`var/tmp/rss-${u}`) ? Number(this.read(`var/tmp/rss-${u}`).trim().split("\n").pop()) : 0));
     return {
+      processes: Object.fromEntries(PROCESS_UNITS[this.kind].map((u) => [u, this.props(u)])),
+      console: readFileSync(join(this.dir, `console-${this.boots}.log`), "utf8"),
+      peakRssKiB: Math.max(0, ...processRss, ...Object.values(units).map((u) => u.rssKiB ?? 0)),
       status: this.read("var/tmp/boot-report/status.txt"),
       statusCode: Number(this.read("var/tmp/boot-report/status.rc")),
       units,

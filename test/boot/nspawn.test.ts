@@ -20,7 +20,13 @@ write_files:
 final_message: "boot test finished, datasource $datasource"
 `;
 
-type Report = { status: string; statusCode: number; units: Record<string, { ms: number; status: number; result: string }> };
+type Report = {
+  status: string;
+  statusCode: number;
+  console: string;
+  processes: Record<string, Record<string, string>>;
+  units: Record<string, { ms: number; status: number; result: string }>;
+};
 
 describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
   let machine: any;
@@ -34,6 +40,9 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result]).toEqual([unit, 0, "success"]);
     expect(report.statusCode).toBe(0);
     expect(report.status).toMatch(/^status: done\n/);
+    // the stages ran in the one boot process, which then exited cleanly
+    expect(report.processes["cloud-agent-main.service"]).toMatchObject({ Result: "success", ExecMainStatus: "0" });
+    expect(report.console).not.toContain("running it on its own");
   };
 
   it("first boot: the units run in order and leave cloud-init's state", async () => {

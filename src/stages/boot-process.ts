@@ -1,0 +1,76 @@
+// One process for the whole boot (as cloud-init 24.3+ does): the runtime starts once, and
+// the four stage units are shell shims (units/cloud-agent-stage.sh) that tell this process
+// when systemd has reached their stage and wait for its exit code, over named pipes in
+// /run/cloud-init/share: <stage>.go (shim -> agent) and <stage>.result (agent -> shim).
+import * as fs from "node:fs";
+import { parseYaml } from "../config/yaml";
+import type { Host } from "../host/host";
+import { RUN_DIR } from "../state/paths";
+import { stageEnv, type StageEnv } from "./env";
+import { initLocal, initNetwork, modulesStage } from "./stages";
+
+export const SHARE_DIR = `${RUN_DIR}/share`;
+export const BOOT_STAGES = ["local", "network", "config", "final"] as const;
+type BootStage = (typeof BOOT_STAGES)[number];
+
+const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
+  local: initLocal,
+  network: initNetwork,
+  config: (env) => modulesStage(env, "config"),
+  final: (env) => modulesStage(env, "final"),
+};
+
+/** Runs the four stages as their units ask; returns how many stages had errors. */
+export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
+  createShare(host);
+  warmUp();
+  let failedStages = 0;
+  for (const stage of BOOT_STAGES) {
+    waitForGo(host, stage);
+    // opened before the stage runs, so a crash closes it and the shim reads EOF, not silence
+    const result = fs.openSync(host.path(`${SHARE_DIR}/${stage}.result`), "w");
+    let code = 1;
+    try {
+      const env = stageEnv(host);
+      onStage(stage, env);
+      code = await RUNNERS[stage](env);
+      env.sink.close();
+    } finally {
+      fs.writeSync(result, `${code}\n`);
+      fs.closeSync(result);
+    }
+    if (code) failedStages++;
+  }
+  host.remove(SHARE_DIR);
+  return failedStages;
+}
+
+/**
+ * Compiles the YAML parser's hot paths while the process waits for the local stage
+ * (user-data and changed config are parsed on the critical path otherwise).
+ */
+function warmUp(): void {
+  parseYaml("#cloud-config\nruncmd:\n  - [sh, -c, 'echo $x']\nwrite_files:\n  - {path: /a, permissions: 0644, defer: yes}\n");
+}
+
+/** The pipes appear all at once (made aside, then renamed) with this process's pid. */
+function createShare(host: Host): void {
+  const temp = `${SHARE_DIR}.tmp-${process.pid}`;
+  host.remove(temp);
+  host.mkdirp(temp, 0o700);
+  host.makeFifos(BOOT_STAGES.flatMap((s) => [`${temp}/${s}.go`, `${temp}/${s}.result`]));
+  host.writeAtomic(`${temp}/main.pid`, `${process.pid}\n`);
+  host.remove(SHARE_DIR);
+  fs.renameSync(host.path(temp), host.path(SHARE_DIR));
+}
+
+/** Blocks until the stage's unit writes "start" (opening a pipe waits for its writer). */
+function waitForGo(host: Host, stage: BootStage): void {
+  for (;;) {
+    const fd = fs.openSync(host.path(`${SHARE_DIR}/${stage}.go`), "r");
+    const buffer = Buffer.alloc(16);
+    const n = fs.readSync(fd, buffer);
+    fs.closeSync(fd);
+    if (buffer.subarray(0, n).toString().startsWith("start")) return;
+  }
+}

@@ -1,0 +1,76 @@
+// The single boot process and its stage shims (units/cloud-agent-stage.sh), run for real:
+// the shim hands each stage over a named pipe and exits with the stage's result.
+import { spawnSync } from "node:child_process";
+import { existsSync, readlinkSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed } from "./root";
+
+const SHIM = resolve(__dirname, "../../units/cloud-agent-stage.sh");
+const STAGES: [string, string[]][] = [
+  ["local", ["init", "--local"]],
+  ["network", ["init"]],
+  ["config", ["modules", "--mode=config"]],
+  ["final", ["modules", "--mode=final"]],
+];
+
+function shim(root: string, stage: string, args: string[]) {
+  const r = spawnSync("sh", [SHIM, stage, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, stderr: r.stderr };
+}
+
+describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
+  let root: string;
+  beforeEach(() => {
+    root = makeRoot();
+    writeSeed(root, { "meta-data": "instance-id: iid-bp\n", "user-data": "#cloud-config\nbootcmd: [echo boot >> /var/tmp/boot.log]\nruncmd: [echo run >> /var/tmp/run.log]\n" });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("runs every stage in the one process when its shim asks, then exits", async () => {
+    const main = agentAsync(root, ["boot"]);
+    const exited = new Promise<number>((r) => main.on("close", (c) => r(c ?? -1)));
+    for (const [stage, args] of STAGES) expect([stage, shim(root, stage, args)]).toEqual([stage, { code: 0, stderr: "" }]);
+    expect(await exited).toBe(0);
+    expect(lines(root, "var/tmp/boot.log")).toEqual(["boot"]);
+    expect(lines(root, "var/tmp/run.log")).toEqual(["run"]);
+    expect(existsSync(join(root, "run/cloud-init/share"))).toBe(false);
+    expect(agent(root, ["status"]).stdout).toBe("status: done\n");
+  });
+
+  it("passes a stage's error count back as the unit's exit code", async () => {
+    writeSeed(root, { "meta-data": "instance-id: iid-bp2\n", "user-data": "#cloud-config\nbootcmd: [exit 7]\n" });
+    const main = agentAsync(root, ["boot"]);
+    const codes = STAGES.map(([stage, args]) => shim(root, stage, args).code);
+    expect(codes).toEqual([0, 1, 0, 0]);
+    expect(await new Promise((r) => main.on("close", r))).toBe(1);
+  });
+
+  it("runs the stage on its own when no boot process is there", () => {
+    const r = shim(root, "local", ["init", "--local"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no boot process to hand stage local to \(not started after 10 s\); running it on its own/);
+    expect(readlinkSync(join(root, "var/lib/cloud/instance"))).toBe("/var/lib/cloud/instances/iid-bp");
+  }, 20_000);
+
+  it("fails the unit, not the boot, when the process dies during a stage", async () => {
+    writeSeed(root, { "meta-data": "instance-id: iid-bp3\n", "user-data": "#cloud-config\nbootcmd: [sleep 30]\n" });
+    const main = agentAsync(root, ["boot"]);
+    const exited = new Promise((r) => main.on("close", r));
+    expect(shim(root, "local", ["init", "--local"]).code).toBe(0);
+    // spawnSync below blocks this thread, so the kill comes from a process of its own
+    spawnSync("sh", ["-c", `(sleep 0.5; kill -9 ${main.pid}) >/dev/null 2>&1 &`]);
+    const r = shim(root, "network", ["init"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the boot process exited during stage network/);
+    await exited; // reaped (systemd reaps at once; this test's blocked thread could not)
+    expect(agent(root, ["status", "--long"]).stdout).toMatch(/stage init did not finish: cloud-agent exited while running it/);
+    // the next unit finds the process gone and runs its stage itself
+    const next = shim(root, "config", ["modules", "--mode=config"]);
+    expect(next.stderr).toMatch(/process \d+ is gone/);
+  });
+});

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Run by each stage unit: hands the stage to the boot process (cloud-agent-main.service)
+# and exits with that stage's result. When that process is not there (it failed to start,
+# or died) the stage runs on its own, as one process per unit.
+# Usage: cloud-agent-stage STAGE COMMAND... (COMMAND: the standalone agent arguments)
+stage=$1
+shift
+root=${CLOUD_AGENT_ROOT:-}
+share=$root/run/cloud-init/share
+agent=${CLOUD_AGENT:-/usr/bin/cloud-agent}
+
+standalone() {
+  echo "cloud-agent: no boot process to hand stage $stage to ($1); running it on its own" >&2
+  shift
+  if [ -n "$root" ]; then exec $agent --root "$root" "$@"; else exec $agent "$@"; fi
+}
+
+i=0
+while [ ! -e "$share/main.pid" ]; do
+  i=$((i + 1))
+  [ $i -gt 500 ] && standalone "not started after 10 s" "$@"
+  sleep 0.02
+done
+read -r pid <"$share/main.pid"
+kill -0 "$pid" 2>/dev/null || standalone "process $pid is gone" "$@"
+# the process is waiting on this pipe; the timeout covers one that died a moment ago
+timeout 30 sh -c 'echo start >"$1"' - "$share/$stage.go" || standalone "process $pid did not answer" "$@"
+rc=
+read -r rc <"$share/$stage.result"
+if [ -z "$rc" ]; then
+  echo "cloud-agent: the boot process exited during stage $stage; see 'cloud-init status --long'" >&2
+  exit 1
+fi
+exit "$rc"
