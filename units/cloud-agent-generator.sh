@@ -9,7 +9,7 @@ log=$run/cloud-init-generator.log
 target=/lib/systemd/system/cloud-agent.target
 link=$early/multi-user.target.wants/cloud-agent.target
 
-read -r cmdline </proc/cmdline 2>/dev/null || cmdline=
+read -r cmdline 2>/dev/null </proc/cmdline || cmdline=
 mkdir -p "$run"
 
 say() { echo "$*" >>"$log"; }
@@ -20,7 +20,7 @@ disabled_reason() {
   case " ${KERNEL_CMDLINE:-} " in *" cloud-init=disabled "*) echo "environment KERNEL_CMDLINE"; return ;; esac
 }
 
-dmi() { v=; read -r v <"/sys/class/dmi/id/$1" 2>/dev/null; echo "$v"; }
+dmi() { v=; read -r v 2>/dev/null <"/sys/class/dmi/id/$1"; echo "$v"; }
 
 # Prints why a datasource may be present; prints nothing when none can be.
 datasource_evidence() {
@@ -31,7 +31,7 @@ datasource_evidence() {
   [ -d /var/lib/cloud/seed/config_drive/openstack ] && { echo "seed directory config_drive"; return; }
   case "$(dmi product_serial)" in *ds=nocloud*) echo "DMI serial ds=nocloud"; return ;; esac
   uuid=$(dmi product_uuid)
-  [ -n "$uuid" ] || { read -r uuid </sys/hypervisor/uuid 2>/dev/null || uuid=; }
+  [ -n "$uuid" ] || { read -r uuid 2>/dev/null </sys/hypervisor/uuid || uuid=; }
   case "$uuid" in [eE][cC]2*|????2?[eE][cC]*) echo "EC2 uuid"; return ;; esac
   case "$(dmi sys_vendor)" in "Amazon EC2") echo "DMI sys_vendor Amazon EC2"; return ;; esac
   case "$(dmi product_name) $(dmi chassis_asset_tag)" in *"OpenStack Nova"*|*"OpenStack Compute"*) echo "DMI OpenStack"; return ;; esac
