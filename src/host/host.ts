@@ -47,21 +47,11 @@ export class Host {
 
   /** Reads a file, or returns undefined when it does not exist. */
   readTextIfExists(p: string): string | undefined {
-    try {
-      return this.readText(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
+    return unlessMissing(() => this.readText(p));
   }
 
   readBytesIfExists(p: string): Buffer | undefined {
-    try {
-      return this.readBytes(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
+    return unlessMissing(() => this.readBytes(p));
   }
 
   list(p: string): string[] {
@@ -203,5 +193,14 @@ function sameContent(target: string, data: string | Uint8Array, mode: number): b
     return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
   } catch {
     return false;
+  }
+}
+
+function unlessMissing<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
 }
