@@ -1,5 +1,6 @@
 // The .deb installed into a real Debian rootfs, booted under systemd-nspawn: real systemd
 // runs the generator and the four units; first boot, reboot and clone.
+import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the benchmark
@@ -82,4 +83,12 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
     rmSync(machine.path("etc/cloud/cloud-init.disabled"));
   }, 180_000);
+
+  it("removing the package leaves /var/lib/cloud and /etc/cloud alone", () => {
+    execFileSync("chroot", [machine.root, "dpkg", "-r", "cloud-agent"], { stdio: "pipe" });
+    expect(machine.exists("usr/bin/cloud-agent")).toBe(false);
+    expect(machine.exists("etc/systemd/system/cloud-agent.target.wants/cloud-agent-local.service")).toBe(false);
+    expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
+    expect(machine.exists("etc/cloud/cloud.cfg")).toBe(true);
+  });
 });
