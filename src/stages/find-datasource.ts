@@ -33,7 +33,8 @@ export async function findDatasource(env: StageEnv, stage: DatasourceStage): Pro
         return data;
       }
     } catch (err) {
-      env.log.warn(`datasource ${ds.name}: ${describeError(err)}`);
+      // it said it was here and then could not be read: the user's platform data is lost
+      env.log.error(`datasource ${ds.name}: ${describeError(err)}`);
     }
   }
   return undefined;

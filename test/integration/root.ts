@@ -57,3 +57,19 @@ export function read(root: string, path: string): string {
 export function lines(root: string, path: string): string[] {
   return existsSync(join(root, path)) ? read(root, path).split("\n").filter(Boolean) : [];
 }
+
+/** A boot whose stages run while this process keeps serving (e.g. a metadata stand-in). */
+export async function bootAsync(root: string): Promise<AgentResult[]> {
+  rmSync(join(root, "run"), { recursive: true, force: true });
+  const results: AgentResult[] = [];
+  for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]]) {
+    const child = agentAsync(root, args);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
+    results.push({ code, stdout, stderr });
+  }
+  return results;
+}

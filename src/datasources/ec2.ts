@@ -1,0 +1,221 @@
+// EC2 and clouds that speak its metadata paths. Identified locally first (DMI/hypervisor
+// uuid, sys_vendor, or configuration) so a guest elsewhere never waits on the network; then
+// IMDSv2 (token PUT, token on every GET) with plain GETs where the service has no token
+// endpoint (EC2-compatible clouds), the API version chosen in one round of parallel probes,
+// and the meta-data tree crawled level by level in parallel. The token is never logged.
+import { HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
+import { isPlainObject } from "../config/yaml";
+import type { Host } from "../host/host";
+import { dmi, type Datasource, type DatasourceContext, type InstanceData } from "./types";
+
+const DEFAULT_URLS = ["http://169.254.169.254", "http://[fd00:ec2::254]"];
+const API_VERSIONS = ["2021-03-23", "2018-09-24", "2016-09-02"];
+const FALLBACK_VERSION = "2009-04-04";
+const TOKEN_TTL = "21600";
+const CRAWL_CONCURRENCY = 16;
+
+/** cloud-init's identify_platform for AWS: a uuid starting "ec2" in either byte order. */
+export function identifyAws(host: Host): boolean {
+  const uuid = (host.readTextIfExists("/sys/hypervisor/uuid")?.trim() || dmi(host, "product_uuid")).toLowerCase();
+  const firstField = uuid.split("-")[0] ?? "";
+  const swapped = firstField.match(/../g)?.reverse().join("") ?? "";
+  return uuid.startsWith("ec2") || swapped.startsWith("ec2") || dmi(host, "sys_vendor") === "Amazon EC2";
+}
+
+interface Ec2Settings {
+  urls: string[];
+  timeoutMs: number;
+  maxWaitMs: number;
+  retries: number;
+}
+
+function settingsOf(ctx: DatasourceContext): Ec2Settings {
+  const s = ctx.settings;
+  const num = (v: unknown, d: number) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : d);
+  const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;
+  return { urls, timeoutMs: num(s.timeout, 50) * 1000, maxWaitMs: num(s.max_wait, 240) * 1000, retries: num(s.retries, 5) };
+}
+
+/** Not on AWS, only an explicit choice makes us ask: Ec2 alone in datasource_list, strict_id false, or metadata_urls. */
+function configuredForEc2(ctx: DatasourceContext): boolean {
+  const list = Array.isArray(ctx.config.datasource_list) ? ctx.config.datasource_list.map((n) => String(n).toLowerCase()) : [];
+  const alone = list.filter((n) => n !== "none");
+  const strict = ctx.settings.strict_id;
+  return (alone.length === 1 && alone[0] === "ec2") || strict === false || String(strict).toLowerCase() === "false" || Array.isArray(ctx.settings.metadata_urls);
+}
+
+export const ec2: Datasource = {
+  name: "Ec2",
+  stages: ["network"],
+  detect(ctx) {
+    return identifyAws(ctx.host) || configuredForEc2(ctx);
+  },
+  async read(ctx) {
+    const aws = identifyAws(ctx.host);
+    const client = await connect(ctx, settingsOf(ctx), aws);
+    const version = await pickVersion(client);
+    const metadata = await crawl(client, `${version}/meta-data/`);
+    const userData = await optional(client, `${version}/user-data`);
+    const identity = aws ? await identityDocument(client, version) : undefined;
+    return toInstanceData(client, version, metadata, userData, identity, aws);
+  },
+};
+
+interface Client {
+  base: string;
+  get(path: string): Promise<HttpResponse>;
+}
+
+/** Finds the first metadata URL that answers, with a token where the service hands one out. */
+async function connect(ctx: DatasourceContext, settings: Ec2Settings, aws: boolean): Promise<Client> {
+  const deadline = Date.now() + settings.maxWaitMs;
+  const policy = { retries: settings.retries, delayMs: 1000, deadline };
+  const perRequest = Math.min(settings.timeoutMs, 5000);
+  const problems: string[] = [];
+  while (Date.now() < deadline) {
+    for (const base of settings.urls) {
+      try {
+        let token = await fetchToken(base, perRequest, policy, aws);
+        if (!token) ctx.log.info(`${base}: no token endpoint; using plain GETs`);
+        const attempt = (path: string) =>
+          requestWithRetry(`${base}/${path}`, { headers: token ? { "X-aws-ec2-metadata-token": token } : {}, timeoutMs: perRequest }, policy);
+        // a 401 means the token expired: fetch a new one once
+        const get = async (path: string): Promise<HttpResponse> => {
+          const res = await attempt(path);
+          if (res.status !== 401 || !token) return res;
+          token = await fetchToken(base, perRequest, policy, aws);
+          return attempt(path);
+        };
+        ctx.log.info(`using metadata service ${base}${token ? " with an IMDSv2 token" : ""}`);
+        return { base, get };
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+  }
+  throw new Error(`no metadata service answered within ${settings.maxWaitMs / 1000} s: ${[...new Set(problems)].slice(-3).join("; ")}`);
+}
+
+/**
+ * IMDSv2's token. On AWS it is mandatory (no IMDSv1 fallback, as cloud-init); elsewhere a
+ * service that answers the PUT with anything but a token has none, and plain GETs follow.
+ * Throws only when nothing answered (or AWS refused), so the caller tries again.
+ */
+async function fetchToken(base: string, timeoutMs: number, policy: RetryPolicy, aws: boolean): Promise<string | undefined> {
+  const url = `${base}/latest/api/token`;
+  let res: HttpResponse;
+  try {
+    res = await requestWithRetry(url, { method: "PUT", headers: { "X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL }, timeoutMs }, { ...policy, retries: 0 });
+  } catch (err) {
+    if (aws || (err as HttpError).status === undefined) throw err;
+    return undefined;
+  }
+  const token = res.status === 200 ? res.body.toString("utf8").trim() : "";
+  if (token) return token;
+  if (aws) throw new HttpError(`${url}: HTTP ${res.status}, no IMDSv2 token; AWS requires one`, res.status);
+  return undefined;
+}
+
+/** The newest API version whose instance-id answers, probed all at once. */
+async function pickVersion(client: Client): Promise<string> {
+  const answers = await Promise.allSettled(API_VERSIONS.map((v) => client.get(`${v}/meta-data/instance-id`)));
+  const version = API_VERSIONS.find((_, i) => {
+    const a = answers[i];
+    return a.status === "fulfilled" && a.value.status === 200;
+  });
+  if (version) return version;
+  // a service that fails every probe (5xx, resets) says so, rather than "not found"
+  const failure = answers.find((a) => a.status === "rejected");
+  if (failure && answers.every((a) => a.status === "rejected")) throw failure.reason;
+  const res = await client.get(`${FALLBACK_VERSION}/meta-data/instance-id`);
+  if (res.status !== 200) throw new Error(`${client.base}: meta-data/instance-id answers HTTP ${res.status} for every API version`);
+  return FALLBACK_VERSION;
+}
+
+/** The meta-data tree: one round trip per level, the entries of a level fetched together. */
+async function crawl(client: Client, dir: string): Promise<Record<string, unknown>> {
+  const listing = await mustGet(client, dir);
+  const out: Record<string, unknown> = {};
+  const entries = listing.toString("utf8").split("\n").map((l) => l.trim()).filter(Boolean);
+  const jobs = entries.map((entry) => async () => {
+    if (entry === "security-credentials/" || entry === "security-credentials") return;
+    const key = /^\d+=(.+)$/.exec(entry);
+    if (key) out[key[1]] = leafValue(await mustGet(client, `${dir}${entry.split("=")[0]}/openssh-key`));
+    else if (entry.endsWith("/")) out[entry.slice(0, -1)] = await crawl(client, `${dir}${entry}`);
+    else out[entry] = leafValue(await mustGet(client, `${dir}${entry}`));
+  });
+  await runLimited(jobs, CRAWL_CONCURRENCY);
+  return out;
+}
+
+async function mustGet(client: Client, path: string): Promise<Buffer> {
+  const res = await client.get(path);
+  if (res.status !== 200) throw new Error(`${client.base}/${path}: HTTP ${res.status}`);
+  return res.body;
+}
+
+async function optional(client: Client, path: string): Promise<Buffer> {
+  const res = await client.get(path);
+  if (res.status === 404) return Buffer.alloc(0);
+  if (res.status !== 200) throw new Error(`${client.base}/${path}: HTTP ${res.status}`);
+  return res.body;
+}
+
+async function identityDocument(client: Client, version: string): Promise<Record<string, unknown>> {
+  const path = `${version}/dynamic/instance-identity/document`;
+  const text = (await mustGet(client, path)).toString("utf8");
+  try {
+    const doc = JSON.parse(text);
+    if (!isPlainObject(doc)) throw new Error("not an object");
+    return doc;
+  } catch (err) {
+    throw new Error(`${client.base}/${path}: not a JSON document (${(err as Error).message})`);
+  }
+}
+
+/** Leaves: a JSON object stays an object, several lines become a list, else a string. */
+export function leafValue(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  if (text.startsWith("{")) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text.includes("\n") ? text.split("\n") : text;
+}
+
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}
+
+function toInstanceData(client: Client, version: string, metadata: Record<string, unknown>, userData: Buffer, identity: Record<string, unknown> | undefined, aws: boolean): InstanceData {
+  const instanceId = String(identity?.instanceId ?? metadata["instance-id"] ?? "");
+  if (!instanceId) throw new Error(`${client.base}: meta-data has no instance-id`);
+  const placement = isPlainObject(metadata.placement) ? metadata.placement : {};
+  const az = String(identity?.availabilityZone ?? placement["availability-zone"] ?? "") || undefined;
+  const region = String(identity?.region ?? (az ? az.slice(0, -1) : "")) || undefined;
+  const keys = isPlainObject(metadata["public-keys"]) ? Object.values(metadata["public-keys"]).flat().map(String) : [];
+  return {
+    datasource: "Ec2",
+    description: "DataSourceEc2",
+    instanceId,
+    localHostname: typeof metadata["local-hostname"] === "string" ? metadata["local-hostname"] : undefined,
+    publicKeys: keys.filter(Boolean),
+    metadata,
+    userData,
+    dsmode: "net",
+    platform: "ec2",
+    subplatform: `metadata (${client.base})`,
+    cloudName: aws ? "aws" : "unknown",
+    region,
+    availabilityZone: az,
+    ds: { "meta-data": metadata, dynamic: identity ? { "instance-identity": { document: identity } } : {}, _metadata_api_version: version },
+  };
+}

@@ -1,0 +1,84 @@
+// The one HTTP client every metadata datasource uses: node:http (cheaper to load than
+// fetch), a per-request timeout, a bounded retry policy with jitter, and an overall deadline
+// so a metadata service that hangs, errs or lies can never hold up the boot past max_wait.
+import * as http from "node:http";
+
+export interface HttpResponse {
+  status: number;
+  body: Buffer;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface RequestOptions {
+  method?: "GET" | "PUT";
+  headers?: Record<string, string>;
+  /** Per attempt. */
+  timeoutMs: number;
+}
+
+export interface RetryPolicy {
+  /** Further attempts after the first one fails (connection error, timeout, 5xx, 429). */
+  retries: number;
+  delayMs: number;
+  /** Absolute time (Date.now()) after which no attempt starts and a running one is cut. */
+  deadline: number;
+}
+
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** One attempt. Rejects on connection errors, timeouts and bodies cut short. */
+export function request(url: string, options: RequestOptions): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, timeout: options.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("aborted", () => reject(new HttpError(`${url}: connection closed before the body was complete`)));
+      res.on("error", (err) => reject(new HttpError(`${url}: ${err.message}`)));
+      res.on("end", () => {
+        const expected = Number(res.headers["content-length"]);
+        const body = Buffer.concat(chunks);
+        if (!res.complete || (Number.isFinite(expected) && body.length !== expected)) {
+          reject(new HttpError(`${url}: body cut short (${body.length} of ${res.headers["content-length"]} bytes)`));
+        } else {
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        }
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new HttpError(`${url}: no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    req.on("close", () => clearTimeout(timer));
+    req.on("timeout", () => req.destroy(new HttpError(`${url}: no answer within ${options.timeoutMs} ms`)));
+    req.on("error", (err) => reject(err instanceof HttpError ? err : new HttpError(`${url}: ${err.message}`)));
+    req.end();
+  });
+}
+
+const RETRYABLE = (status: number) => status >= 500 || status === 429;
+
+/** Retries failures the server may recover from; 2xx-4xx answers are returned as they are. */
+export async function requestWithRetry(url: string, options: RequestOptions, policy: RetryPolicy): Promise<HttpResponse> {
+  let lastError: Error = new HttpError(`${url}: not attempted before the deadline`);
+  for (let attempt = 0; attempt <= policy.retries; attempt++) {
+    const left = policy.deadline - Date.now();
+    if (left <= 0) break;
+    try {
+      const res = await request(url, { ...options, timeoutMs: Math.min(options.timeoutMs, left) });
+      if (!RETRYABLE(res.status)) return res;
+      lastError = new HttpError(`${url}: HTTP ${res.status}`, res.status);
+    } catch (err) {
+      lastError = err as Error;
+    }
+    if (attempt < policy.retries) await sleep(Math.min(policy.delayMs * (0.5 + Math.random()), Math.max(0, policy.deadline - Date.now())));
+  }
+  throw lastError;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
