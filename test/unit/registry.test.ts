@@ -30,8 +30,15 @@ describe("registries", () => {
     expect(moduleByName("scripts-user")?.name).toBe("scripts_user");
   });
 
-  it("registers every datasource file", () => {
-    const files = readdirSync(join(__dirname, "../../src/datasources")).filter((f) => !["index.ts", "types.ts"].includes(f));
-    expect(Object.keys(DATASOURCES).length).toBe(files.length);
+  it("registers every datasource a file in src/datasources exports, under its lower-cased name", async () => {
+    const dir = join(__dirname, "../../src/datasources");
+    let found = 0;
+    for (const file of readdirSync(dir).filter((f) => f !== "index.ts")) {
+      for (const ds of Object.values(await import(join(dir, file))).filter((v) => typeof v === "object" && v && "detect" in v && "read" in v)) {
+        found++;
+        expect(DATASOURCES[(ds as { name: string }).name.toLowerCase()]).toBe(ds);
+      }
+    }
+    expect(found).toBe(Object.keys(DATASOURCES).length);
   });
 });
