@@ -1,4 +1,4 @@
-// The one HTTP client every metadata datasource uses: node:http (cheaper to load than
+// The one HTTP client every metadata datasource and #include uses: node:http (cheaper to load than
 // fetch), a per-request timeout, a bounded retry policy with jitter, and an overall deadline
 // so a metadata service that hangs, errs or lies can never hold up the boot past max_wait.
 import * as http from "node:http";
@@ -36,7 +36,8 @@ export class HttpError extends Error {
 /** One attempt. Rejects on connection errors, timeouts and bodies cut short. */
 export function request(url: string, options: RequestOptions): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, timeout: options.timeoutMs }, (res) => {
+    const transport: typeof http = url.startsWith("https:") ? (require("node:https") as typeof http) : http;
+    const req = transport.request(url, { method: options.method ?? "GET", headers: options.headers, timeout: options.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("aborted", () => reject(new HttpError(`${url}: connection closed before the body was complete`)));

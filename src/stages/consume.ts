@@ -4,7 +4,10 @@ import type { InstanceData } from "../datasources/types";
 import { isPlainObject, toYaml } from "../config/yaml";
 import { describeError } from "../log/logger";
 import { CLOUD_DIR, instancePath } from "../state/paths";
-import { processUserData, type Script } from "../userdata/process";
+import { createHash } from "node:crypto";
+import { requestWithRetry } from "../http/client";
+import { INSTANCE_DATA_SENSITIVE } from "../state/instance-data";
+import { processUserData, type Script, type UserDataEnv } from "../userdata/process";
 import type { StageEnv } from "./env";
 
 export async function consumeUserData(env: StageEnv, data: InstanceData): Promise<void> {
@@ -13,7 +16,8 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   host.writeAtomic(instancePath(iid, "user-data.txt"), data.userData, 0o600);
   host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
 
-  const user = processUserData(data.userData, "user-data");
+  const env_ = userDataEnv(env, iid);
+  const user = await processUserData(data.userData, "user-data", env_);
   // user-data the user wrote but that could not be used is a partial failure (degraded)
   for (const problem of user.problems) log.error(problem);
   writeCloudConfig(env, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
@@ -23,13 +27,38 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   }
 
   const vendorEnabled = vendorDataEnabled(user.cloudConfig.vendor_data);
-  const vendor = vendorEnabled && data.vendorData ? processUserData(data.vendorData, "vendor-data") : undefined;
+  const vendor = vendorEnabled && data.vendorData ? await processUserData(data.vendorData, "vendor-data", env_) : undefined;
   if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
   for (const problem of vendor?.problems ?? []) log.error(problem);
   writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
   writeScripts(env, instancePath(iid, "scripts/vendor"), vendor?.scripts ?? []);
 
   for (const hook of [...(vendor?.boothooks ?? []), ...user.boothooks]) await runBoothook(env, iid, hook);
+}
+
+/** How parts reach the outside: #include URLs (include-once kept per instance) and instance data. */
+function userDataEnv(env: StageEnv, iid: string): UserDataEnv {
+  const sensitive = env.host.readTextIfExists(INSTANCE_DATA_SENSITIVE);
+  return {
+    instanceData: sensitive === undefined ? undefined : (JSON.parse(sensitive) as Record<string, unknown>),
+    fetch: async (url, once) => {
+      const cached = instancePath(iid, `data/urlcache/${createHash("sha256").update(url).digest("hex")}`);
+      if (once) {
+        const kept = env.host.readBytesIfExists(cached);
+        if (kept) return kept;
+      }
+      const body = url.startsWith("file://") ? env.host.readBytes(url.slice("file://".length)) : await fetchBody(url);
+      if (once) env.host.writeAtomic(cached, body, 0o600);
+      return body;
+    },
+  };
+}
+
+async function fetchBody(url: string): Promise<Buffer> {
+  if (!/^https?:\/\//.test(url)) throw new Error("only http(s):// and file:// URLs can be included");
+  const res = await requestWithRetry(url, { timeoutMs: 10_000 }, { retries: 2, delayMs: 1000, deadline: Date.now() + 30_000 });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return res.body;
 }
 
 function writeCloudConfig(env: StageEnv, path: string, config: Record<string, unknown>): void {

@@ -1,7 +1,9 @@
 // Turns user-data (or vendor-data) into what the stages act on: one merged cloud-config,
 // scripts for the final stage, boothooks for the network stage, and problems by part.
+// Parsing is pure; fetching #include URLs and instance data come in through UserDataEnv.
 import { isPlainObject, parseYaml } from "../config/yaml";
 import { mergeWith, parseMergeSpec, PART_MERGE } from "../config/merge";
+import { JINJA_HEADER, renderJinja } from "./jinja";
 import { maybeGunzip, splitParts, type Part } from "./mime";
 
 export type ScriptFrequency = "per-instance" | "per-boot" | "per-once" | "user";
@@ -18,6 +20,13 @@ export interface ProcessedUserData {
   boothooks: Script[];
   /** Problems a part had; each names the part. The rest of the user-data still applies. */
   problems: string[];
+}
+
+export interface UserDataEnv {
+  /** Fetches an #include URL (`once`: #include-once, kept for the instance). */
+  fetch?: (url: string, once: boolean) => Promise<Buffer>;
+  /** instance-data-sensitive.json, for `## template: jinja` parts. */
+  instanceData?: Record<string, unknown>;
 }
 
 /** First-line headers and MIME types (cloudinit/handlers INCLUSION_TYPES_MAP). */
@@ -41,6 +50,9 @@ const SCRIPT_TYPES: Record<string, ScriptFrequency> = {
   "text/x-shellscript-per-once": "per-once",
 };
 
+/** Includes nested deeper than this are refused (a URL that includes itself). */
+const MAX_INCLUDE_DEPTH = 8;
+
 export function typeOf(part: Part): string | undefined {
   const declared = part.contentType;
   if (declared && declared !== "text/plain" && declared !== "text/x-not-multipart") return declared;
@@ -48,20 +60,18 @@ export function typeOf(part: Part): string | undefined {
   return STARTS.find(([prefix]) => head.startsWith(prefix))?.[1];
 }
 
-export function processUserData(raw: Buffer, label = "user-data"): ProcessedUserData {
+interface Named {
+  part: Part;
+  where: string;
+}
+
+export async function processUserData(raw: Buffer, label = "user-data", env: UserDataEnv = {}): Promise<ProcessedUserData> {
   const out: ProcessedUserData = { cloudConfig: {}, scripts: [], boothooks: [], problems: [] };
   if (!raw.length) return out;
-  let parts: Part[];
-  try {
-    parts = splitParts(maybeGunzip(raw));
-  } catch (err) {
-    out.problems.push(`${label}: cannot be unpacked: ${(err as Error).message}`);
-    return out;
-  }
+  const parts = await expand(raw, label, env, out.problems, 0);
   let merged: unknown = undefined;
-  parts.forEach((part, index) => {
+  parts.forEach(({ part, where }, index) => {
     const name = part.filename ?? `part-${String(index + 1).padStart(3, "0")}`;
-    const where = parts.length > 1 ? `${label} ${name}` : label;
     const type = typeOf(part);
     if (type === "text/cloud-config") {
       const config = parseCloudConfig(part.body.toString("utf8"), where, out.problems);
@@ -72,10 +82,12 @@ export function processUserData(raw: Buffer, label = "user-data"): ProcessedUser
       out.scripts.push({ filename: safeName(name), content: part.body, frequency: SCRIPT_TYPES[type] });
     } else if (type === "text/cloud-boothook") {
       out.boothooks.push({ filename: safeName(name), content: stripFirstLine(part.body), frequency: "per-boot" });
+    } else if (type === "text/part-handler") {
+      out.problems.push(`${where}: #part-handler parts run Python and are not supported by cloud-agent; part ignored`);
     } else if (type === undefined) {
       if (part.body.toString("utf8").trim()) out.problems.push(`${where}: unhandled non-multipart user-data starting '${firstLine(part.body)}'`);
     } else {
-      out.problems.push(`${where}: content type ${type} is not handled yet by cloud-agent; part ignored`);
+      out.problems.push(`${where}: content type ${type} is not handled by cloud-agent; part ignored`);
     }
   });
   if (isPlainObject(merged)) {
@@ -83,6 +95,111 @@ export function processUserData(raw: Buffer, label = "user-data"): ProcessedUser
     out.cloudConfig = rest;
   }
   return out;
+}
+
+/** Splits into parts and replaces includes, archives and templates by what they hold. */
+async function expand(raw: Buffer, label: string, env: UserDataEnv, problems: string[], depth: number): Promise<Named[]> {
+  let parts: Part[];
+  try {
+    parts = splitParts(maybeGunzip(raw));
+  } catch (err) {
+    problems.push(`${label}: cannot be unpacked: ${(err as Error).message}`);
+    return [];
+  }
+  const out: Named[] = [];
+  for (const [i, part] of parts.entries()) {
+    const where = parts.length > 1 ? `${label} ${part.filename ?? `part-${String(i + 1).padStart(3, "0")}`}` : label;
+    const type = typeOf(part);
+    if (type === "text/x-include-url" || type === "text/x-include-once-url") {
+      out.push(...(await includes(part, where, type.includes("once"), env, problems, depth)));
+    } else if (type === "text/cloud-config-archive") {
+      out.push(...archiveParts(part, where, problems));
+    } else if (type === "text/jinja2") {
+      const rendered = render(part, where, env, problems);
+      if (rendered) out.push(rendered);
+    } else {
+      out.push({ part, where });
+    }
+  }
+  return out;
+}
+
+async function includes(part: Part, where: string, once: boolean, env: UserDataEnv, problems: string[], depth: number): Promise<Named[]> {
+  // a URL may follow the header on its line; other lines starting with "#" are comments
+  const urls = part.body
+    .toString("utf8")
+    .split("\n")
+    .map((l) => l.trim().replace(/^#include(-once)?\s*/, ""))
+    .filter((l) => l && !l.startsWith("#"));
+  const out: Named[] = [];
+  for (const url of urls) {
+    if (depth >= MAX_INCLUDE_DEPTH) {
+      problems.push(`${where}: #include ${url}: includes nested deeper than ${MAX_INCLUDE_DEPTH}; not followed`);
+    } else if (!env.fetch) {
+      problems.push(`${where}: #include ${url}: fetching is not available here`);
+    } else {
+      try {
+        out.push(...(await expand(await env.fetch(url, once), `${where} -> ${url}`, env, problems, depth + 1)));
+      } catch (err) {
+        problems.push(`${where}: #include ${url} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** #cloud-config-archive: a YAML list of strings or {content, type, filename} mappings. */
+function archiveParts(part: Part, where: string, problems: string[]): Named[] {
+  let items: unknown;
+  try {
+    items = parseYaml(part.body.toString("utf8"));
+  } catch (err) {
+    problems.push(`${where}: invalid #cloud-config-archive YAML: ${(err as Error).message}`);
+    return [];
+  }
+  if (!Array.isArray(items)) {
+    problems.push(`${where}: #cloud-config-archive must be a list`);
+    return [];
+  }
+  return items.flatMap((item, i): Named[] => {
+    const entry = typeof item === "string" ? { content: item } : isPlainObject(item) ? item : undefined;
+    if (!entry || entry.content === undefined) {
+      problems.push(`${where} item ${i}: needs 'content'`);
+      return [];
+    }
+    const body = Buffer.from(String(entry.content));
+    const filename = typeof entry.filename === "string" ? entry.filename : undefined;
+    const contentType = typeof entry.type === "string" ? entry.type.toLowerCase() : undefined;
+    return [{ part: { body, filename, contentType, headers: {} }, where: `${where} item ${i}` }];
+  });
+}
+
+/** Only #cloud-config, #! scripts and #cloud-boothook may come out of a template. */
+function render(part: Part, where: string, env: UserDataEnv, problems: string[]): Named | undefined {
+  const template = part.body.toString("utf8");
+  if (!JINJA_HEADER.test(template)) {
+    problems.push(`${where}: a jinja template must start with the line '## template: jinja'`);
+    return undefined;
+  }
+  if (!env.instanceData) {
+    problems.push(`${where}: no instance data to render the jinja template with; part ignored`);
+    return undefined;
+  }
+  try {
+    const { text, missing } = renderJinja(template, env.instanceData);
+    for (const name of missing) problems.push(`${where}: jinja variable '${name}' is not in the instance data`);
+    const body = Buffer.from(text);
+    const rendered: Part = { body, filename: part.filename, headers: part.headers };
+    const type = typeOf(rendered);
+    if (type !== "text/cloud-config" && type !== "text/cloud-boothook" && type !== "text/x-shellscript") {
+      problems.push(`${where}: a rendered jinja template must be #cloud-config, a #! script or #cloud-boothook; part ignored`);
+      return undefined;
+    }
+    return { part: rendered, where };
+  } catch (err) {
+    problems.push(`${where}: jinja template error: ${(err as Error).message.split("\n").join(" ")}`);
+    return undefined;
+  }
 }
 
 function parseCloudConfig(text: string, where: string, problems: string[]): Record<string, unknown> | undefined {

@@ -15,30 +15,30 @@ const mime = (parts: string[]) =>
   );
 
 describe("processUserData", () => {
-  it("reads a plain #cloud-config", () => {
-    const out = processUserData(Buffer.from("#cloud-config\nruncmd: [ls]\n"));
+  it("reads a plain #cloud-config", async () => {
+    const out = await processUserData(Buffer.from("#cloud-config\nruncmd: [ls]\n"));
     expect(out.cloudConfig).toEqual({ runcmd: ["ls"] });
     expect(out.problems).toEqual([]);
   });
 
-  it("unpacks gzip", () => {
-    const out = processUserData(gzipSync(Buffer.from("#cloud-config\nhostname: gz\n")));
+  it("unpacks gzip", async () => {
+    const out = await processUserData(gzipSync(Buffer.from("#cloud-config\nhostname: gz\n")));
     expect(out.cloudConfig).toEqual({ hostname: "gz" });
   });
 
-  it("reports a truncated gzip blob without throwing", () => {
+  it("reports a truncated gzip blob without throwing", async () => {
     const blob = gzipSync(Buffer.from("#cloud-config\nhostname: gz\n"));
-    const out = processUserData(blob.subarray(0, 10));
+    const out = await processUserData(blob.subarray(0, 10));
     expect(out.problems[0]).toMatch(/cannot be unpacked/);
   });
 
-  it("takes a #! script as a user script", () => {
-    const out = processUserData(Buffer.from("#!/bin/sh\necho hi\n"));
+  it("takes a #! script as a user script", async () => {
+    const out = await processUserData(Buffer.from("#!/bin/sh\necho hi\n"));
     expect(out.scripts).toEqual([{ filename: "part-001", content: Buffer.from("#!/bin/sh\necho hi\n"), frequency: "user" }]);
   });
 
-  it("splits MIME multipart and merges cloud-config parts with dict(replace)", () => {
-    const out = processUserData(
+  it("splits MIME multipart and merges cloud-config parts with dict(replace)", async () => {
+    const out = await processUserData(
       mime([
         'Content-Type: text/cloud-config; charset="us-ascii"\n\n#cloud-config\nruncmd: [a]\nhostname: one\n',
         "Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [b]\n",
@@ -55,38 +55,105 @@ describe("processUserData", () => {
     expect(out.boothooks[0].content.toString()).toBe("#!/bin/sh\necho hook\n");
   });
 
-  it("honours a part's merge_how", () => {
-    const out = processUserData(
+  it("honours a part's merge_how", async () => {
+    const out = await processUserData(
       mime(["Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a]\n", "Content-Type: text/cloud-config\n\n#cloud-config\nmerge_how: list(append)+dict(recurse_array)+str()\nruncmd: [b]\n"]),
     );
     expect(out.cloudConfig).toEqual({ runcmd: ["a", "b"] });
   });
 
-  it("decodes base64 parts", () => {
+  it("decodes base64 parts", async () => {
     const body = Buffer.from("#cloud-config\nhostname: b64\n").toString("base64");
-    const out = processUserData(mime([`Content-Type: text/cloud-config\nContent-Transfer-Encoding: base64\n\n${body}\n`]));
+    const out = await processUserData(mime([`Content-Type: text/cloud-config\nContent-Transfer-Encoding: base64\n\n${body}\n`]));
     expect(out.cloudConfig).toEqual({ hostname: "b64" });
   });
 
-  it("treats text without MIME-Version as one part, even if it looks like headers", () => {
-    const out = processUserData(Buffer.from("Content-Type: text/plain\n\n#cloud-config\nhostname: x\n"));
+  it("treats text without MIME-Version as one part, even if it looks like headers", async () => {
+    const out = await processUserData(Buffer.from("Content-Type: text/plain\n\n#cloud-config\nhostname: x\n"));
     expect(out.cloudConfig).toEqual({});
     expect(out.problems[0]).toMatch(/unhandled/);
   });
 
-  it("names the part and line of broken YAML and keeps the other parts", () => {
-    const out = processUserData(mime(["Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a\n", "Content-Type: text/cloud-config\n\n#cloud-config\nhostname: ok\n"]));
+  it("names the part and line of broken YAML and keeps the other parts", async () => {
+    const out = await processUserData(mime(["Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a\n", "Content-Type: text/cloud-config\n\n#cloud-config\nhostname: ok\n"]));
     expect(out.cloudConfig).toEqual({ hostname: "ok" });
     expect(out.problems[0]).toMatch(/user-data part-001: invalid cloud-config YAML: .*line/);
   });
 
-  it("refuses a non-mapping cloud-config", () => {
-    const out = processUserData(Buffer.from("#cloud-config\n- a\n- b\n"));
+  it("refuses a non-mapping cloud-config", async () => {
+    const out = await processUserData(Buffer.from("#cloud-config\n- a\n- b\n"));
     expect(out.problems[0]).toMatch(/must be a mapping/);
   });
 
-  it("keeps hostile MIME file names inside the scripts directory", () => {
-    const out = processUserData(mime(['Content-Type: text/x-shellscript\nContent-Disposition: attachment; filename="../../etc/cron.d/evil"\n\n#!/bin/sh\n']));
+  it("keeps hostile MIME file names inside the scripts directory", async () => {
+    const out = await processUserData(mime(['Content-Type: text/x-shellscript\nContent-Disposition: attachment; filename="../../etc/cron.d/evil"\n\n#!/bin/sh\n']));
     expect(out.scripts[0].filename).toBe("evil");
+  });
+});
+
+describe("user-data formats that pull in more", () => {
+  const sites: Record<string, string> = {
+    "http://seed/a": "#cloud-config\nhostname: from-include\n",
+    "http://seed/b": "#!/bin/sh\necho included\n",
+    "http://seed/loop": "#include http://seed/loop\n",
+  };
+  const fetch = async (url: string) => {
+    if (!(url in sites)) throw new Error("HTTP 404");
+    return Buffer.from(sites[url]);
+  };
+
+  it("#include fetches each URL and processes what comes back", async () => {
+    const out = await processUserData(Buffer.from("#include\nhttp://seed/a\n# a comment\nhttp://seed/b\n"), "user-data", { fetch });
+    expect(out.cloudConfig).toEqual({ hostname: "from-include" });
+    expect(out.scripts.map((s) => s.content.toString())).toEqual(["#!/bin/sh\necho included\n"]);
+    expect(out.problems).toEqual([]);
+  });
+
+  it("a failing #include names the URL; the other parts still apply", async () => {
+    const out = await processUserData(mime(["Content-Type: text/x-include-url\n\n#include http://seed/missing\n", "Content-Type: text/cloud-config\n\n#cloud-config\nhostname: ok\n"]), "user-data", { fetch });
+    expect(out.cloudConfig).toEqual({ hostname: "ok" });
+    expect(out.problems).toEqual(["user-data part-001: #include http://seed/missing failed: HTTP 404"]);
+  });
+
+  it("an #include that includes itself stops at a fixed depth", async () => {
+    const out = await processUserData(Buffer.from("#include http://seed/loop\n"), "user-data", { fetch });
+    expect(out.problems[0]).toMatch(/includes nested deeper than 8; not followed/);
+  });
+
+  it("#cloud-config-archive items become parts with their types and names", async () => {
+    const archive = `#cloud-config-archive
+- type: "text/cloud-boothook"
+  content: |
+    #!/bin/sh
+    echo hook
+- "#cloud-config\\nruncmd: [a]"
+- {type: text/x-shellscript, filename: setup.sh, content: "#!/bin/sh\\necho s\\n"}
+- {type: text/x-shellscript}
+`;
+    const out = await processUserData(Buffer.from(archive));
+    expect(out.cloudConfig).toEqual({ runcmd: ["a"] });
+    expect(out.scripts.map((s) => s.filename)).toEqual(["setup.sh"]);
+    expect(out.boothooks.map((s) => s.content.toString())).toEqual(["echo hook\n"]);
+    expect(out.problems).toEqual(["user-data item 3: needs 'content'"]);
+  });
+
+  it("## template: jinja renders with instance data, v1 keys at top level, '_' aliases, missing names marked", async () => {
+    const instanceData = { v1: { local_hostname: "web-1", instance_id: "i-9", region: "eu" }, ds: { meta_data: { "local-hostname": "web-1.x" } } };
+    const template = "## template: jinja\n#cloud-config\nhostname: {{ v1.local_hostname | upper }}\nfqdn: {{ ds.meta_data.local_hostname }}\nruncmd:\n{% if region == 'eu' %}  - echo {{ instance_id }}\n{% endif %}  - echo {{ nope }}\n";
+    const out = await processUserData(Buffer.from(template), "user-data", { instanceData });
+    expect(out.cloudConfig).toEqual({ hostname: "WEB-1", fqdn: "web-1.x", runcmd: ["echo i-9", "echo CI_MISSING_JINJA_VAR/nope"] });
+    expect(out.problems).toEqual(["user-data: jinja variable 'nope' is not in the instance data"]);
+  });
+
+  it("a jinja template with a syntax error, or rendering to something else, is refused", async () => {
+    const broken = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {% if %}\n"), "user-data", { instanceData: {} });
+    expect(broken.problems[0]).toMatch(/^user-data: jinja template error/);
+    const other = await processUserData(Buffer.from("## template: jinja\nplain text\n"), "user-data", { instanceData: {} });
+    expect(other.problems[0]).toMatch(/must be #cloud-config, a #! script or #cloud-boothook/);
+  });
+
+  it("refuses #part-handler with a clear reason", async () => {
+    const out = await processUserData(Buffer.from("#part-handler\ndef list_types(): pass\n"));
+    expect(out.problems).toEqual(["user-data: #part-handler parts run Python and are not supported by cloud-agent; part ignored"]);
   });
 });
