@@ -35,14 +35,19 @@ const result = await build({
   metafile: true,
   loader: { ".service": "text", ".target": "text", ".cfg": "text", ".sh": "text" },
   define: { __CLOUD_AGENT_VERSION__: JSON.stringify(pkg.version) },
+  external: ["nunjucks"],
   logLevel: "warning",
 });
 writeFileSync(join(out, "meta.json"), JSON.stringify(result.metafile));
+// nunjucks (jinja templates, rare) ships as a separate asset, evaluated only when needed:
+// in the main bundle it cost every start several milliseconds
+const nunjucksAsset = join(out, "nunjucks.js");
+await build({ entryPoints: [join(root, "node_modules/nunjucks/index.js")], outfile: nunjucksAsset, bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, external: ["chokidar", "fsevents"], logLevel: "warning" });
 
 // 2. The blob must come from the same node binary it is injected into; code cache saves
 //    compiling the bundle at every start.
 const seaConfig = join(out, "sea-config.json");
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: join(out, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true }));
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: join(out, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets: { "nunjucks.js": nunjucksAsset } }));
 run(runtime, ["--experimental-sea-config", seaConfig]);
 const exe = join(out, "cloud-agent");
 copyFileSync(runtime, exe);

@@ -12,8 +12,7 @@ export interface Rendered {
 }
 
 export function renderJinja(template: string, instanceData: Record<string, unknown>): Rendered {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nunjucks = require("nunjucks") as typeof import("nunjucks");
+  const nunjucks = loadNunjucks();
   const env = new nunjucks.Environment(undefined, { autoescape: false, trimBlocks: true, throwOnUndefined: false });
   const missing: string[] = [];
   const data = withAliases(instanceData);
@@ -42,4 +41,20 @@ function withAliases(value: Record<string, unknown>): Record<string, unknown> {
     if (!(alias in out)) out[alias] = converted;
   }
   return out;
+}
+
+type Nunjucks = typeof import("nunjucks");
+
+/**
+ * In the single executable nunjucks is a SEA asset (build/build.mjs), evaluated as a
+ * CommonJS module on first use; elsewhere (tests, development) the npm package.
+ */
+function loadNunjucks(): Nunjucks {
+  const sea = require("node:sea") as { isSea(): boolean; getAsset(key: string, encoding: string): string };
+  if (!sea.isSea()) return require("nunjucks") as Nunjucks;
+  const source = sea.getAsset("nunjucks.js", "utf8");
+  const module = { exports: {} as Nunjucks };
+  const factory = require("node:vm").runInThisContext(`(function (module, exports, require) {${source}\n})`, { filename: "nunjucks.js" }) as (m: typeof module, e: Nunjucks, r: NodeJS.Require) => void;
+  factory(module, module.exports, require);
+  return module.exports;
 }
