@@ -27,13 +27,15 @@ interface Ec2Settings {
   timeoutMs: number;
   maxWaitMs: number;
   retries: number;
+  /** cloud-agent's own key: requests in flight during the crawl (1 = cloud-init's sequential crawl). */
+  crawlConcurrency: number;
 }
 
 function settingsOf(ctx: DatasourceContext): Ec2Settings {
   const s = ctx.settings;
   const num = (v: unknown, d: number) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : d);
   const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;
-  return { urls, timeoutMs: num(s.timeout, 50) * 1000, maxWaitMs: num(s.max_wait, 240) * 1000, retries: num(s.retries, 5) };
+  return { urls, timeoutMs: num(s.timeout, 50) * 1000, maxWaitMs: num(s.max_wait, 240) * 1000, retries: num(s.retries, 5), crawlConcurrency: Math.max(1, num(s.crawl_concurrency, CRAWL_CONCURRENCY)) };
 }
 
 /** Not on AWS, only an explicit choice makes us ask: Ec2 alone in datasource_list, strict_id false, or metadata_urls. */
@@ -52,11 +54,15 @@ export const ec2: Datasource = {
   },
   async read(ctx) {
     const aws = identifyAws(ctx.host);
-    const client = await connect(ctx, settingsOf(ctx), aws);
+    const settings = settingsOf(ctx);
+    const client = await connect(ctx, settings, aws);
     const version = await pickVersion(client);
-    const metadata = await crawl(client, `${version}/meta-data/`);
-    const userData = await optional(client, `${version}/user-data`);
-    const identity = aws ? await identityDocument(client, version) : undefined;
+    const limit = limiter(settings.crawlConcurrency);
+    const [metadata, userData, identity] = await Promise.all([
+      crawl(client, `${version}/meta-data/`, limit),
+      limit(() => optional(client, `${version}/user-data`)),
+      aws ? limit(() => identityDocument(client, version)) : undefined,
+    ]);
     return toInstanceData(client, version, metadata, userData, identity, aws);
   },
 };
@@ -134,18 +140,19 @@ async function pickVersion(client: Client): Promise<string> {
 }
 
 /** The meta-data tree: one round trip per level, the entries of a level fetched together. */
-async function crawl(client: Client, dir: string): Promise<Record<string, unknown>> {
-  const listing = await mustGet(client, dir);
+async function crawl(client: Client, dir: string, limit: Limiter): Promise<Record<string, unknown>> {
+  const listing = await limit(() => mustGet(client, dir));
   const out: Record<string, unknown> = {};
   const entries = listing.toString("utf8").split("\n").map((l) => l.trim()).filter(Boolean);
-  const jobs = entries.map((entry) => async () => {
-    if (entry === "security-credentials/" || entry === "security-credentials") return;
-    const key = /^\d+=(.+)$/.exec(entry);
-    if (key) out[key[1]] = leafValue(await mustGet(client, `${dir}${entry.split("=")[0]}/openssh-key`));
-    else if (entry.endsWith("/")) out[entry.slice(0, -1)] = await crawl(client, `${dir}${entry}`);
-    else out[entry] = leafValue(await mustGet(client, `${dir}${entry}`));
-  });
-  await runLimited(jobs, CRAWL_CONCURRENCY);
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (entry === "security-credentials/" || entry === "security-credentials") return;
+      const key = /^\d+=(.+)$/.exec(entry);
+      if (key) out[key[1]] = leafValue(await limit(() => mustGet(client, `${dir}${entry.split("=")[0]}/openssh-key`)));
+      else if (entry.endsWith("/")) out[entry.slice(0, -1)] = await crawl(client, `${dir}${entry}`, limit);
+      else out[entry] = leafValue(await limit(() => mustGet(client, `${dir}${entry}`)));
+    }),
+  );
   return out;
 }
 
@@ -187,12 +194,22 @@ export function leafValue(body: Buffer): unknown {
   return text.includes("\n") ? text.split("\n") : text;
 }
 
-async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]();
+type Limiter = <T>(job: () => Promise<T>) => Promise<T>;
+
+/** At most `max` requests in flight; the rest wait their turn in order. */
+function limiter(max: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    if (active >= max) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await job();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
 }
 
 function toInstanceData(client: Client, version: string, metadata: Record<string, unknown>, userData: Buffer, identity: Record<string, unknown> | undefined, aws: boolean): InstanceData {
