@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages the tests drive (first run on a fresh machine only):
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
-# build the package. Without root nothing is installed and the boot tests say why they skip.
+# build the package, xorriso/dosfstools/mtools make seed drives. Without root nothing is
+# installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

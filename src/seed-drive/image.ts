@@ -1,0 +1,27 @@
+// What the filesystem readers share: bounded reads of an image (a block device or a file)
+// and the small interface a datasource uses to read a seed drive without mounting it.
+export type ReadAt = (offset: number, length: number) => Buffer;
+
+export interface SeedImage {
+  type: "iso9660" | "vfat";
+  /** Volume label as blkid reports it (e.g. "cidata", "CIDATA", "config-2"). */
+  label: string;
+  /** Names in a directory ("" is the root), as the filesystem shows them when mounted. */
+  list(dir: string): string[];
+  /** A file's bytes, or undefined when there is no such file. */
+  readFile(path: string): Buffer | undefined;
+}
+
+/** Reads inside [0, size) only: a corrupt image must fail with a message, never read elsewhere. */
+export function boundedReader(read: ReadAt, size: number, what: string): ReadAt {
+  return (offset, length) => {
+    if (offset < 0 || length < 0 || offset + length > size) {
+      throw new Error(`${what}: reading ${length} bytes at ${offset} runs past the end of the image (${size} bytes)`);
+    }
+    return read(offset, length);
+  };
+}
+
+export function splitPath(path: string): string[] {
+  return path.split("/").filter((p) => p && p !== ".");
+}
