@@ -1,6 +1,7 @@
-// ConfigDrive (OpenStack --config-drive, oVirt): the seed directories cloud-init reads.
-// (Drives labelled config-2 arrive with the filesystem-image readers.)
+// ConfigDrive (OpenStack --config-drive, oVirt): the seed directories cloud-init reads, then
+// a drive labelled config-2 (ISO 9660 or vfat), read in place.
 import type { Host } from "../host/host";
+import { readLabelledDrive } from "./seed-drives";
 import { SEED_DIR } from "../state/paths";
 import { openStackInstance, pickOpenStackVersion, type OpenStackFiles } from "./openstack-data";
 import type { Datasource } from "./types";
@@ -20,16 +21,19 @@ export function readConfigDriveTree(source: string, list: (dir: string) => strin
   return { source, version, metaData, userData: file("user_data"), vendorData: file("vendor_data.json"), networkData: file("network_data.json") };
 }
 
+const LABELS = ["config-2", "CONFIG-2"];
+
 export const configDrive: Datasource = {
   name: "ConfigDrive",
   stages: ["local"],
-  detect(ctx) {
-    return seedDir(ctx.host) !== undefined;
-  },
+  // the drive is looked for in read(): finding it is reading its first sectors anyway
+  detect: () => true,
   async read(ctx) {
     const dir = seedDir(ctx.host);
-    if (!dir) return undefined;
-    const files = readConfigDriveTree(dir, (d) => ctx.host.list(`${dir}/${d}`), (p) => ctx.host.readBytesIfExists(`${dir}/${p}`));
-    return openStackInstance(files, { datasource: "ConfigDrive", description: `DataSourceConfigDrive [net,ver=2][source=${dir}]`, platform: "configdrive", requireUuid: true });
+    const files = dir
+      ? readConfigDriveTree(dir, (d) => ctx.host.list(`${dir}/${d}`), (p) => ctx.host.readBytesIfExists(`${dir}/${p}`))
+      : readLabelledDrive(ctx.host, LABELS, ctx.log, (image, device) => readConfigDriveTree(device, (d) => image.list(d), (p) => image.readFile(p)));
+    if (!files) return undefined;
+    return openStackInstance(files, { datasource: "ConfigDrive", description: `DataSourceConfigDrive [net,ver=2][source=${files.source}]`, platform: "configdrive", requireUuid: true });
   },
 };

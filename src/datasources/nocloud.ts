@@ -1,8 +1,9 @@
-// NoCloud: seed directories, `ds=nocloud;...` on the kernel command line or in the DMI
-// serial, and `datasource.NoCloud` in config. (cidata drives: see the datasources issue.)
+// NoCloud: seed directories, a drive labelled cidata (ISO 9660 or vfat, read in place),
+// `ds=nocloud;...` on the kernel command line or in the DMI serial, and `datasource.NoCloud`.
 import { isPlainObject, parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
 import { SEED_DIR } from "../state/paths";
+import { readLabelledDrive } from "./seed-drives";
 import { dmi, DS_DOC, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
 
 const SEED_DIRS = [`${SEED_DIR}/nocloud`, `${SEED_DIR}/nocloud-net`];
@@ -32,17 +33,28 @@ interface Seed {
 }
 
 function readSeedDir(host: Host, dir: string): Seed | undefined {
-  const meta = host.readTextIfExists(`${dir}/meta-data`);
-  const user = host.readBytesIfExists(`${dir}/user-data`);
+  return seedFromFiles(dir, (name) => host.readBytesIfExists(`${dir}/${name}`));
+}
+
+/** A seed directory or a drive's root: meta-data and user-data must both be there. */
+function seedFromFiles(source: string, read: (name: string) => Buffer | undefined): Seed | undefined {
+  const meta = read("meta-data");
+  const user = read("user-data");
   if (meta === undefined || user === undefined) return undefined;
-  const network = host.readTextIfExists(`${dir}/network-config`);
+  const network = read("network-config");
   return {
-    source: dir,
-    metadata: parseMapping(meta, `${dir}/meta-data`),
+    source,
+    metadata: parseMapping(meta.toString("utf8"), `${source}/meta-data`),
     userData: user,
-    vendorData: host.readBytesIfExists(`${dir}/vendor-data`),
-    networkConfig: network === undefined ? undefined : unwrapNetwork(parseYaml(network)),
+    vendorData: read("vendor-data"),
+    networkConfig: network === undefined ? undefined : unwrapNetwork(parseYaml(network.toString("utf8"))),
   };
+}
+
+/** `fs_label` (default cidata) in either case, as cloud-init accepts. */
+function driveLabels(settings: Record<string, unknown>): string[] {
+  const label = typeof settings.fs_label === "string" ? settings.fs_label : "cidata";
+  return [label.toLowerCase(), label.toUpperCase()];
 }
 
 function parseMapping(text: string, where: string): Record<string, unknown> {
@@ -77,6 +89,10 @@ function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, st
   }
   const dir = SEED_DIRS.map((d) => readSeedDir(host, d)).find(Boolean);
   if (dir) found.push(dir);
+  else if (ctx.stage === "local") {
+    const drive = readLabelledDrive(host, driveLabels(ctx.settings), ctx.log, (image, device) => seedFromFiles(device, (name) => image.readFile(name)));
+    if (drive) found.push(drive);
+  }
   const seedfrom = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : args.seedfrom;
   if (seedfrom && /^(\/|file:\/\/)/.test(seedfrom)) {
     const path = seedfrom.replace(/^file:\/\//, "").replace(/\/?$/, "");

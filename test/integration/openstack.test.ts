@@ -43,7 +43,6 @@ describe("ConfigDrive seed directory", () => {
       "openstack/2012-08-10/meta_data.json": JSON.stringify({ uuid: "old" }),
       "openstack/latest/meta_data.json": JSON.stringify({ uuid: "latest" }),
     });
-    expect(configDrive.detect(ctx())).toBe(true);
     const data = (await configDrive.read(ctx()))!;
     expect(data.instanceId).toBe(META.uuid);
     expect(data.localHostname).toBe("os-vm.novalocal");
@@ -67,8 +66,8 @@ describe("ConfigDrive seed directory", () => {
     await expect(configDrive.read(ctx())).rejects.toThrow(message);
   });
 
-  it("is not detected without a seed", () => {
-    expect(configDrive.detect(ctx())).toBe(false);
+  it("finds nothing without a seed directory or a config-2 drive", async () => {
+    expect(await configDrive.read(ctx())).toBeUndefined();
   });
 });
 
