@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages the tests drive (first run on a fresh machine only):
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
-# build the package, xorriso/dosfstools/mtools make seed drives. Without root nothing is
+# build the package, xorriso/dosfstools/mtools make seed drives, QEMU boots a real kernel
+# (mkfs.ext4 -d makes its disk, debugfs reads it back). Without root nothing is
 # installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
@@ -16,4 +17,4 @@ fi
 echo "setup-machine: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

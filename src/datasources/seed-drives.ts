@@ -1,10 +1,13 @@
 // Finds a drive by filesystem label (cidata, config-2) among the block devices in
 // /sys/class/block and reads it in place: no blkid, no mount, works in early boot.
+import * as os from "node:os";
 import type { Host } from "../host/host";
 import type { Logger } from "../log/logger";
 import { withSeedImage, type SeedImage } from "../seed-drive/index";
 
 const NOT_SEED_DEVICES = /^(loop|ram|zram|nbd|md|dm-)/;
+const { ENOMEDIUM, EBUSY, ENXIO, ENODEV, ENOENT } = os.constants.errno as Record<string, number>;
+const NO_MEDIUM = [ENOMEDIUM ?? 123, EBUSY, ENXIO, ENODEV, ENOENT];
 
 /**
  * Calls `use` with the first drive (devices sorted descending, as cloud-init does) whose
@@ -19,9 +22,9 @@ export function readLabelledDrive<T>(host: Host, labels: string[], log: Logger, 
       const found = withSeedImage(host.path(device), (image) => (labels.includes(image.label) ? { value: use(image, device) } : undefined));
       if (found) return found.value;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // an empty CD-ROM drive or a busy device is no seed
-      if (code !== "ENOMEDIUM" && code !== "EBUSY" && code !== "ENXIO") log.error(`${device}: ${(err as Error).message}`);
+      // an empty CD-ROM drive (libuv has no name for ENOMEDIUM) or a gone device is no seed
+      const errno = Math.abs((err as NodeJS.ErrnoException).errno ?? 0);
+      if (!NO_MEDIUM.includes(errno)) log.error(`${device}: ${(err as Error).message}`);
     }
   }
   return undefined;

@@ -41,16 +41,19 @@ export function debPath() {
   return join(out, deb);
 }
 
-function cachedRootfs(kind) {
-  return execFileSync("sh", [join(here, "rootfs.sh"), kind === "agent" ? "base" : "cloud-init"], { encoding: "utf8" }).trim();
+function cachedRootfs(rootfs) {
+  return execFileSync("sh", [join(here, "rootfs.sh"), rootfs], { encoding: "utf8" }).trim();
 }
 
-/** @param {"agent" | "cloud-init"} kind */
-export function prepareMachine(kind) {
+/**
+ * @param {"agent" | "cloud-init"} kind
+ * @param {"base" | "cloud-init" | "kernel"} rootfs which cached rootfs to start from
+ */
+export function prepareMachine(kind, rootfs = kind === "agent" ? "base" : "cloud-init") {
   const dir = mkdtempSync(join(tmpdir(), `boot-${kind}-`));
   const root = join(dir, "root");
   for (const d of ["upper", "work", "root"]) mkdirSync(join(dir, d));
-  execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${cachedRootfs(kind)},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
+  execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${cachedRootfs(rootfs)},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
   const machine = new Machine(kind, dir, root);
   if (kind === "agent") {
     writeFileSync(join(root, "tmp/cloud-agent.deb"), readFileSync(debPath()));
@@ -79,16 +82,22 @@ export class Machine {
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   }
 
+  // After a QEMU boot the truth is in the disk image (this.image), read with debugfs.
   read(p) {
-    return readFileSync(this.path(p), "utf8");
+    if (!this.image) return readFileSync(this.path(p), "utf8");
+    return execFileSync("debugfs", ["-R", `cat /${p}`, this.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   }
 
   exists(p) {
-    return existsSync(this.path(p));
+    if (!this.image) return existsSync(this.path(p));
+    const out = execFileSync("debugfs", ["-R", `stat /${p}`, this.image], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return out.includes("Inode:");
   }
 
   readlink(p) {
-    return readlinkSync(this.path(p));
+    if (!this.image) return readlinkSync(this.path(p));
+    const out = execFileSync("debugfs", ["-R", `stat /${p}`, this.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return /Fast link dest: "([^"]*)"/.exec(out)?.[1];
   }
 
   mode(p) {
@@ -163,6 +172,7 @@ export class Machine {
   }
 
   report() {
+    const consoleFile = join(this.dir, this.image ? "serial.log" : `console-${this.boots}.log`);
     const units = {};
     for (const unit of STAGE_UNITS[this.kind]) {
       const props = this.props(unit);
@@ -174,7 +184,7 @@ export class Machine {
     const processRss = PROCESS_UNITS[this.kind].map((u) => (this.exists(`var/tmp/rss-${u}`) ? Number(this.read(`var/tmp/rss-${u}`).trim().split("\n").pop()) : 0));
     return {
       processes: Object.fromEntries(PROCESS_UNITS[this.kind].map((u) => [u, this.props(u)])),
-      console: readFileSync(join(this.dir, `console-${this.boots}.log`), "utf8"),
+      console: existsSync(consoleFile) ? readFileSync(consoleFile, "utf8") : "",
       peakRssKiB: Math.max(0, ...processRss, ...Object.values(units).map((u) => u.rssKiB ?? 0)),
       status: this.read("var/tmp/boot-report/status.txt"),
       statusCode: Number(this.read("var/tmp/boot-report/status.rc")),

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds (once per machine) the Debian rootfs the boot tests and the benchmark boot.
-# Usage: rootfs.sh base|cloud-init   -> prints the path of the cached rootfs.
+# Usage: rootfs.sh base|cloud-init|kernel   -> prints the path of the cached rootfs.
+# (kernel: base plus a Linux kernel and initramfs, for QEMU boots)
 # The cache lives outside the checkout; a new recipe version gets a new directory.
 set -eu
 kind=${1:-base}
@@ -35,11 +36,25 @@ build_cloud_init() {
   mv "$tmp" "$dest"
 }
 
+build_kernel() {
+  dest=$cache/rootfs-$suite-$recipe-kernel
+  tmp=$dest.tmp
+  rm -rf "$tmp"
+  cp -a "$base" "$tmp"
+  cp /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+  chroot "$tmp" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends linux-image-amd64 initramfs-tools cloud-guest-utils e2fsprogs' >"$cache/kernel-install.log" 2>&1
+  chroot "$tmp" apt-get clean
+  mv "$tmp" "$dest"
+}
+
 [ -d "$base" ] || build_base
 case $kind in
+  kernel)
+    [ -d "$cache/rootfs-$suite-$recipe-kernel" ] || build_kernel
+    echo "$cache/rootfs-$suite-$recipe-kernel" ;;
   base) echo "$base" ;;
   cloud-init)
     [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || build_cloud_init
     echo "$cache/rootfs-$suite-$recipe-cloud-init" ;;
-  *) echo "usage: $0 base|cloud-init" >&2; exit 2 ;;
+  *) echo "usage: $0 base|cloud-init|kernel" >&2; exit 2 ;;
 esac

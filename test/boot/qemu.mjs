@@ -1,0 +1,67 @@
+// Boots the agent's .deb in a real kernel under QEMU (software emulation: nested KVM hangs
+// here): real block devices for seed drives, slirp networking with the host reachable at
+// 169.254.169.254 for a metadata stand-in. The root disk is an ext4 image made from the
+// prepared root with `mkfs.ext4 -d` (no mount), and read back after shutdown with debugfs.
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Machine, prepareMachine } from "./harness.mjs";
+
+export function qemuUnsupported() {
+  if (process.getuid?.() !== 0) return "QEMU boot tests need root";
+  for (const tool of ["qemu-system-x86_64", "mkfs.ext4", "debugfs"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    } catch {
+      return `${tool} is not installed (apt-get install qemu-system-x86 e2fsprogs)`;
+    }
+  }
+  return undefined;
+}
+
+/** A root with the agent installed on the kernel rootfs; write seeds/config into it, then boot. */
+export function prepareQemuMachine() {
+  const machine = prepareMachine("agent", "kernel");
+  // console on the serial line, and a NIC named eth0 that ifupdown brings up with DHCP
+  writeFileSync(machine.path("etc/network/interfaces.d/eth0"), "auto eth0\niface eth0 inet dhcp\n");
+  writeFileSync(machine.path("etc/fstab"), "/dev/vda / ext4 defaults 0 1\n");
+  return machine;
+}
+
+/**
+ * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
+ * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
+ * address for this machine.
+ */
+export async function bootQemu(machine, { drives = [], smbios, metadataHost, timeoutMs = 420_000 } = {}) {
+  const image = join(machine.dir, "root.img");
+  const boot = join(machine.root, "boot");
+  const kernel = join(machine.dir, "vmlinuz");
+  const initrd = join(machine.dir, "initrd.img");
+  copyFileSync(join(boot, readdirSync(boot).find((f) => f.startsWith("vmlinuz-"))), kernel);
+  copyFileSync(join(boot, readdirSync(boot).find((f) => f.startsWith("initrd.img-"))), initrd);
+  execFileSync("mkfs.ext4", ["-q", "-F", "-d", machine.root, image, "3G"], { stdio: "pipe" });
+  machine.image = image;
+  const net = metadataHost ? `user,id=n0,net=169.254.0.0/16,host=${metadataHost},dhcpstart=169.254.0.15` : "user,id=n0";
+  const args = [
+    "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+    "-kernel", kernel, "-initrd", initrd,
+    "-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet",
+    "-drive", `file=${image},if=virtio,format=raw`,
+    ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
+    "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
+    ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
+    "-serial", `file:${join(machine.dir, "serial.log")}`, "-monitor", "none", "-display", "none",
+  ];
+  const child = spawn("qemu-system-x86_64", args.filter((a) => a !== "-nographic"), { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await new Promise((r) => child.on("close", r));
+  clearTimeout(timer);
+  const serial = existsSync(join(machine.dir, "serial.log")) ? execFileSync("tail", ["-c", "4000", join(machine.dir, "serial.log")], { encoding: "utf8" }) : "";
+  if (!machine.exists("var/tmp/boot-report/status.rc")) throw new Error(`QEMU boot did not report (exit ${code}) ${stderr}\nserial:\n${serial}`);
+  return machine.report();
+}
+
+export { Machine };

@@ -1,0 +1,110 @@
+// Real kernels, real block devices, real networking (QEMU, software emulation): the seed
+// drives platforms attach and the metadata services they run, each ending a boot in
+// `status: done` with the seed's instance-id. Slow (a minute or two per boot): one boot each.
+import { execFileSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain JS shared with the benchmark
+import { bootUnsupported } from "./harness.mjs";
+// @ts-expect-error plain JS
+import { bootQemu, prepareQemuMachine, qemuUnsupported } from "./qemu.mjs";
+import { startImds, TOKEN, type Imds } from "../integration/imds-server";
+
+const unsupported = bootUnsupported() ?? qemuUnsupported();
+if (unsupported) console.warn(`QEMU boot tests skipped: ${unsupported}`);
+
+const USER_DATA = "#cloud-config\nruncmd: [echo ran >> /var/tmp/runcmd.log]\n";
+const BOOT_TIMEOUT = 600_000;
+
+type Report = { status: string; statusCode: number; units: Record<string, { status: number; result: string }> };
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "qemu-seeds-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(work, "tree-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function iso(label: string, files: Record<string, string>): string {
+  const file = join(work, `${label}-${Object.keys(files).length}.iso`);
+  execFileSync("xorriso", ["-as", "mkisofs", "-output", file, "-volid", label, "-joliet", "-rock", tree(files)], { stdio: "ignore" });
+  return file;
+}
+
+function expectDone(report: Report) {
+  expect(report.status).toMatch(/^status: done\n/);
+  expect(report.statusCode, report.status).toBe(0);
+  for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result]).toEqual([unit, 0, "success"]);
+}
+
+describe.skipIf(unsupported)("real boots under QEMU", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let machine: any;
+  afterEach(() => machine?.dispose());
+
+  it("NoCloud: a cidata ISO on a virtio disk (KubeVirt's cloudInitNoCloud)", async () => {
+    machine = prepareQemuMachine();
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-iso\nlocal-hostname: qemu-iso\n", "user-data": USER_DATA });
+    expectDone(await bootQemu(machine, { drives: [{ file: seed }], timeoutMs: BOOT_TIMEOUT }));
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-iso\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(machine.read("var/lib/cloud/instances/iid-qemu-iso/datasource")).toBe("DataSourceNoCloud: DataSourceNoCloud [seed=/dev/vdb]\n");
+  }, BOOT_TIMEOUT);
+
+  it("ConfigDrive: a config-2 ISO in the CD-ROM drive (OpenStack --config-drive, oVirt)", async () => {
+    machine = prepareQemuMachine();
+    const uuid = "d2f1a0c4-1111-4222-8333-444455556666";
+    const seed = iso("config-2", { "openstack/latest/meta_data.json": JSON.stringify({ uuid, hostname: "qemu-cd" }), "openstack/latest/user_data": USER_DATA });
+    expectDone(await bootQemu(machine, { drives: [{ file: seed, cdrom: true }], timeoutMs: BOOT_TIMEOUT }));
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+  }, BOOT_TIMEOUT);
+
+  describe("metadata services at 169.254.169.254 (slirp maps it to this machine's port 80)", () => {
+    let imds: Imds | undefined;
+    let server: Server | undefined;
+    afterEach(async () => {
+      await imds?.close();
+      imds = undefined;
+      server?.closeAllConnections();
+      await new Promise((r) => (server ? server.close(r) : r(undefined)));
+      server = undefined;
+    });
+
+    it("EC2 on AWS (an ec2 SMBIOS uuid): IMDSv2 with a token", async () => {
+      imds = await startImds({ token: "required", userData: USER_DATA, port: 80 });
+      machine = prepareQemuMachine();
+      expectDone(await bootQemu(machine, { smbios: { uuid: "ec2a0b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
+      expect(machine.read("var/lib/cloud/data/instance-id")).toBe("i-0123456789abcdef0\n");
+      expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+      expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === TOKEN)).toBe(true);
+      expect(machine.read("var/log/cloud-init.log")).not.toContain(TOKEN);
+    }, BOOT_TIMEOUT);
+
+    it("OpenStack metadata service (DMI product OpenStack Nova)", async () => {
+      const uuid = "0e5d1c7a-aaaa-4bbb-8ccc-dddddddddddd";
+      const files: Record<string, string> = { "/openstack": "2015-10-15\nlatest", "/openstack/2015-10-15/meta_data.json": JSON.stringify({ uuid, hostname: "qemu-os" }), "/openstack/2015-10-15/user_data": USER_DATA };
+      server = createServer((req, res) => {
+        const body = files[req.url ?? ""];
+        res.writeHead(body === undefined ? 404 : 200);
+        res.end(body ?? "Not Found");
+      });
+      await new Promise<void>((r) => server!.listen(80, "127.0.0.1", r));
+      machine = prepareQemuMachine();
+      expectDone(await bootQemu(machine, { smbios: { product: "OpenStack Nova" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
+      expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
+      expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    }, BOOT_TIMEOUT);
+  });
+});
