@@ -20,6 +20,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   const user = await processUserData(data.userData, "user-data", env_);
   // user-data the user wrote but that could not be used is a partial failure (degraded)
   for (const problem of user.problems) log.error(problem);
+  host.writeAtomic(instancePath(iid, "user-data.txt.i"), user.processed, 0o600);
   writeCloudConfig(env, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
   writeScripts(env, instancePath(iid, "scripts"), user.scripts.filter((s) => s.frequency === "user"));
   for (const s of user.scripts) {
@@ -30,6 +31,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   const vendor = vendorEnabled && data.vendorData ? await processUserData(data.vendorData, "vendor-data", env_) : undefined;
   if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
   for (const problem of vendor?.problems ?? []) log.error(problem);
+  host.writeAtomic(instancePath(iid, "vendor-data.txt.i"), vendor?.processed ?? Buffer.alloc(0), 0o600);
   writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
   writeScripts(env, instancePath(iid, "scripts/vendor"), vendor?.scripts ?? []);
 

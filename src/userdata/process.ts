@@ -16,6 +16,8 @@ export interface Script {
 
 export interface ProcessedUserData {
   cloudConfig: Record<string, unknown>;
+  /** Every part after includes, archives and templates, as one MIME message (user-data.txt.i). */
+  processed: Buffer;
   scripts: Script[];
   boothooks: Script[];
   /** Problems a part had; each names the part. The rest of the user-data still applies. */
@@ -66,9 +68,10 @@ interface Named {
 }
 
 export async function processUserData(raw: Buffer, label = "user-data", env: UserDataEnv = {}): Promise<ProcessedUserData> {
-  const out: ProcessedUserData = { cloudConfig: {}, scripts: [], boothooks: [], problems: [] };
+  const out: ProcessedUserData = { cloudConfig: {}, processed: Buffer.alloc(0), scripts: [], boothooks: [], problems: [] };
   if (!raw.length) return out;
   const parts = await expand(raw, label, env, out.problems, 0);
+  out.processed = toMime(parts);
   let merged: unknown = undefined;
   parts.forEach(({ part, where }, index) => {
     const name = part.filename ?? `part-${String(index + 1).padStart(3, "0")}`;
@@ -200,6 +203,20 @@ function render(part: Part, where: string, env: UserDataEnv, problems: string[])
     problems.push(`${where}: jinja template error: ${(err as Error).message.split("\n").join(" ")}`);
     return undefined;
   }
+}
+
+/** The expanded parts as a multipart/mixed message, each with its type and file name. */
+function toMime(parts: Named[]): Buffer {
+  const boundary = "===============cloud-agent-processed==";
+  const chunks: Buffer[] = [Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}"\nMIME-Version: 1.0\nNumber-Attachments: ${parts.length}\n\n`)];
+  parts.forEach(({ part }, i) => {
+    const name = part.filename ?? `part-${String(i + 1).padStart(3, "0")}`;
+    const type = typeOf(part) ?? "text/x-not-multipart";
+    chunks.push(Buffer.from(`--${boundary}\nContent-Type: ${type}\nMIME-Version: 1.0\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="${name}"\n\n`));
+    chunks.push(Buffer.from(`${part.body.toString("base64").replace(/.{76}/g, "$&\n")}\n`));
+  });
+  chunks.push(Buffer.from(`--${boundary}--\n`));
+  return Buffer.concat(chunks);
 }
 
 function parseCloudConfig(text: string, where: string, problems: string[]): Record<string, unknown> | undefined {

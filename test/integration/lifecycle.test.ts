@@ -45,6 +45,8 @@ describe.skipIf(!isRoot)("boot stages in a throwaway root", () => {
     expect(existsSync(join(root, "var/lib/cloud/instances/iid-one/sem/config_bootcmd"))).toBe(false);
     expect(mode(root, "var/lib/cloud/instances/iid-one/user-data.txt")).toBe("600");
     expect(mode(root, "var/lib/cloud/instances/iid-one/cloud-config.txt")).toBe("600");
+    expect(mode(root, "var/lib/cloud/instances/iid-one/user-data.txt.i")).toBe("600");
+    expect(read(root, "var/lib/cloud/instances/iid-one/user-data.txt.i")).toContain("Content-Type: text/cloud-config");
     expect(mode(root, "var/lib/cloud/instances/iid-one/scripts/runcmd")).toBe("700");
     expect(mode(root, "run/cloud-init/instance-data.json")).toBe("644");
     expect(mode(root, "run/cloud-init/instance-data-sensitive.json")).toBe("600");

@@ -55,6 +55,14 @@ describe("processUserData", () => {
     expect(out.boothooks[0].content.toString()).toBe("#!/bin/sh\necho hook\n");
   });
 
+  it("keeps the processed parts as a MIME message that reads back the same (user-data.txt.i)", async () => {
+    const first = await processUserData(mime(["Content-Type: text/cloud-config\n\n#cloud-config\nhostname: a\n", "Content-Type: text/x-shellscript\n\n#!/bin/sh\necho s\n"]));
+    const again = await processUserData(first.processed);
+    expect(again.cloudConfig).toEqual({ hostname: "a" });
+    expect(again.scripts.map((s) => s.content.toString())).toEqual(["#!/bin/sh\necho s\n"]);
+    expect(first.processed.toString()).toMatch(/^Content-Type: multipart\/mixed; boundary=/);
+  });
+
   it("honours a part's merge_how", async () => {
     const out = await processUserData(
       mime(["Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a]\n", "Content-Type: text/cloud-config\n\n#cloud-config\nmerge_how: list(append)+dict(recurse_array)+str()\nruncmd: [b]\n"]),
