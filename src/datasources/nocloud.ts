@@ -3,6 +3,7 @@
 import { isPlainObject, parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
 import { SEED_DIR } from "../state/paths";
+import { requestWithRetry } from "../http/client";
 import { readLabelledDrive } from "./seed-drives";
 import { dmi, DS_DOC, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
 
@@ -111,14 +112,38 @@ function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, st
   return { seeds: found, args };
 }
 
+/** An http(s) `seedfrom` (kernel `s=` or config): read by the network stage only, as cloud-init's NoCloudNet. */
+function urlSeedfrom(ctx: DatasourceContext): string | undefined {
+  const seedfrom = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : (parseNoCloudArgs(dmi(ctx.host, "product_serial")) ?? parseNoCloudArgs(ctx.cmdline))?.seedfrom;
+  return seedfrom && /^https?:\/\//.test(seedfrom) ? seedfrom.replace(/\/?$/, "/") : undefined;
+}
+
+/** meta-data and user-data are required; vendor-data and network-config are optional. */
+async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
+  const timeoutMs = (Number(ctx.settings.timeout) || 10) * 1000;
+  const policy = { retries: 10, delayMs: 1000, deadline: Date.now() + (Number(ctx.settings.max_wait) || 60) * 1000 };
+  const get = async (name: string, required: boolean) => {
+    const res = await requestWithRetry(`${url}${name}`, { timeoutMs }, policy);
+    if (res.status === 200) return res.body;
+    if (required || res.status !== 404) throw new Error(`${url}${name}: HTTP ${res.status}`);
+    return undefined;
+  };
+  const [meta, user, vendor, network] = await Promise.all([get("meta-data", true), get("user-data", true), get("vendor-data", false), get("network-config", false)]);
+  return seedFromFiles(url, (name) => ({ "meta-data": meta, "user-data": user, "vendor-data": vendor, "network-config": network })[name])!;
+}
+
 export const nocloud: Datasource = {
   name: "NoCloud",
   stages: ["local", "network"],
   detect(ctx) {
+    // a network seed is for the network stage: the local one leaves it alone
+    if (urlSeedfrom(ctx)) return ctx.stage === "network";
     return seeds(ctx).seeds.length > 0;
   },
   async read(ctx): Promise<InstanceData | undefined> {
     const { seeds: found } = seeds(ctx);
+    const url = urlSeedfrom(ctx);
+    if (url) found.push(await readUrlSeed(url, ctx));
     if (!found.length) return undefined;
     // meta-data: earlier sources win per key; user/vendor/network: the last one wins
     const metadata: Record<string, unknown> = {};
