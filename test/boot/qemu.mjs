@@ -31,9 +31,9 @@ export function prepareQemuMachine() {
 /**
  * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
- * address for this machine.
+ * address for this machine; cmdline: more kernel arguments.
  */
-export async function bootQemu(machine, { drives = [], smbios, metadataHost, timeoutMs = 420_000 } = {}) {
+export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", timeoutMs = 420_000 } = {}) {
   const image = join(machine.dir, "root.img");
   const boot = join(machine.root, "boot");
   const kernel = join(machine.dir, "vmlinuz");
@@ -46,7 +46,7 @@ export async function bootQemu(machine, { drives = [], smbios, metadataHost, tim
   const args = [
     "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
     "-kernel", kernel, "-initrd", initrd,
-    "-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet",
+    "-append", `root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
     "-drive", `file=${image},if=virtio,format=raw`,
     ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",

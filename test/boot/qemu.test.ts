@@ -62,6 +62,29 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/lib/cloud/instances/iid-qemu-iso/datasource")).toBe("DataSourceNoCloud: DataSourceNoCloud [seed=/dev/vdb]\n");
   }, BOOT_TIMEOUT);
 
+  it("NoCloud: a CIDATA vfat disk", async () => {
+    machine = prepareQemuMachine();
+    const seed = join(work, "seed.vfat");
+    execFileSync("truncate", ["-s", "4M", seed]);
+    execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
+    const files = tree({ "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": USER_DATA });
+    execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
+    expectDone(await bootQemu(machine, { drives: [{ file: seed }], timeoutMs: BOOT_TIMEOUT }));
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-vfat\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+  }, BOOT_TIMEOUT);
+
+  it("NoCloud: ds=nocloud on the kernel command line with a file seed (dsmode local: all in the local stage)", async () => {
+    machine = prepareQemuMachine();
+    mkdirSync(machine.path("srv/seed"), { recursive: true });
+    writeFileSync(machine.path("srv/seed/meta-data"), "local-hostname: from-seed\n");
+    writeFileSync(machine.path("srv/seed/user-data"), USER_DATA);
+    expectDone(await bootQemu(machine, { cmdline: "ds=nocloud;i=iid-qemu-cmdline;s=file:///srv/seed/", timeoutMs: BOOT_TIMEOUT }));
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-cmdline\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(machine.read("var/lib/cloud/instances/iid-qemu-cmdline/datasource")).toContain("[dsmode=local]");
+  }, BOOT_TIMEOUT);
+
   it("ConfigDrive: a config-2 ISO in the CD-ROM drive (OpenStack --config-drive, oVirt)", async () => {
     machine = prepareQemuMachine();
     const uuid = "d2f1a0c4-1111-4222-8333-444455556666";
@@ -90,6 +113,15 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
       expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === TOKEN)).toBe(true);
       expect(machine.read("var/log/cloud-init.log")).not.toContain(TOKEN);
+    }, BOOT_TIMEOUT);
+
+    it("an EC2-compatible cloud without tokens (Ec2 configured): plain GETs", async () => {
+      imds = await startImds({ token: "absent", userData: USER_DATA, port: 80 });
+      machine = prepareQemuMachine();
+      writeFileSync(machine.path("etc/cloud/cloud.cfg.d/90-ec2.cfg"), "datasource_list: [Ec2, None]\n");
+      expectDone(await bootQemu(machine, { metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
+      expect(machine.read("var/lib/cloud/data/instance-id")).toBe("i-0123456789abcdef0\n");
+      expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === undefined)).toBe(true);
     }, BOOT_TIMEOUT);
 
     it("OpenStack metadata service (DMI product OpenStack Nova)", async () => {
