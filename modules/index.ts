@@ -5,6 +5,9 @@ import { bootcmd } from "./bootcmd";
 import { finalMessage } from "./final-message";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
+import { setHostname } from "./set-hostname";
+import { updateEtcHosts } from "./update-etc-hosts";
+import { updateHostname } from "./update-hostname";
 import { writeFiles, writeFilesDeferred } from "./write-files";
 
 export const MODULES: readonly CloudConfigModule[] = [
@@ -16,6 +19,9 @@ export const MODULES: readonly CloudConfigModule[] = [
   scriptsPerOnce,
   scriptsUser,
   scriptsVendor,
+  setHostname,
+  updateEtcHosts,
+  updateHostname,
   writeFiles,
   writeFilesDeferred,
 ];

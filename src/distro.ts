@@ -7,6 +7,12 @@ export interface Distro {
   family: "debian" | "rhel" | "other";
   version: string;
   release: string;
+  /** /etc/hostname holds the FQDN (RHEL) or the short name (Debian) unless configured. */
+  preferFqdnDefault: boolean;
+  /** The address /etc/hosts gives this machine's own names. */
+  hostsAddress: "127.0.1.1" | "127.0.0.1";
+  /** /etc/cloud/templates/hosts.<this>.tmpl */
+  hostsTemplate: "debian" | "redhat";
 }
 
 const RHEL_LIKE = ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amazon", "eurolinux", "virtuozzo", "cloudlinux"];
@@ -31,5 +37,14 @@ export function detectDistro(host: Host, systemInfo: Record<string, unknown> | u
     : like.some((n) => RHEL_LIKE.includes(n))
       ? "rhel"
       : "other";
-  return { name, family, version: os.VERSION_ID ?? "", release: os.VERSION_CODENAME ?? "" };
+  const rhel = family === "rhel";
+  return {
+    name,
+    family,
+    version: os.VERSION_ID ?? "",
+    release: os.VERSION_CODENAME ?? "",
+    preferFqdnDefault: rhel,
+    hostsAddress: family === "debian" ? "127.0.1.1" : "127.0.0.1",
+    hostsTemplate: rhel ? "redhat" : "debian",
+  };
 }

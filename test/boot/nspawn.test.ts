@@ -23,6 +23,7 @@ final_message: "boot test finished, datasource $datasource"
 
 type Report = {
   status: string;
+  hostname: string;
   statusCode: number;
   console: string;
   processes: Record<string, Record<string, string>>;
@@ -47,7 +48,10 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
   };
 
   it("first boot: the units run in order and leave cloud-init's state", async () => {
-    expectCleanBoot(await machine.boot());
+    const report = await machine.boot();
+    expectCleanBoot(report);
+    expect(report.hostname).toBe("boot1");
+    expect(machine.read("etc/hostname")).toBe("boot1\n");
     expect(machine.read("run/cloud-init/../../var/lib/cloud/data/instance-id")).toBe("iid-boot-1\n");
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-1");
     for (const sem of ["config_runcmd", "config_write_files", "config_scripts_user"]) expect(machine.exists(`var/lib/cloud/instances/iid-boot-1/sem/${sem}`)).toBe(true);
@@ -67,7 +71,9 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
 
   it("clone with a new instance-id: per-instance work runs again", async () => {
     machine.writeSeed({ "meta-data": "instance-id: iid-boot-2\nlocal-hostname: boot2\n" });
-    expectCleanBoot(await machine.boot());
+    const report = await machine.boot();
+    expectCleanBoot(report);
+    expect(report.hostname).toBe("boot2");
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
     expect(machine.read("var/lib/cloud/data/previous-instance-id")).toBe("iid-boot-2\n");
     expect(machine.lines("var/tmp/runcmd.log")).toEqual(["run", "run"]);

@@ -60,6 +60,8 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-iso\n");
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
     expect(machine.read("var/lib/cloud/instances/iid-qemu-iso/datasource")).toBe("DataSourceNoCloud: DataSourceNoCloud [seed=/dev/vdb]\n");
+    expect(machine.read("etc/hostname")).toBe("qemu-iso\n");
+    expect(machine.report().hostname).toBe("qemu-iso");
   }, BOOT_TIMEOUT);
 
   it("NoCloud: a CIDATA vfat disk", async () => {
@@ -92,6 +94,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expectDone(await bootQemu(machine, { drives: [{ file: seed, cdrom: true }], timeoutMs: BOOT_TIMEOUT }));
     expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(machine.report().hostname).toBe("qemu-cd");
   }, BOOT_TIMEOUT);
 
   describe("metadata services at 169.254.169.254 (slirp maps it to this machine's port 80)", () => {
@@ -111,6 +114,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expectDone(await bootQemu(machine, { smbios: { uuid: "ec2a0b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
       expect(machine.read("var/lib/cloud/data/instance-id")).toBe("i-0123456789abcdef0\n");
       expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+      expect(machine.report().hostname).toBe("ip-10-0-0-5");
       expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === TOKEN)).toBe(true);
       expect(machine.read("var/log/cloud-init.log")).not.toContain(TOKEN);
     }, BOOT_TIMEOUT);
@@ -137,6 +141,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expectDone(await bootQemu(machine, { smbios: { product: "OpenStack Nova" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
       expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
       expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+      expect(machine.report().hostname).toBe("qemu-os");
     }, BOOT_TIMEOUT);
   });
 });

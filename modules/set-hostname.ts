@@ -1,0 +1,35 @@
+// set_hostname: names the machine once per instance from `fqdn`, `hostname` or the
+// datasource's local-hostname; remembers what it set in /var/lib/cloud/data/set-hostname.
+import type { CloudConfigModule } from "../src/module";
+import { stateJson } from "../src/state/status-store";
+import { applyRunningHostname, currentHostname, HOSTNAME_FILE, nameToWrite, resolveNames, SET_HOSTNAME_FILE, writeHostnameFile } from "../src/hostname";
+
+export const HOSTNAME_SCHEMA = {
+  properties: {
+    hostname: { type: "string" as const },
+    fqdn: { type: "string" as const },
+    preserve_hostname: { type: "boolean" as const },
+    prefer_fqdn_over_hostname: { type: "boolean" as const },
+    create_hostname_file: { type: "boolean" as const },
+  },
+};
+
+export const setHostname: CloudConfigModule = {
+  name: "set_hostname",
+  frequency: "once-per-instance",
+  distros: "all",
+  schema: HOSTNAME_SCHEMA,
+  async run({ host, config, instance, distro, log }) {
+    if (config.preserve_hostname === true) return { skipped: "preserve_hostname is set" };
+    const names = resolveNames(config, instance, currentHostname(host));
+    if (names.isDefault && names.hostname === "localhost") return { skipped: "no hostname given; leaving localhost" };
+    const record = stateJson({ fqdn: names.fqdn, hostname: names.hostname });
+    if (host.readTextIfExists(SET_HOSTNAME_FILE) === record) return { skipped: `hostname ${names.hostname} already set` };
+    const name = nameToWrite(names, config, distro);
+    if (host.exists(HOSTNAME_FILE) || config.create_hostname_file !== false) writeHostnameFile(host, name);
+    const problem = await applyRunningHostname(host, name);
+    if (problem) throw new Error(problem);
+    host.writeAtomic(SET_HOSTNAME_FILE, record);
+    log.info(`hostname set to ${name} (fqdn ${names.fqdn})`);
+  },
+};

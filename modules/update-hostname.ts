@@ -1,0 +1,29 @@
+// update_hostname: keeps the hostname in step with the configuration every boot, unless
+// someone changed it by hand since cloud-agent last set it (previous-hostname tells).
+import type { CloudConfigModule } from "../src/module";
+import { applyRunningHostname, currentHostname, nameToWrite, PREVIOUS_HOSTNAME_FILE, readHostnameFile, resolveNames, writeHostnameFile } from "../src/hostname";
+import { HOSTNAME_SCHEMA } from "./set-hostname";
+
+export const updateHostname: CloudConfigModule = {
+  name: "update_hostname",
+  frequency: "always",
+  distros: "all",
+  schema: HOSTNAME_SCHEMA,
+  async run({ host, config, instance, distro, log }) {
+    if (config.preserve_hostname === true) return { skipped: "preserve_hostname is set" };
+    const names = resolveNames(config, instance, currentHostname(host));
+    if (names.isDefault && names.hostname === "localhost") return { skipped: "no hostname given" };
+    const wanted = nameToWrite(names, config, distro);
+    const previous = host.readTextIfExists(PREVIOUS_HOSTNAME_FILE)?.trim() || undefined;
+    const system = readHostnameFile(host);
+    if (previous && system && system !== previous) {
+      return { skipped: `hostname was changed to ${system} by hand (cloud-agent set ${previous}); leaving it` };
+    }
+    if (previous !== wanted) host.writeAtomic(PREVIOUS_HOSTNAME_FILE, `${wanted}\n`);
+    if (system === wanted) return;
+    writeHostnameFile(host, wanted);
+    const problem = await applyRunningHostname(host, wanted);
+    if (problem) throw new Error(problem);
+    log.info(`hostname updated to ${wanted}`);
+  },
+};

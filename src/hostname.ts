@@ -1,0 +1,77 @@
+// Which hostname and FQDN the configuration asks for (cloud-init's get_hostname_fqdn), and
+// how /etc/hostname and the running name are set. Shared by set_hostname, update_hostname
+// and update_etc_hosts.
+import * as os from "node:os";
+import type { Config } from "./config/load";
+import type { Host } from "./host/host";
+import type { InstanceData } from "./datasources/types";
+import type { Distro } from "./distro";
+import { DATA_DIR } from "./state/paths";
+
+export interface Names {
+  hostname: string;
+  fqdn: string;
+  /** Nothing named the machine: it fell back to "localhost". */
+  isDefault: boolean;
+}
+
+/** fqdn key > a dotted hostname key > the datasource's local-hostname > the current name. */
+export function resolveNames(config: Config, instance: InstanceData, current: string): Names {
+  const configured = (key: string) => (typeof config[key] === "string" && config[key] ? String(config[key]) : undefined);
+  const fqdnKey = configured("fqdn");
+  const hostKey = configured("hostname");
+  if (fqdnKey) return { fqdn: fqdnKey, hostname: hostKey ?? fqdnKey.split(".")[0], isDefault: false };
+  if (hostKey?.includes(".")) return { fqdn: hostKey, hostname: hostKey.split(".")[0], isDefault: false };
+  const local = instance.localHostname ? fromMetadata(instance.localHostname) : undefined;
+  const fallback = current || "localhost";
+  const fqdn = local ?? fallback;
+  return { fqdn, hostname: hostKey ?? fqdn.split(".")[0], isDefault: !local && !hostKey && fallback === "localhost" };
+}
+
+/** An IPv4 address as local-hostname becomes ip-a-b-c-d (cloud-init's rule). */
+function fromMetadata(name: string): string {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(name) ? `ip-${name.replace(/\./g, "-")}` : name;
+}
+
+export function preferFqdn(config: Config, distro: Distro): boolean {
+  const value = config.prefer_fqdn_over_hostname;
+  return typeof value === "boolean" ? value : distro.preferFqdnDefault;
+}
+
+/** The name /etc/hostname and the kernel get. */
+export function nameToWrite(names: Names, config: Config, distro: Distro): string {
+  return preferFqdn(config, distro) && names.fqdn ? names.fqdn : names.hostname;
+}
+
+export const HOSTNAME_FILE = "/etc/hostname";
+export const SET_HOSTNAME_FILE = `${DATA_DIR}/set-hostname`;
+export const PREVIOUS_HOSTNAME_FILE = `${DATA_DIR}/previous-hostname`;
+
+/** The one name line of /etc/hostname, comments and blank lines kept. */
+export function readHostnameFile(host: Host): string | undefined {
+  const text = host.readTextIfExists(HOSTNAME_FILE);
+  return text?.split("\n").map((l) => l.trim()).find((l) => l && !l.startsWith("#"));
+}
+
+export function writeHostnameFile(host: Host, name: string): void {
+  const text = host.readTextIfExists(HOSTNAME_FILE) ?? "";
+  const lines = text.split("\n").filter((l, i, all) => !(i === all.length - 1 && l === ""));
+  const at = lines.findIndex((l) => l.trim() && !l.trim().startsWith("#"));
+  if (at >= 0) lines[at] = name;
+  else lines.push(name);
+  host.writeAtomic(HOSTNAME_FILE, `${lines.join("\n")}\n`);
+}
+
+/**
+ * Sets the running hostname. Only on the live system: under --root, chroot shares this
+ * machine's UTS namespace, and its hostname is not ours to change.
+ */
+export async function applyRunningHostname(host: Host, name: string): Promise<string | undefined> {
+  if (host.root !== "/") return undefined;
+  const result = await host.run(["hostname", name]);
+  return result.code === 0 ? undefined : `hostname ${name} failed: ${result.stderr.trim() || result.code}`;
+}
+
+export function currentHostname(host: Host): string {
+  return host.root === "/" ? os.hostname() : (readHostnameFile(host) ?? "");
+}
