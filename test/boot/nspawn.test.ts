@@ -1,7 +1,7 @@
 // The .deb installed into a real Debian rootfs, booted under systemd-nspawn: real systemd
 // runs the generator and the four units; first boot, reboot and clone.
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the benchmark
 import { bootUnsupported, prepareMachine } from "./harness.mjs";
@@ -97,4 +97,24 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-2");
     expect(machine.exists("etc/cloud/cloud.cfg")).toBe(true);
   });
+});
+
+describe.skipIf(unsupported)("ConfigDrive seed directory under systemd (nspawn)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let machine: any;
+  afterAll(() => machine?.dispose());
+
+  it("boots to done with the drive's uuid, hostname and user-data", async () => {
+    machine = prepareMachine("agent");
+    const uuid = "5d7a3b1e-2c4f-4e6a-9b8d-0f1e2d3c4b5a";
+    const dir = machine.path("var/lib/cloud/seed/config_drive/openstack/2015-10-15");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/meta_data.json`, JSON.stringify({ uuid, hostname: "cd-dir.novalocal" }));
+    writeFileSync(`${dir}/user_data`, "#cloud-config\nruncmd: [echo cd >> /var/tmp/cd.log]\n");
+    const report = await machine.boot();
+    expect(report.status).toMatch(/^status: done\n/);
+    expect(report.hostname).toBe("cd-dir");
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
+    expect(machine.read("var/tmp/cd.log")).toBe("cd\n");
+  }, 180_000);
 });
