@@ -8,6 +8,7 @@ import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, script
 import { setHostname } from "./set-hostname";
 import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
+import { usersGroups } from "./users-groups";
 import { writeFiles, writeFilesDeferred } from "./write-files";
 
 export const MODULES: readonly CloudConfigModule[] = [
@@ -22,6 +23,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   setHostname,
   updateEtcHosts,
   updateHostname,
+  usersGroups,
   writeFiles,
   writeFilesDeferred,
 ];

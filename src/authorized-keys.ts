@@ -1,0 +1,48 @@
+// ~/.ssh/authorized_keys as cloud-init writes it: the directory 0700 and the file 0600,
+// both owned by the user; existing lines kept, a key already there (same base64 body)
+// replaced by the new entry, new keys appended.
+import type { Host } from "./host/host";
+
+export interface Account {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export function account(host: Host, name: string): Account | undefined {
+  for (const line of (host.readTextIfExists("/etc/passwd") ?? "").split("\n")) {
+    const f = line.split(":");
+    if (f[0] === name && f.length >= 7) return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+  }
+  return undefined;
+}
+
+/** The base64 body of a key line ("[options] type base64 [comment]"). */
+function keyBody(line: string): string | undefined {
+  const words = line.trim().split(/\s+/);
+  const at = words.findIndex((w) => /^(ssh-|ecdsa-|sk-)/.test(w));
+  return at >= 0 ? words[at + 1] : undefined;
+}
+
+export function mergeKeys(existing: string, keys: string[]): string {
+  const lines = existing.split("\n").filter((l, i, all) => !(i === all.length - 1 && l === ""));
+  for (const key of keys.map((k) => k.trim()).filter(Boolean)) {
+    const body = keyBody(key);
+    const at = body === undefined ? -1 : lines.findIndex((l) => keyBody(l) === body);
+    if (at >= 0) lines[at] = key;
+    else if (!lines.includes(key)) lines.push(key);
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+export function addAuthorizedKeys(host: Host, user: Account, keys: string[]): void {
+  if (!keys.length) return;
+  const dir = `${user.home}/.ssh`;
+  if (!host.exists(dir)) {
+    host.mkdirp(dir, 0o700);
+    host.chown(dir, user.uid, user.gid);
+  }
+  const file = `${dir}/authorized_keys`;
+  host.writeAtomic(file, mergeKeys(host.readTextIfExists(file) ?? "", keys), 0o600);
+  host.chown(file, user.uid, user.gid);
+}
