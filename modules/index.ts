@@ -6,6 +6,7 @@ import { finalMessage } from "./final-message";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
 import { setHostname } from "./set-hostname";
+import { ssh } from "./ssh";
 import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
 import { usersGroups } from "./users-groups";
@@ -21,6 +22,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   scriptsUser,
   scriptsVendor,
   setHostname,
+  ssh,
   updateEtcHosts,
   updateHostname,
   usersGroups,

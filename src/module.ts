@@ -21,6 +21,8 @@ export interface ModuleContext {
   output(text: string | Buffer): void;
   /** Records work the user asked for that partly failed: status becomes degraded. */
   partialFailure(message: string): void;
+  /** Work that may finish after this stage (by the end of the boot); a failure is an error. */
+  background(label: string, work: Promise<void>): void;
   /** cloud-agent's version, for messages and boot-finished. */
   version: string;
 }

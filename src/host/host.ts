@@ -121,6 +121,10 @@ export class Host {
     fs.chownSync(this.path(p), uid, gid);
   }
 
+  rename(from: string, to: string): void {
+    fs.renameSync(this.path(from), this.path(to));
+  }
+
   /** Replaces `p` with a symlink to `target` (a guest path or a relative one). */
   symlink(target: string, p: string): void {
     const link = this.path(p);

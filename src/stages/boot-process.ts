@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
 import { RUN_DIR } from "../state/paths";
+import { BackgroundWork } from "./background";
 import { stageEnv, type StageEnv } from "./env";
 import { initLocal, initNetwork, modulesStage } from "./stages";
 
@@ -24,6 +25,8 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
   createShare(host);
   warmUp();
+  // background work (e.g. an RSA host key) may run on through the stages; final waits for it
+  const background = new BackgroundWork();
   let failedStages = 0;
   for (const stage of BOOT_STAGES) {
     waitForGo(host, stage);
@@ -31,7 +34,7 @@ export async function runBootProcess(host: Host, onStage: (stage: BootStage, env
     const result = fs.openSync(host.path(`${SHARE_DIR}/${stage}.result`), "w");
     let code = 1;
     try {
-      const env = stageEnv(host);
+      const env = stageEnv(host, { background, settleBackground: stage === "final" });
       onStage(stage, env);
       code = await RUNNERS[stage](env);
       env.sink.close();

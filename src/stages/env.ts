@@ -2,6 +2,7 @@
 // and the facts read once (no module-level caches; this is passed explicitly).
 import { loadSystemConfig, type Config } from "../config/load";
 import { YamlCache } from "../config/yaml-cache";
+import { BackgroundWork } from "./background";
 import { detectDistro, type Distro } from "../distro";
 import type { Host } from "../host/host";
 import { Logger, LogSink } from "../log/logger";
@@ -16,16 +17,20 @@ export interface StageEnv {
   distro: Distro;
   version: string;
   yamlCache: YamlCache;
+  background: BackgroundWork;
+  /** Whether this stage waits for background work (the last stage of a process does). */
+  settleBackground: boolean;
 }
 
-export function stageEnv(host: Host, options: { echo?: boolean } = {}): StageEnv {
+export function stageEnv(host: Host, options: { echo?: boolean; background?: BackgroundWork; settleBackground?: boolean } = {}): StageEnv {
   const sink = new LogSink(host, { echo: options.echo ?? true });
   const log = new Logger(sink, "stages");
   const cmdline = readCmdline(host);
   const yamlCache = new YamlCache(host);
   const config = loadSystemConfig(host, cmdline, log.child("config"), yamlCache);
   const distro = detectDistro(host, config.system_info as Record<string, unknown> | undefined);
-  return { host, cmdline, sink, log, config, distro, version: VERSION, yamlCache };
+  const background = options.background ?? new BackgroundWork();
+  return { host, cmdline, sink, log, config, distro, version: VERSION, yamlCache, background, settleBackground: options.settleBackground ?? true };
 }
 
 /** The guest's kernel command line; under --root a test may place ROOT/proc/cmdline. */

@@ -29,6 +29,7 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
     env.log.error(`stage ${key} failed: ${describeError(err)}`);
     result = { errors: [describeError(err)] };
   }
+  if (env.settleBackground) result.errors.push(...(await env.background.settle()));
   if (result.datasource) status.v1.datasource = result.datasource;
   status.v1[key].errors = result.errors;
   status.v1[key].recoverable_errors = recoverableErrors(sink.records.filter((r) => !result.errors.includes(r.message)));

@@ -121,6 +121,7 @@ export class Machine {
       "mkdir -p $out",
       "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
       "hostname > $out/hostname",
+      "systemctl is-active ssh > $out/sshd 2>&1",
       ...[...units, ...PROCESS_UNITS[this.kind]].map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
       "systemctl poweroff --no-block",
     ].join("\n");
@@ -189,6 +190,7 @@ export class Machine {
       peakRssKiB: Math.max(0, ...processRss, ...Object.values(units).map((u) => u.rssKiB ?? 0)),
       status: this.read("var/tmp/boot-report/status.txt"),
       hostname: this.read("var/tmp/boot-report/hostname").trim(),
+      sshd: this.read("var/tmp/boot-report/sshd").trim(),
       statusCode: Number(this.read("var/tmp/boot-report/status.rc")),
       units,
       totalMs: Object.values(units).reduce((sum, u) => sum + u.ms, 0),

@@ -24,6 +24,7 @@ final_message: "boot test finished, datasource $datasource"
 type Report = {
   status: string;
   hostname: string;
+  sshd: string;
   statusCode: number;
   console: string;
   processes: Record<string, Record<string, string>>;
@@ -34,7 +35,7 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
   let machine: any;
   beforeAll(() => {
     machine = prepareMachine("agent");
-    machine.writeSeed({ "meta-data": "instance-id: iid-boot-1\nlocal-hostname: boot1\n", "user-data": USER_DATA });
+    machine.writeSeed({ "meta-data": "instance-id: iid-boot-1\nlocal-hostname: boot1\npublic-keys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootTestKey0000000000000000000000000000 boot']\n", "user-data": USER_DATA });
   }, 300_000);
   afterAll(() => machine?.dispose());
 
@@ -52,6 +53,10 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     expectCleanBoot(report);
     expect(report.hostname).toBe("boot1");
     expect(machine.read("etc/hostname")).toBe("boot1\n");
+    // fresh host keys, RSA made in the background, and sshd up on them
+    expect(report.sshd).toBe("active");
+    for (const type of ["rsa", "ecdsa", "ed25519"]) expect(machine.exists(`etc/ssh/ssh_host_${type}_key.pub`)).toBe(true);
+    expect(machine.read("home/debian/.ssh/authorized_keys")).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootTestKey0000000000000000000000000000 boot\n");
     expect(machine.read("run/cloud-init/../../var/lib/cloud/data/instance-id")).toBe("iid-boot-1\n");
     expect(machine.readlink("var/lib/cloud/instance")).toBe("/var/lib/cloud/instances/iid-boot-1");
     for (const sem of ["config_runcmd", "config_write_files", "config_scripts_user"]) expect(machine.exists(`var/lib/cloud/instances/iid-boot-1/sem/${sem}`)).toBe(true);

@@ -1,0 +1,102 @@
+// ssh: fresh host keys for a new instance (or the ones given in ssh_keys), and the cloud's
+// public keys for the default user (and, fenced off, for root). The slow RSA key is made in
+// the background: sshd can start on the others, and is reloaded when RSA is in place.
+import { account, addAuthorizedKeys } from "../src/authorized-keys";
+import { isPlainObject } from "../src/config/yaml";
+import type { CloudConfigModule, ModuleContext } from "../src/module";
+import { normalizeUsers, toList } from "../src/users";
+
+const KEY_TYPES = ["rsa", "ecdsa", "ed25519"];
+const BACKGROUND_TYPES = ["rsa"];
+const DISABLE_ROOT_OPTS =
+  'no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command="echo \'Please login as the user \\"$USER\\" rather than the user \\"$DISABLE_USER\\".\';echo;sleep 10;exit 142"';
+
+export const ssh: CloudConfigModule = {
+  name: "ssh",
+  frequency: "once-per-instance",
+  distros: "all",
+  schema: {
+    properties: {
+      ssh_deletekeys: { type: "boolean" },
+      ssh_genkeytypes: { type: "array", items: { type: "string" } },
+      ssh_keys: { type: "object" },
+      ssh_quiet_keygen: { type: "boolean" },
+      ssh_authorized_keys: { type: "array", items: { type: "string" } },
+      allow_public_ssh_keys: { type: "boolean" },
+      disable_root: { type: "boolean" },
+      disable_root_opts: { type: "string" },
+    },
+  },
+  async run(ctx) {
+    const { host, config } = ctx;
+    if (!host.which("ssh-keygen")) return { skipped: "OpenSSH is not in this image" };
+    if (config.ssh_deletekeys !== false) {
+      for (const name of host.list("/etc/ssh")) if (/^ssh_host_.*key/.test(name)) host.remove(`/etc/ssh/${name}`);
+    }
+    if (isPlainObject(config.ssh_keys)) writeGivenKeys(ctx, config.ssh_keys);
+    else await generateKeys(ctx, toList(config.ssh_genkeytypes ?? KEY_TYPES));
+    installAuthorizedKeys(ctx);
+  },
+};
+
+function writeGivenKeys({ host, log }: ModuleContext, keys: Record<string, unknown>): void {
+  for (const type of KEY_TYPES) {
+    const base = `/etc/ssh/ssh_host_${type}_key`;
+    if (typeof keys[`${type}_private`] === "string") host.writeAtomic(base, String(keys[`${type}_private`]), 0o600);
+    if (typeof keys[`${type}_public`] === "string") host.writeAtomic(`${base}.pub`, String(keys[`${type}_public`]), 0o644);
+    if (typeof keys[`${type}_certificate`] === "string") host.writeAtomic(`${base}-cert.pub`, String(keys[`${type}_certificate`]), 0o644);
+  }
+  log.info("host keys installed from ssh_keys; none generated");
+}
+
+async function generateKeys(ctx: ModuleContext, types: string[]): Promise<void> {
+  const wanted = types.filter((t) => KEY_TYPES.includes(t) && !ctx.host.exists(`/etc/ssh/ssh_host_${t}_key`));
+  const now = wanted.filter((t) => !BACKGROUND_TYPES.includes(t));
+  await Promise.all(now.map((t) => generateKey(ctx, t)));
+  for (const t of wanted.filter((type) => BACKGROUND_TYPES.includes(type))) {
+    ctx.background(`${t} host key`, generateKey(ctx, t).then(() => reloadSshd(ctx)));
+  }
+}
+
+/** ssh-keygen into a temporary name, then both files renamed into place: never a half key. */
+async function generateKey({ host, config, output }: ModuleContext, type: string): Promise<void> {
+  const final = `/etc/ssh/ssh_host_${type}_key`;
+  const temp = `/etc/ssh/.cloud-agent-${type}-${process.pid}`;
+  host.remove(temp);
+  host.remove(`${temp}.pub`);
+  const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-C", "root@localhost", "-f", temp], { env: { LANG: "C" } });
+  if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+  host.rename(`${temp}.pub`, `${final}.pub`);
+  host.rename(temp, final);
+  if (config.ssh_quiet_keygen !== true) {
+    const fp = await host.run(["ssh-keygen", "-l", "-f", `${final}.pub`]);
+    if (fp.code === 0) output(`Generated ${type} host key: ${fp.stdout}`);
+  }
+}
+
+/** A running sshd learns about a key that arrived after it started. */
+async function reloadSshd({ host, config }: ModuleContext): Promise<void> {
+  if (host.root !== "/" || !host.isDirectory("/run/systemd/system")) return;
+  const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
+  const service = typeof systemInfo.ssh_svcname === "string" ? systemInfo.ssh_svcname : "ssh";
+  if ((await host.run(["systemctl", "is-active", "--quiet", service])).code === 0) await host.run(["systemctl", "try-reload-or-restart", service]);
+}
+
+/** The cloud's keys and ssh_authorized_keys: to the default user, and to root fenced off unless disable_root is false. */
+function installAuthorizedKeys(ctx: ModuleContext): void {
+  const { host, config, instance } = ctx;
+  const keys = [...(config.allow_public_ssh_keys === false ? [] : instance.publicKeys), ...toList(config.ssh_authorized_keys)];
+  if (!keys.length) return;
+  const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
+  const defaultUser = normalizeUsers(config, isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined).find((u) => u.isDefault)?.name;
+  const user = defaultUser ? account(host, defaultUser) : undefined;
+  if (user) addAuthorizedKeys(host, user, keys);
+  const root = account(host, "root");
+  if (!root) return;
+  if (config.disable_root === false) {
+    addAuthorizedKeys(host, root, keys);
+  } else {
+    const opts = String(config.disable_root_opts ?? DISABLE_ROOT_OPTS).replace(/\$USER/g, defaultUser ?? "NONE").replace(/\$DISABLE_USER/g, "root");
+    addAuthorizedKeys(host, root, keys.map((k) => `${opts} ${k}`));
+  }
+}
