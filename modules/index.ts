@@ -6,6 +6,7 @@ import { finalMessage } from "./final-message";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
 import { setHostname } from "./set-hostname";
+import { setPasswords } from "./set-passwords";
 import { ssh } from "./ssh";
 import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
@@ -22,6 +23,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   scriptsUser,
   scriptsVendor,
   setHostname,
+  setPasswords,
   ssh,
   updateEtcHosts,
   updateHostname,

@@ -1,0 +1,138 @@
+// set_passwords (cloud.cfg calls it set_passwords; the keys live under chpasswd): passwords
+// for existing users through chpasswd on stdin, RANDOM ones shown only on the console, expiry,
+// and ssh_pwauth in sshd's config. We also recognise yescrypt ($y$) hashes, which cloud-init
+// 22.4 would set as a plain-text password.
+import { randomInt } from "node:crypto";
+import { isPlainObject } from "../src/config/yaml";
+import type { Host } from "../src/host/host";
+import type { CloudConfigModule, ModuleContext } from "../src/module";
+import { normalizeUsers } from "../src/users";
+
+const HASH = /^\$(1|2a|2y|5|6|y|7|gy)\$[^:]+\$[^:]+$/;
+const SSHD_DROPIN = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
+
+interface Change {
+  name: string;
+  password: string;
+  kind: "text" | "hash" | "random";
+}
+
+export const setPasswords: CloudConfigModule = {
+  name: "set_passwords",
+  frequency: "once-per-instance",
+  distros: "all",
+  schema: {
+    properties: {
+      password: { type: "string" },
+      ssh_pwauth: { type: ["boolean", "string", "null"] },
+      chpasswd: { type: "object", properties: { expire: { type: "boolean" }, users: { type: "array", items: { type: "object", required: ["name"] } }, list: { type: ["string", "array"], deprecated: "chpasswd.list is deprecated: use chpasswd.users" } } },
+    },
+  },
+  async run(ctx) {
+    const changes = passwordChanges(ctx);
+    const errors: string[] = [];
+    const text = changes.filter((c) => c.kind !== "hash");
+    const hashed = changes.filter((c) => c.kind === "hash");
+    if (text.length) await chpasswd(ctx.host, [], text).catch((e: Error) => errors.push(e.message));
+    if (hashed.length) await chpasswd(ctx.host, ["-e"], hashed).catch((e: Error) => errors.push(e.message));
+    const random = changes.filter((c) => c.kind === "random");
+    if (random.length) showOnConsole(ctx, `Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+    const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
+    if (chp.expire !== false) {
+      for (const c of changes) {
+        const r = await ctx.host.run(["passwd", "--expire", c.name]);
+        if (r.code !== 0) errors.push(`passwd --expire ${c.name} exited with ${r.code}`);
+      }
+    }
+    await applyPwauth(ctx).catch((e: Error) => errors.push(e.message));
+    if (errors.length) throw new Error(errors.join("; "));
+  },
+};
+
+export function passwordChanges({ config, log }: ModuleContext): Change[] {
+  const chp = isPlainObject(config.chpasswd) ? config.chpasswd : {};
+  const out: Change[] = [];
+  if (Array.isArray(chp.users)) {
+    for (const u of chp.users) {
+      if (!isPlainObject(u) || typeof u.name !== "string") continue;
+      const type = String(u.type ?? "hash").toLowerCase();
+      if (type === "random") out.push({ name: u.name, password: randomPassword(), kind: "random" });
+      else if (typeof u.password === "string") out.push({ name: u.name, password: u.password, kind: type === "text" ? "text" : "hash" });
+    }
+    return out;
+  }
+  const list = typeof chp.list === "string" ? chp.list.split("\n") : Array.isArray(chp.list) ? chp.list.map(String) : undefined;
+  if (list) return list.filter((l) => l.trim()).map((line) => legacyEntry(line, log));
+  if (typeof config.password === "string") {
+    const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
+    const user = normalizeUsers(config, isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined).find((u) => u.isDefault);
+    if (user) return [legacyEntry(`${user.name}:${config.password}`, log)];
+  }
+  return out;
+}
+
+function legacyEntry(line: string, log: ModuleContext["log"]): Change {
+  const colon = line.indexOf(":");
+  if (colon < 0) throw new Error("a chpasswd.list line has no ':' between user and password");
+  const name = line.slice(0, colon).trim();
+  const value = line.slice(colon + 1).trim();
+  if (value === "R" || value === "RANDOM") return { name, password: randomPassword(), kind: "random" };
+  if (HASH.test(value)) return { name, password: value, kind: "hash" };
+  if (value.startsWith("$")) log.warn(`password for ${name} looks like a hash of an unknown kind; set as text`);
+  return { name, password: value, kind: "text" };
+}
+
+/** chpasswd reads "user:password" lines from stdin: nothing secret in argv or the environment. */
+async function chpasswd(host: Host, flags: string[], changes: Change[]): Promise<void> {
+  const r = await host.run(["chpasswd", ...flags], { input: changes.map((c) => `${c.name}:${c.password}\n`).join("") });
+  if (r.code !== 0) throw new Error(`chpasswd ${flags.join(" ")} exited with ${r.code}: ${r.stderr.trim().split("\n").pop()}`);
+}
+
+/** 20 characters with at least one digit, lower, upper and punctuation character. */
+export function randomPassword(): string {
+  const sets = ["0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "!#%&()*+,-./;<=>?@[]^_{|}~"];
+  const all = sets.join("");
+  const chars = [...sets.map((s) => s[randomInt(s.length)]), ...Array.from({ length: 16 }, () => all[randomInt(all.length)])];
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.join("");
+}
+
+/** RANDOM passwords go to the console only, never to a log file. */
+function showOnConsole({ host }: ModuleContext, text: string): void {
+  try {
+    host.append("/dev/console", text);
+  } catch {
+    // no console: the passwords were set but cannot be shown
+  }
+}
+
+async function applyPwauth({ host, config, log }: ModuleContext): Promise<void> {
+  const value = config.ssh_pwauth;
+  if (value === undefined || value === null || value === "unchanged") return;
+  const word = String(value).toLowerCase();
+  const setting = ["true", "yes", "on", "1"].includes(word) ? "yes" : ["false", "no", "off", "0"].includes(word) ? "no" : undefined;
+  if (!setting) return log.warn(`ssh_pwauth: ${JSON.stringify(value)} is neither true, false nor "unchanged"; sshd left alone`);
+  const main = host.readTextIfExists("/etc/ssh/sshd_config") ?? "";
+  const useDropin = /^Include\s+\/etc\/ssh\/sshd_config\.d\/\*\.conf/m.test(main);
+  const file = useDropin ? SSHD_DROPIN : "/etc/ssh/sshd_config";
+  const before = host.readTextIfExists(file) ?? "";
+  const after = setOption(before, "PasswordAuthentication", setting);
+  if (after === before) return;
+  host.writeAtomic(file, after, useDropin ? 0o600 : (host.stat(file)?.mode ?? 0o644) & 0o777);
+  const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
+  const service = typeof systemInfo.ssh_svcname === "string" ? systemInfo.ssh_svcname : "ssh";
+  if (host.root === "/" && (await host.run(["systemctl", "is-active", "--quiet", service])).code === 0) await host.run(["systemctl", "restart", service]);
+}
+
+/** Replaces the option's line (matched case-insensitively) or appends one. */
+export function setOption(text: string, key: string, value: string): string {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const at = lines.findIndex((l) => l.trim().split(/\s+/)[0]?.toLowerCase() === key.toLowerCase());
+  if (at >= 0) lines[at] = `${key} ${value}`;
+  else lines.push(`${key} ${value}`);
+  return `${lines.join("\n")}\n`;
+}
