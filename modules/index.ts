@@ -3,6 +3,8 @@
 import type { CloudConfigModule } from "../src/module";
 import { bootcmd } from "./bootcmd";
 import { finalMessage } from "./final-message";
+import { growpart } from "./growpart";
+import { resizefs } from "./resizefs";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
 import { setHostname } from "./set-hostname";
@@ -16,6 +18,8 @@ import { writeFiles, writeFilesDeferred } from "./write-files";
 export const MODULES: readonly CloudConfigModule[] = [
   bootcmd,
   finalMessage,
+  growpart,
+  resizefs,
   runcmd,
   scriptsPerBoot,
   scriptsPerInstance,

@@ -24,7 +24,7 @@ export function prepareQemuMachine() {
   const machine = prepareMachine("agent", "kernel");
   // console on the serial line, and a NIC named eth0 that ifupdown brings up with DHCP
   writeFileSync(machine.path("etc/network/interfaces.d/eth0"), "auto eth0\niface eth0 inet dhcp\n");
-  writeFileSync(machine.path("etc/fstab"), "/dev/vda / ext4 defaults 0 1\n");
+  writeFileSync(machine.path("etc/fstab"), "# root is mounted by the kernel (root= on its command line)\n");
   return machine;
 }
 
@@ -33,21 +33,35 @@ export function prepareQemuMachine() {
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
  * address for this machine; cmdline: more kernel arguments.
  */
-export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", timeoutMs = 420_000 } = {}) {
+export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000 } = {}) {
   const image = join(machine.dir, "root.img");
   const boot = join(machine.root, "boot");
   const kernel = join(machine.dir, "vmlinuz");
   const initrd = join(machine.dir, "initrd.img");
   copyFileSync(join(boot, readdirSync(boot).find((f) => f.startsWith("vmlinuz-"))), kernel);
   copyFileSync(join(boot, readdirSync(boot).find((f) => f.startsWith("initrd.img-"))), initrd);
-  execFileSync("mkfs.ext4", ["-q", "-F", "-d", machine.root, image, "3G"], { stdio: "pipe" });
-  machine.image = image;
+  let rootDevice = "/dev/vda";
+  if (partitioned) {
+    // a disk larger than its one partition, as images are before growpart: partition 1 from
+    // 1 MiB, `fsMiB` long, holding the root filesystem
+    const disk = join(machine.dir, "disk.img");
+    execFileSync("truncate", ["-s", `${partitioned.diskMiB}M`, disk]);
+    execFileSync("sfdisk", ["--quiet", disk], { input: `label: dos
+start=2048, size=${partitioned.fsMiB * 2048}, type=83
+` });
+    execFileSync("mkfs.ext4", ["-q", "-F", "-E", "offset=1048576", "-d", machine.root, disk, `${partitioned.fsMiB}M`], { stdio: "pipe" });
+    machine.disk = disk;
+    rootDevice = "/dev/vda1";
+  } else {
+    execFileSync("mkfs.ext4", ["-q", "-F", "-d", machine.root, image, "3G"], { stdio: "pipe" });
+    machine.image = image;
+  }
   const net = metadataHost ? `user,id=n0,net=169.254.0.0/16,host=${metadataHost},dhcpstart=169.254.0.15` : "user,id=n0";
   const args = [
     "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
     "-kernel", kernel, "-initrd", initrd,
-    "-append", `root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
-    "-drive", `file=${image},if=virtio,format=raw`,
+    "-append", `root=${rootDevice} rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
+    "-drive", `file=${partitioned ? machine.disk : image},if=virtio,format=raw`,
     ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
     ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
@@ -59,6 +73,11 @@ export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmd
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const code = await new Promise((r) => child.on("close", r));
   clearTimeout(timer);
+  if (partitioned) {
+    // debugfs reads a filesystem image: copy partition 1 (as grown) out of the disk
+    execFileSync("dd", [`if=${machine.disk}`, `of=${image}`, "bs=1M", "skip=1", "conv=sparse", "status=none"]);
+    machine.image = image;
+  }
   const serial = existsSync(join(machine.dir, "serial.log")) ? execFileSync("tail", ["-c", "4000", join(machine.dir, "serial.log")], { encoding: "utf8" }) : "";
   if (!machine.exists("var/tmp/boot-report/status.rc")) throw new Error(`QEMU boot did not report (exit ${code}) ${stderr}\nserial:\n${serial}`);
   return machine.report();

@@ -97,6 +97,20 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.report().hostname).toBe("qemu-cd");
   }, BOOT_TIMEOUT);
 
+  it("growpart and resizefs: a 3 GiB disk whose root partition holds 1.5 GiB is grown to the disk's end", async () => {
+    machine = prepareQemuMachine();
+    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-grow\n", "user-data": "#cloud-config\n{}\n" });
+    expectDone(await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536 }, timeoutMs: BOOT_TIMEOUT }));
+    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
+    // growpart takes the partition to the end of the disk (less a few sectors it keeps free)
+    const size = Number(/start=\s*2048, size=\s*(\d+), type=83/.exec(table)![1]);
+    expect(size).toBeGreaterThan(3072 * 2048 - 2048 - 128);
+    const sb = execFileSync("dumpe2fs", ["-h", machine.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const blocks = Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1]);
+    expect(blocks).toBeGreaterThan(3000 * 1024 * 1024);
+    expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
+  }, BOOT_TIMEOUT);
+
   describe("metadata services at 169.254.169.254 (slirp maps it to this machine's port 80)", () => {
     let imds: Imds | undefined;
     let server: Server | undefined;
