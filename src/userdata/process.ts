@@ -4,6 +4,7 @@
 import { isPlainObject, parseYaml } from "../config/yaml";
 import { mergeWith, parseMergeSpec, PART_MERGE } from "../config/merge";
 import { JINJA_HEADER, renderJinja } from "./jinja";
+import { applyJsonPatch } from "./json-patch";
 import { maybeGunzip, splitParts, type Part } from "./mime";
 
 export type ScriptFrequency = "per-instance" | "per-boot" | "per-once" | "user";
@@ -81,6 +82,13 @@ export async function processUserData(raw: Buffer, label = "user-data", env: Use
       if (!config) return;
       const spec = parseMergeSpec(config.merge_how ?? config.merge_type ?? part.headers["merge-type"]) ?? parseMergeSpec(PART_MERGE)!;
       merged = merged === undefined ? config : mergeWith(merged, config, spec);
+    } else if (type === "text/cloud-config-jsonp") {
+      try {
+        const patch = JSON.parse(stripFirstLine(part.body).toString("utf8"));
+        merged = applyJsonPatch(isPlainObject(merged) ? merged : {}, patch);
+      } catch (err) {
+        out.problems.push(`${where}: #cloud-config-jsonp: ${(err as Error).message}`);
+      }
     } else if (type && type in SCRIPT_TYPES) {
       out.scripts.push({ filename: safeName(name), content: part.body, frequency: SCRIPT_TYPES[type] });
     } else if (type === "text/cloud-boothook") {

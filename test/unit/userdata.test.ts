@@ -165,3 +165,24 @@ describe("user-data formats that pull in more", () => {
     expect(out.problems).toEqual(["user-data: #part-handler parts run Python and are not supported by cloud-agent; part ignored"]);
   });
 });
+
+describe("#cloud-config-jsonp", () => {
+  it("patches the cloud-config merged so far (RFC 6902)", async () => {
+    const out = await processUserData(
+      mime([
+        "Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a]\nhostname: one\npackages: [x]\n",
+        'Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n[{"op": "add", "path": "/runcmd/-", "value": "b"}, {"op": "replace", "path": "/hostname", "value": "two"}, {"op": "remove", "path": "/packages"}, {"op": "copy", "from": "/hostname", "path": "/fqdn"}]\n',
+      ]),
+    );
+    expect(out.cloudConfig).toEqual({ runcmd: ["a", "b"], hostname: "two", fqdn: "two" });
+    expect(out.problems).toEqual([]);
+  });
+
+  it("a failing patch is reported and leaves the config as it was", async () => {
+    const out = await processUserData(
+      mime(["Content-Type: text/cloud-config\n\n#cloud-config\nhostname: one\n", 'Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n[{"op": "remove", "path": "/nope"}]\n']),
+    );
+    expect(out.cloudConfig).toEqual({ hostname: "one" });
+    expect(out.problems[0]).toMatch(/user-data part-002: #cloud-config-jsonp: operation 0: \/nope does not exist/);
+  });
+});
