@@ -3,6 +3,7 @@
 // leaves the disk as growpart left it (it changes nothing it cannot finish) and is reported.
 import { isPlainObject } from "../src/config/yaml";
 import { mountOf, partitionOf, readMounts } from "../src/mounts";
+import type { Host } from "../src/host/host";
 import type { CloudConfigModule } from "../src/module";
 import { toList } from "../src/users";
 
@@ -44,6 +45,10 @@ export const growpart: CloudConfigModule = {
         continue;
       }
       const { disk, number, device } = found.partition;
+      if (reachesEndOfDisk(host, device, disk)) {
+        log.debug(`growpart ${device}: already at the end of ${disk}; NOCHANGE without running growpart`);
+        continue;
+      }
       const dry = await host.run(["growpart", "--dry-run", disk, String(number)], { env: { LANG: "C" } });
       if (dry.code === 1) {
         log.debug(`growpart ${device}: NOCHANGE`);
@@ -55,3 +60,17 @@ export const growpart: CloudConfigModule = {
     }
   },
 };
+
+/**
+ * Partition start + size against the disk's size, from /sys (in 512-byte sectors): on every
+ * boot after the first this answers NOCHANGE without spawning growpart and sfdisk.
+ */
+function reachesEndOfDisk(host: Host, device: string, disk: string): boolean {
+  const sectors = (path: string) => Number(host.readTextIfExists(path)?.trim());
+  const name = (dev: string) => dev.replace(/^\/dev\//, "");
+  const start = sectors(`/sys/class/block/${name(device)}/start`);
+  const size = sectors(`/sys/class/block/${name(device)}/size`);
+  const total = sectors(`/sys/class/block/${name(disk)}/size`);
+  // growpart leaves up to 1 MiB at the end (alignment, a GPT backup header)
+  return Number.isFinite(start + size + total) && total > 0 && start + size >= total - 2048;
+}

@@ -2,7 +2,7 @@
 // datasource's local-hostname; remembers what it set in /var/lib/cloud/data/set-hostname.
 import type { CloudConfigModule } from "../src/module";
 import { stateJson } from "../src/state/status-store";
-import { applyRunningHostname, currentHostname, HOSTNAME_FILE, nameToWrite, resolveNames, SET_HOSTNAME_FILE, writeHostnameFile } from "../src/hostname";
+import { applyRunningHostname, HOSTNAME_FILE, namesToApply, nameToWrite, SET_HOSTNAME_FILE, writeHostnameFile } from "../src/hostname";
 
 export const HOSTNAME_SCHEMA = {
   properties: {
@@ -20,9 +20,8 @@ export const setHostname: CloudConfigModule = {
   distros: "all",
   schema: HOSTNAME_SCHEMA,
   async run({ host, config, instance, distro, log }) {
-    if (config.preserve_hostname === true) return { skipped: "preserve_hostname is set" };
-    const names = resolveNames(config, instance, currentHostname(host));
-    if (names.isDefault && names.hostname === "localhost") return { skipped: "no hostname given; leaving localhost" };
+    const names = namesToApply(host, config, instance);
+    if ("skipped" in names) return names;
     const record = stateJson({ fqdn: names.fqdn, hostname: names.hostname });
     if (host.readTextIfExists(SET_HOSTNAME_FILE) === record) return { skipped: `hostname ${names.hostname} already set` };
     const name = nameToWrite(names, config, distro);

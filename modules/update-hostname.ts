@@ -1,7 +1,7 @@
 // update_hostname: keeps the hostname in step with the configuration every boot, unless
 // someone changed it by hand since cloud-agent last set it (previous-hostname tells).
 import type { CloudConfigModule } from "../src/module";
-import { applyRunningHostname, currentHostname, nameToWrite, PREVIOUS_HOSTNAME_FILE, readHostnameFile, resolveNames, writeHostnameFile } from "../src/hostname";
+import { applyRunningHostname, namesToApply, nameToWrite, PREVIOUS_HOSTNAME_FILE, readHostnameFile, writeHostnameFile } from "../src/hostname";
 import { HOSTNAME_SCHEMA } from "./set-hostname";
 
 export const updateHostname: CloudConfigModule = {
@@ -10,9 +10,8 @@ export const updateHostname: CloudConfigModule = {
   distros: "all",
   schema: HOSTNAME_SCHEMA,
   async run({ host, config, instance, distro, log }) {
-    if (config.preserve_hostname === true) return { skipped: "preserve_hostname is set" };
-    const names = resolveNames(config, instance, currentHostname(host));
-    if (names.isDefault && names.hostname === "localhost") return { skipped: "no hostname given" };
+    const names = namesToApply(host, config, instance);
+    if ("skipped" in names) return names;
     const wanted = nameToWrite(names, config, distro);
     const previous = host.readTextIfExists(PREVIOUS_HOSTNAME_FILE)?.trim() || undefined;
     const system = readHostnameFile(host);

@@ -33,6 +33,14 @@ function fromMetadata(name: string): string {
   return /^\d+\.\d+\.\d+\.\d+$/.test(name) ? `ip-${name.replace(/\./g, "-")}` : name;
 }
 
+/** The names a hostname module should apply, or why it should do nothing. */
+export function namesToApply(host: Host, config: Config, instance: InstanceData): Names | { skipped: string } {
+  if (config.preserve_hostname === true) return { skipped: "preserve_hostname is set" };
+  const names = resolveNames(config, instance, currentHostname(host));
+  if (names.isDefault && names.hostname === "localhost") return { skipped: "no hostname given; leaving localhost" };
+  return names;
+}
+
 export function preferFqdn(config: Config, distro: Distro): boolean {
   const value = config.prefer_fqdn_over_hostname;
   return typeof value === "boolean" ? value : distro.preferFqdnDefault;

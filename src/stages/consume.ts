@@ -16,8 +16,8 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   host.writeAtomic(instancePath(iid, "user-data.txt"), data.userData, 0o600);
   host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
 
-  const env_ = userDataEnv(env, iid);
-  const user = await processUserData(data.userData, "user-data", env_);
+  const sources = userDataEnv(env, iid);
+  const user = await processUserData(data.userData, "user-data", sources);
   // user-data the user wrote but that could not be used is a partial failure (degraded)
   for (const problem of user.problems) log.error(problem);
   host.writeAtomic(instancePath(iid, "user-data.txt.i"), user.processed, 0o600);
@@ -28,7 +28,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   }
 
   const vendorEnabled = vendorDataEnabled(user.cloudConfig.vendor_data);
-  const vendor = vendorEnabled && data.vendorData ? await processUserData(data.vendorData, "vendor-data", env_) : undefined;
+  const vendor = vendorEnabled && data.vendorData ? await processUserData(data.vendorData, "vendor-data", sources) : undefined;
   if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
   for (const problem of vendor?.problems ?? []) log.error(problem);
   host.writeAtomic(instancePath(iid, "vendor-data.txt.i"), vendor?.processed ?? Buffer.alloc(0), 0o600);

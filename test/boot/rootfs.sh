@@ -25,24 +25,16 @@ build_base() {
   mv "$tmp" "$base"
 }
 
-build_cloud_init() {
-  dest=$cache/rootfs-$suite-$recipe-cloud-init
+# A rootfs derived from the base one with more packages installed: derive NAME [APT-OPTION] PACKAGE...
+derive() {
+  name=$1
+  shift
+  dest=$cache/rootfs-$suite-$recipe-$name
   tmp=$dest.tmp
   rm -rf "$tmp"
   cp -a "$base" "$tmp"
   cp /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  chroot "$tmp" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q cloud-init' >"$cache/cloud-init-install.log" 2>&1
-  chroot "$tmp" apt-get clean
-  mv "$tmp" "$dest"
-}
-
-build_kernel() {
-  dest=$cache/rootfs-$suite-$recipe-kernel
-  tmp=$dest.tmp
-  rm -rf "$tmp"
-  cp -a "$base" "$tmp"
-  cp /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  chroot "$tmp" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends linux-image-amd64 initramfs-tools cloud-guest-utils e2fsprogs' >"$cache/kernel-install.log" 2>&1
+  chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$cache/$name-install.log" 2>&1
   chroot "$tmp" apt-get clean
   mv "$tmp" "$dest"
 }
@@ -50,11 +42,11 @@ build_kernel() {
 [ -d "$base" ] || build_base
 case $kind in
   kernel)
-    [ -d "$cache/rootfs-$suite-$recipe-kernel" ] || build_kernel
+    [ -d "$cache/rootfs-$suite-$recipe-kernel" ] || derive kernel --no-install-recommends linux-image-amd64 initramfs-tools cloud-guest-utils e2fsprogs
     echo "$cache/rootfs-$suite-$recipe-kernel" ;;
   base) echo "$base" ;;
   cloud-init)
-    [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || build_cloud_init
+    [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || derive cloud-init cloud-init
     echo "$cache/rootfs-$suite-$recipe-cloud-init" ;;
   *) echo "usage: $0 base|cloud-init|kernel" >&2; exit 2 ;;
 esac
