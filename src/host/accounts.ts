@@ -18,12 +18,3 @@ export function userId(host: Host, name: string): number | undefined {
 export function groupId(host: Host, name: string): number | undefined {
   return lookup(host, "/etc/group", name);
 }
-
-/** A user's primary group id from /etc/passwd. */
-export function primaryGroupId(host: Host, name: string): number | undefined {
-  for (const line of (host.readTextIfExists("/etc/passwd") ?? "").split("\n")) {
-    const fields = line.split(":");
-    if (fields[0] === name && fields.length > 3) return Number(fields[3]);
-  }
-  return undefined;
-}

@@ -15,10 +15,6 @@ export function resultExists(host: Host): boolean {
   return host.exists(`${RUN_DIR}/result.json`) || host.exists(RESULT_FILE);
 }
 
-export function readResult(host: Host): ResultFile | undefined {
-  return readJson(host, `${RUN_DIR}/result.json`) ?? readJson(host, RESULT_FILE);
-}
-
 /** The first stage of a boot starts from nothing, as cloud-init's init-local does. */
 export function resetStatus(host: Host): StatusFile {
   for (const name of ["status.json", "result.json"]) {

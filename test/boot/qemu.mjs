@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Machine, prepareMachine } from "./harness.mjs";
+import { prepareMachine } from "./harness.mjs";
 
 export function qemuUnsupported() {
   if (process.getuid?.() !== 0) return "QEMU boot tests need root";
@@ -83,4 +83,3 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
   return machine.report();
 }
 
-export { Machine };
