@@ -10,6 +10,7 @@ import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, script
 import { setHostname } from "./set-hostname";
 import { setPasswords } from "./set-passwords";
 import { ssh } from "./ssh";
+import { timezone } from "./timezone";
 import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
 import { usersGroups } from "./users-groups";
@@ -29,6 +30,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   setHostname,
   setPasswords,
   ssh,
+  timezone,
   updateEtcHosts,
   updateHostname,
   usersGroups,
