@@ -2,14 +2,24 @@
 // single executable cannot scan a folder. test/unit/registry.test.ts checks none is missing.
 import type { CloudConfigModule } from "../src/module";
 import { bootcmd } from "./bootcmd";
+import { caCerts } from "./ca-certs";
 import { finalMessage } from "./final-message";
 import { growpart } from "./growpart";
+import { keysToConsole } from "./keys-to-console";
+import { locale } from "./locale";
+import { mounts } from "./mounts";
+import { ntp } from "./ntp";
+import { packageUpdateUpgradeInstall } from "./package-update-upgrade-install";
+import { phoneHome } from "./phone-home";
+import { powerStateChange } from "./power-state-change";
 import { resizefs } from "./resizefs";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
+import { seedRandom } from "./seed-random";
 import { setHostname } from "./set-hostname";
 import { setPasswords } from "./set-passwords";
 import { ssh } from "./ssh";
+import { sshAuthkeyFingerprints } from "./ssh-authkey-fingerprints";
 import { timezone } from "./timezone";
 import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
@@ -18,8 +28,16 @@ import { writeFiles, writeFilesDeferred } from "./write-files";
 
 export const MODULES: readonly CloudConfigModule[] = [
   bootcmd,
+  caCerts,
   finalMessage,
   growpart,
+  keysToConsole,
+  locale,
+  mounts,
+  ntp,
+  packageUpdateUpgradeInstall,
+  phoneHome,
+  powerStateChange,
   resizefs,
   runcmd,
   scriptsPerBoot,
@@ -27,9 +45,11 @@ export const MODULES: readonly CloudConfigModule[] = [
   scriptsPerOnce,
   scriptsUser,
   scriptsVendor,
+  seedRandom,
   setHostname,
   setPasswords,
   ssh,
+  sshAuthkeyFingerprints,
   timezone,
   updateEtcHosts,
   updateHostname,

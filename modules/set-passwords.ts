@@ -4,8 +4,10 @@
 // 22.4 would set as a plain-text password.
 import { randomInt } from "node:crypto";
 import { isPlainObject } from "../src/config/yaml";
+import { writeConsole } from "../src/console";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
+import { isActive, manageService, sshService } from "../src/services";
 import { normalizeUsers } from "../src/users";
 
 const HASH = /^\$(1|2a|2y|5|6|y|7|gy)\$[^:]+\$[^:]+$/;
@@ -36,7 +38,8 @@ export const setPasswords: CloudConfigModule = {
     if (text.length) await chpasswd(ctx.host, [], text).catch((e: Error) => errors.push(e.message));
     if (hashed.length) await chpasswd(ctx.host, ["-e"], hashed).catch((e: Error) => errors.push(e.message));
     const random = changes.filter((c) => c.kind === "random");
-    if (random.length) showOnConsole(ctx, `Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+    // RANDOM passwords go to the console only, never to a log file
+    if (random.length) writeConsole(ctx.host, `Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
     const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
     if (chp.expire !== false) {
       for (const c of changes) {
@@ -100,15 +103,6 @@ export function randomPassword(): string {
   return chars.join("");
 }
 
-/** RANDOM passwords go to the console only, never to a log file. */
-function showOnConsole({ host }: ModuleContext, text: string): void {
-  try {
-    host.append("/dev/console", text);
-  } catch {
-    // no console: the passwords were set but cannot be shown
-  }
-}
-
 async function applyPwauth({ host, config, log }: ModuleContext): Promise<void> {
   const value = config.ssh_pwauth;
   if (value === undefined || value === null || value === "unchanged") return;
@@ -122,9 +116,8 @@ async function applyPwauth({ host, config, log }: ModuleContext): Promise<void> 
   const after = setOption(before, "PasswordAuthentication", setting);
   if (after === before) return;
   host.writeAtomic(file, after, useDropin ? 0o600 : (host.stat(file)?.mode ?? 0o644) & 0o777);
-  const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
-  const service = typeof systemInfo.ssh_svcname === "string" ? systemInfo.ssh_svcname : "ssh";
-  if (host.root === "/" && (await host.run(["systemctl", "is-active", "--quiet", service])).code === 0) await host.run(["systemctl", "restart", service]);
+  const service = sshService(config);
+  if (await isActive(host, service)) await manageService(host, "restart", service);
 }
 
 /** Replaces the option's line (matched case-insensitively) or appends one. */

@@ -4,6 +4,7 @@
 import { account, addAuthorizedKeys } from "../src/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
+import { isActive, manageService, sshService } from "../src/services";
 import { normalizeUsers, toList } from "../src/users";
 
 const KEY_TYPES = ["rsa", "ecdsa", "ed25519"];
@@ -76,10 +77,8 @@ async function generateKey({ host, config, output }: ModuleContext, type: string
 
 /** A running sshd learns about a key that arrived after it started. */
 async function reloadSshd({ host, config }: ModuleContext): Promise<void> {
-  if (host.root !== "/" || !host.isDirectory("/run/systemd/system")) return;
-  const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
-  const service = typeof systemInfo.ssh_svcname === "string" ? systemInfo.ssh_svcname : "ssh";
-  if ((await host.run(["systemctl", "is-active", "--quiet", service])).code === 0) await host.run(["systemctl", "try-reload-or-restart", service]);
+  const service = sshService(config);
+  if (await isActive(host, service)) await manageService(host, "try-reload-or-restart", service);
 }
 
 /** The cloud's keys and ssh_authorized_keys: to the default user, and to root fenced off unless disable_root is false. */

@@ -17,11 +17,38 @@ export function account(host: Host, name: string): Account | undefined {
   return undefined;
 }
 
-/** The base64 body of a key line ("[options] type base64 [comment]"). */
+export interface KeyLine {
+  options?: string;
+  type: string;
+  body: string;
+  comment?: string;
+}
+
+const KEY_TYPE = /^(ssh-|ecdsa-|sk-)/;
+
+/** "[options] type base64 [comment]"; options may hold quoted spaces (command="a b"). */
+export function parseKeyLine(line: string): KeyLine | undefined {
+  const text = line.trim();
+  if (!text || text.startsWith("#")) return undefined;
+  let rest = text;
+  let options: string | undefined;
+  if (!KEY_TYPE.test(text)) {
+    let quoted = false;
+    let i = 0;
+    for (; i < text.length && (quoted || !/\s/.test(text[i])); i++) {
+      if (text[i] === "\\") i++;
+      else if (text[i] === '"') quoted = !quoted;
+    }
+    options = text.slice(0, i);
+    rest = text.slice(i).trim();
+  }
+  const [type, body, ...comment] = rest.split(/\s+/);
+  if (!type || !body || !KEY_TYPE.test(type)) return undefined;
+  return { options, type, body, comment: comment.length ? comment.join(" ") : undefined };
+}
+
 function keyBody(line: string): string | undefined {
-  const words = line.trim().split(/\s+/);
-  const at = words.findIndex((w) => /^(ssh-|ecdsa-|sk-)/.test(w));
-  return at >= 0 ? words[at + 1] : undefined;
+  return parseKeyLine(line)?.body;
 }
 
 export function mergeKeys(existing: string, keys: string[]): string {

@@ -23,6 +23,8 @@ export interface ModuleContext {
   partialFailure(message: string): void;
   /** Work that may finish after this stage (by the end of the boot); a failure is an error. */
   background(label: string, work: Promise<void>): void;
+  /** Waits for background work started so far (a module reading the host keys it makes). */
+  backgroundIdle(): Promise<void>;
   /** cloud-agent's version, for messages and boot-finished. */
   version: string;
 }

@@ -69,3 +69,11 @@ export function runCommand(root: string, argv: string[], options: RunOptions = {
     child.on("close", (code, signal) => finish(code ?? 128, signal));
   });
 }
+
+/** Starts argv in its own session and does not wait: it outlives this process. */
+export function startDetached(root: string, argv: string[]): void {
+  const full = root === "/" ? argv : ["chroot", root, ...argv];
+  const child = spawn(full[0], full.slice(1), { env: { PATH: DEFAULT_PATH, LANG: "C.UTF-8" }, cwd: "/", detached: true, stdio: "ignore" });
+  child.on("error", () => undefined);
+  child.unref();
+}

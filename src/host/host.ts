@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runCommand, type RunOptions, type RunResult } from "./exec";
+import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
 
 export interface HostOptions {
   root?: string;
@@ -107,7 +107,7 @@ export class Host {
     fs.renameSync(temp, target);
   }
 
-  append(p: string, data: string, mode = 0o644): void {
+  append(p: string, data: string | Uint8Array, mode = 0o644): void {
     const target = this.path(p);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.appendFileSync(target, data, { mode });
@@ -163,6 +163,11 @@ export class Host {
   /** Runs argv inside the root; never through a shell unless argv[0] is one. */
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCommand(this.root, argv, options);
+  }
+
+  /** Starts argv inside the root without waiting for it; it outlives the agent. */
+  startDetached(argv: string[]): void {
+    startDetached(this.root, argv);
   }
 
   /** Finds an executable the way the guest's PATH would. */

@@ -10,7 +10,8 @@ export interface HttpResponse {
 }
 
 export interface RequestOptions {
-  method?: "GET" | "PUT";
+  method?: "GET" | "PUT" | "POST";
+  body?: string;
   headers?: Record<string, string>;
   /** Per attempt. */
   timeoutMs: number;
@@ -56,7 +57,7 @@ export function request(url: string, options: RequestOptions): Promise<HttpRespo
     req.on("close", () => clearTimeout(timer));
     req.on("timeout", () => req.destroy(new HttpError(`${url}: no answer within ${options.timeoutMs} ms`)));
     req.on("error", (err) => reject(err instanceof HttpError ? err : new HttpError(`${url}: ${err.message}`)));
-    req.end();
+    req.end(options.body);
   });
 }
 

@@ -10,6 +10,11 @@ export class BackgroundWork {
     this.pending.push(work.then(() => undefined, (err: unknown) => `${label}: ${describeError(err)}`));
   }
 
+  /** Waits for everything started so far, leaving its failures for settle(). */
+  async idle(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
   /** Waits for everything started so far; returns one message per failure. */
   async settle(): Promise<string[]> {
     const results = await Promise.all(this.pending.splice(0));

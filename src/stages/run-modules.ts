@@ -116,5 +116,6 @@ function moduleContext(env: StageEnv, config: Config, instance: InstanceData, en
     output: (text) => env.sink.output(text),
     partialFailure: (message) => env.sink.write(entry.name, "ERROR", message),
     background: (label, work) => env.background.add(`module ${entry.name}: ${label}`, work),
+    backgroundIdle: () => env.background.idle(),
   };
 }

@@ -1,0 +1,54 @@
+// ssh_authkey_fingerprints: for every configured user, a table of the keys in its
+// authorized_keys (type, digest, options, comment) on the console, as cloud-init prints it.
+import { createHash } from "node:crypto";
+import { account, parseKeyLine } from "../src/authorized-keys";
+import { isPlainObject } from "../src/config/yaml";
+import type { CloudConfigModule } from "../src/module";
+import { normalizeUsers } from "../src/users";
+
+const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
+
+export const sshAuthkeyFingerprints: CloudConfigModule = {
+  name: "ssh_authkey_fingerprints",
+  frequency: "once-per-instance",
+  distros: "all",
+  schema: { properties: { no_ssh_fingerprints: { type: "boolean" }, authkey_hash: { type: "string" } } },
+  async run({ host, config, output }) {
+    if (config.no_ssh_fingerprints === true) return { skipped: "no_ssh_fingerprints is true" };
+    const hash = String(config.authkey_hash ?? "sha256").toLowerCase();
+    if (!HASHES.includes(hash)) throw new Error(`authkey_hash ${hash} is not one of ${HASHES.join(", ")}`);
+    const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
+    const defaultUser = isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined;
+    for (const user of normalizeUsers(config, defaultUser)) {
+      if (user.options.no_create_home === true || user.options.system === true) continue;
+      const home = account(host, user.name)?.home;
+      if (!home) continue;
+      const file = `${home}/.ssh/authorized_keys`;
+      const keys = (host.readTextIfExists(file) ?? "").split("\n").flatMap((l) => parseKeyLine(l) ?? []);
+      const text = keys.length
+        ? fingerprintTable(`Authorized keys from ${file} for user ${user.name}`, hash, keys.map((k) => [k.type, fingerprint(k.body, hash), k.options ?? "-", k.comment ?? "-"]))
+        : `no authorized SSH keys fingerprints found for user ${user.name}.`;
+      output(`${text.split("\n").map((l) => `ci-info: ${l}`).join("\n")}\n`);
+    }
+  },
+};
+
+/** The digest of the key's blob as colon-separated hex pairs. */
+export function fingerprint(base64Body: string, hash: string): string {
+  const hex = createHash(hash).update(Buffer.from(base64Body, "base64")).digest("hex");
+  return hex.match(/../g)!.join(":");
+}
+
+/** A PrettyTable-style box with centred cells under a title line of "+". */
+export function fingerprintTable(title: string, hash: string, rows: string[][]): string {
+  const header = ["Keytype", `Fingerprint (${hash})`, "Options", "Comment"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+  const rule = `+${widths.map((w) => "-".repeat(w)).join("+")}+`;
+  const line = (cells: string[]) => `|${cells.map((c, i) => centre(c, widths[i], " ")).join("|")}|`;
+  return [centre(title, rule.length, "+"), rule, line(header), rule, ...rows.map(line), rule].join("\n");
+}
+
+function centre(text: string, width: number, fill: string): string {
+  const left = Math.floor((width - text.length) / 2);
+  return fill.repeat(Math.max(0, left)) + text + fill.repeat(Math.max(0, width - text.length - left));
+}
