@@ -1,0 +1,37 @@
+// The network config document itself, with or without its `network:` key, as cloud-init
+// accepts it from cloud.cfg, seeds and the kernel command line.
+import { isPlainObject } from "../config/yaml";
+
+export function networkDocument(value: unknown): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new Error(`network config must be a mapping, got ${describe(value)}`);
+  const inner = value.network;
+  return isPlainObject(inner) && !("version" in value) ? inner : value;
+}
+
+export function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null || value === undefined) return "nothing";
+  return typeof value === "object" ? "a mapping" : JSON.stringify(value);
+}
+
+/** An interface name: non-empty, no whitespace or slash (the kernel refuses those). */
+export function interfaceName(value: unknown, where: string): string {
+  if (typeof value !== "string" || !/^[^\s/]+$/.test(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
+  return value;
+}
+
+export function optionalMapping(value: unknown, where: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) throw new Error(`${where} must be a mapping, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalList(value: unknown, where: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new Error(`${where} must be a list, got ${describe(value)}`);
+  return value;
+}
+
+export function addUnique(list: string[], values: string[]): void {
+  for (const v of values) if (!list.includes(v)) list.push(v);
+}

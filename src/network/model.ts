@@ -1,0 +1,125 @@
+// The one internal shape every network config format is parsed into and every renderer
+// reads: interfaces with their addresses, routes and name servers. Plain data only.
+
+export interface NetworkModel {
+  interfaces: NetInterface[];
+  /** Routes not tied to one interface (v1 `type: route`). */
+  routes: Route[];
+  /** Name servers for the whole machine (v1 `type: nameserver`, OpenStack dns services). */
+  nameservers: Nameservers;
+}
+
+export type NetInterface = PhysicalInterface | BondInterface | VlanInterface | BridgeInterface;
+
+interface InterfaceBase {
+  /** The name the interface has once configured; members and links refer to it. */
+  name: string;
+  mtu?: number;
+  /** Physical: the MAC that identifies the NIC. Virtual: the MAC to give the device. */
+  mac?: string;
+  subnets: Subnet[];
+  routes: Route[];
+  nameservers: Nameservers;
+}
+
+export interface PhysicalInterface extends InterfaceBase {
+  type: "physical";
+  /** True when the config names the NIC itself (v1 name with a MAC, v2 set-name): the NIC
+   * is renamed. False: `name` is provisional and becomes the kernel's name for the MAC. */
+  rename: boolean;
+  /** v2 `match: {name}`: a kernel name or glob the NIC is found by. */
+  matchName?: string;
+}
+
+export interface BondInterface extends InterfaceBase {
+  type: "bond";
+  members: string[];
+  /** Bonding driver options under their kernel names (mode, miimon, xmit_hash_policy, ...). */
+  params: BondParams;
+}
+
+export interface VlanInterface extends InterfaceBase {
+  type: "vlan";
+  id: number;
+  link: string;
+}
+
+export interface BridgeInterface extends InterfaceBase {
+  type: "bridge";
+  members: string[];
+  params: BridgeParams;
+}
+
+export type BondParams = Record<string, string | number | string[]>;
+
+/** Times in seconds, as v1 and v2 give them. */
+export interface BridgeParams {
+  stp?: boolean;
+  forwardDelay?: number;
+  helloTime?: number;
+  maxAge?: number;
+  ageingTime?: number;
+  priority?: number;
+}
+
+export type Subnet = DhcpSubnet | SlaacSubnet | StaticSubnet;
+
+export type DhcpSubnet = Dhcp<"dhcp4"> | Dhcp<"dhcp6">;
+
+interface Dhcp<T> {
+  type: T;
+  /** Metric of the routes the lease brings (EC2 ranks NICs with it). */
+  routeMetric?: number;
+}
+
+export interface SlaacSubnet {
+  type: "ipv6_slaac";
+}
+
+/** An IPv4 or IPv6 address; the address itself says which. */
+export interface StaticSubnet {
+  type: "static";
+  address: string;
+  prefix: number;
+  gateway?: string;
+}
+
+export interface Route {
+  /** Destination network with its prefix: "10.0.0.0/8", "0.0.0.0/0", "::/0". */
+  to: string;
+  via?: string;
+  metric?: number;
+}
+
+export interface Nameservers {
+  addresses: string[];
+  search: string[];
+}
+
+export const noNameservers = (): Nameservers => ({ addresses: [], search: [] });
+
+export const emptyModel = (): NetworkModel => ({ interfaces: [], routes: [], nameservers: noNameservers() });
+
+export const isIpv6 = (address: string): boolean => address.includes(":");
+
+export const isDefaultRoute = (route: Route): boolean => route.to === "0.0.0.0/0" || route.to === "::/0";
+
+export function staticSubnets(iface: NetInterface): StaticSubnet[] {
+  return iface.subnets.filter((s): s is StaticSubnet => s.type === "static");
+}
+
+/** Every member and link names an interface the config declares, and names are unique. */
+export function checkReferences(model: NetworkModel): void {
+  const names = new Set<string>();
+  for (const iface of model.interfaces) {
+    if (names.has(iface.name)) throw new Error(`interface ${iface.name} is declared twice`);
+    names.add(iface.name);
+  }
+  const need = (owner: string, name: string) => {
+    if (!names.has(name)) throw new Error(`${owner} refers to ${name}, which the config does not declare`);
+  };
+  for (const iface of model.interfaces) {
+    if (iface.type === "bond" || iface.type === "bridge") iface.members.forEach((m) => need(iface.name, m));
+    if (iface.type === "vlan") need(iface.name, iface.link);
+  }
+}

@@ -1,0 +1,110 @@
+// OpenStack's network_data.json (config drive and metadata service): links are devices,
+// networks are addresses on a link, services carry the name servers.
+import { isIPv6 } from "node:net";
+import { parseCidr, parseIp, parseMac, parseNumber, parseRoute } from "./addresses";
+import { addUnique, describe, interfaceName, optionalList } from "./document";
+import { checkReferences, emptyModel, noNameservers } from "./model";
+import type { BondParams, NetInterface, NetworkModel } from "./model";
+import { isPlainObject } from "../config/yaml";
+
+export function parseNetworkData(value: unknown): NetworkModel {
+  if (!isPlainObject(value)) throw new Error(`network_data.json must be a mapping, got ${describe(value)}`);
+  const model = emptyModel();
+  const links = optionalList(value.links, "network_data.json links").map((link, i) => {
+    if (!isPlainObject(link)) throw new Error(`link ${i} must be a mapping`);
+    return link;
+  });
+  // Links and networks refer to links by id; the model refers to interfaces by name.
+  const nameOf = new Map<string, string>();
+  let bonds = 0;
+  for (const [i, link] of links.entries()) {
+    if (typeof link.id !== "string" && typeof link.id !== "number") throw new Error(`link ${i} has no id`);
+    const id = String(link.id);
+    if (link.type === "bond") nameOf.set(id, `bond${bonds++}`);
+    // A NIC's name is its kernel's; the link id stands in until the MAC is resolved.
+    else if (link.type !== "vlan") nameOf.set(id, interfaceName(link.name ?? id, `link ${id}`));
+  }
+  const ref = (id: unknown, where: string) => {
+    const name = nameOf.get(String(id));
+    if (!name) throw new Error(`${where} refers to link ${JSON.stringify(id)}, which network_data.json does not declare`);
+    return name;
+  };
+  // A vlan is named after the interface it rides on: eth0.100.
+  for (const link of links) if (link.type === "vlan") nameOf.set(String(link.id), `${ref(link.vlan_link, `link ${String(link.id)}`)}.${String(link.vlan_id)}`);
+  for (const link of links) model.interfaces.push(linkInterface(link, ref, ref(link.id, "")));
+  for (const [i, network] of optionalList(value.networks, "network_data.json networks").entries()) {
+    if (!isPlainObject(network)) throw new Error(`network ${i} must be a mapping`);
+    const where = `network ${String(network.id ?? i)}`;
+    const name = ref(network.link, where);
+    addNetwork(model.interfaces.find((iface) => iface.name === name) as NetInterface, network, where);
+  }
+  for (const [i, service] of optionalList(value.services, "network_data.json services").entries()) {
+    if (!isPlainObject(service)) throw new Error(`service ${i} must be a mapping`);
+    if (service.type === "dns") addUnique(model.nameservers.addresses, [parseIp(service.address, `service ${i}`)]);
+  }
+  checkReferences(model);
+  return model;
+}
+
+function linkInterface(link: Record<string, unknown>, ref: (id: unknown, where: string) => string, name: string): NetInterface {
+  const where = `link ${String(link.id)}`;
+  const base = { name, subnets: [], routes: [], nameservers: noNameservers() };
+  const mac = link.ethernet_mac_address === undefined || link.ethernet_mac_address === null ? undefined : parseMac(link.ethernet_mac_address, `${where}: ethernet_mac_address`);
+  let iface: NetInterface;
+  if (link.type === "bond") {
+    const params: BondParams = {};
+    for (const [key, value] of Object.entries(link)) {
+      if (key.startsWith("bond_") && key !== "bond_links" && (typeof value === "string" || typeof value === "number")) params[key.slice(5)] = value;
+    }
+    const members = optionalList(link.bond_links, `${where}: bond_links`).map((id) => ref(id, where));
+    if (!members.length) throw new Error(`${where}: a bond needs bond_links`);
+    iface = { type: "bond", ...base, members, params, ...(mac ? { mac } : {}) };
+  } else if (link.type === "vlan") {
+    const id = parseNumber(link.vlan_id, `${where}: vlan_id`);
+    const vlanMac = link.vlan_mac_address ?? link.ethernet_mac_address;
+    iface = { type: "vlan", ...base, id, link: ref(link.vlan_link, where), ...(vlanMac ? { mac: parseMac(vlanMac, `${where}: vlan_mac_address`) } : {}) };
+  } else {
+    // Every other link type (phy, ovs, tap, vif, ... and clouds' own) is a NIC, as cloud-init reads them.
+    if (!mac && link.name === undefined) throw new Error(`${where}: a ${String(link.type)} link needs ethernet_mac_address or name`);
+    // Named links keep their name, as a v1 physical entry would.
+    iface = { type: "physical", ...base, rename: mac !== undefined && link.name !== undefined, ...(mac ? { mac } : {}) };
+  }
+  if (link.mtu !== undefined && link.mtu !== null) iface.mtu = parseNumber(link.mtu, `${where}: mtu`);
+  return iface;
+}
+
+function addNetwork(iface: NetInterface, network: Record<string, unknown>, where: string): void {
+  switch (network.type) {
+    case "ipv4_dhcp":
+      iface.subnets.push({ type: "dhcp4" });
+      break;
+    case "ipv6_dhcp":
+    case "ipv6_dhcpv6-stateful":
+      iface.subnets.push({ type: "dhcp6" });
+      break;
+    case "ipv6_slaac":
+    case "ipv6_dhcpv6-stateless":
+      iface.subnets.push({ type: "ipv6_slaac" });
+      break;
+    case "ipv4":
+    case "ipv6": {
+      const { address, prefix } = parseCidr(network.ip_address, network.netmask, where);
+      if (isIPv6(address) !== (network.type === "ipv6")) throw new Error(`${where}: ${address} is not an ${network.type} address`);
+      iface.subnets.push({ type: "static", address, prefix });
+      break;
+    }
+    default:
+      throw new Error(`${where}: unknown network type ${describe(network.type)}`);
+  }
+  for (const [i, route] of optionalList(network.routes, `${where}: routes`).entries()) {
+    if (!isPlainObject(route)) throw new Error(`${where}: route ${i} must be a mapping`);
+    const parsed = parseRoute(route.network, route.netmask, route.gateway, route.metric, `${where}: route ${i}`);
+    const subnet = iface.subnets[iface.subnets.length - 1];
+    // The default route of a static network is its gateway, as cloud-init renders it.
+    if (subnet.type === "static" && parsed.via && parsed.metric === undefined && (parsed.to === "0.0.0.0/0" || parsed.to === "::/0") && !subnet.gateway) subnet.gateway = parsed.via;
+    else iface.routes.push(parsed);
+  }
+  for (const [i, service] of optionalList(network.services, `${where}: services`).entries()) {
+    if (isPlainObject(service) && service.type === "dns") addUnique(iface.nameservers.addresses, [parseIp(service.address, `${where}: service ${i}`)]);
+  }
+}

@@ -1,0 +1,80 @@
+// What every renderer shares: the file shape, the header, the order interfaces are written
+// in, and which name servers and routes belong to an interface.
+import { inNetwork } from "../addresses";
+import { staticSubnets } from "../model";
+import type { Nameservers, NetInterface, NetworkModel, Route } from "../model";
+
+export interface RenderedFile {
+  /** Absolute inside the target root: "/etc/netplan/50-cloud-init.yaml". */
+  path: string;
+  content: string;
+  mode: number;
+}
+
+export interface RenderOptions {
+  /** Where the ENI renderer writes; Debian and Ubuntu use interfaces.d, others the main file. */
+  eniPath?: string;
+}
+
+export type Renderer = (model: NetworkModel, options?: RenderOptions) => RenderedFile[];
+
+/** Tells whoever opens the file how to stop cloud-init from writing it (ENI and netplan). */
+export const DISABLE_HEADER = [
+  "# Written by cloud-init from the network configuration the datasource provides;",
+  "# changes made here are lost the next time cloud-init writes it. To stop cloud-init",
+  "# configuring the network, create /etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+  "# containing:",
+  "# network: {config: disabled}",
+  "",
+].join("\n");
+
+const TYPE_RANK = { physical: 0, bond: 1, vlan: 2, bridge: 3 };
+
+/** Interfaces after the ones they are built on (a vlan on a bond after the bond), then by type and name. */
+export function inWriteOrder(model: NetworkModel): NetInterface[] {
+  const byName = new Map(model.interfaces.map((iface) => [iface.name, iface]));
+  const depth = (iface: NetInterface, seen: string[] = []): number => {
+    if (seen.includes(iface.name)) throw new Error(`interfaces ${seen.join(", ")} are built on each other in a loop`);
+    const parts = iface.type === "vlan" ? [iface.link] : iface.type === "physical" ? [] : iface.members;
+    const depths = parts.map((name) => byName.get(name)).map((part) => (part ? depth(part, [...seen, iface.name]) + 1 : 0));
+    return Math.max(0, ...depths);
+  };
+  const keyed = model.interfaces.map((iface) => ({ iface, depth: depth(iface) }));
+  keyed.sort((a, b) => a.depth - b.depth || TYPE_RANK[a.iface.type] - TYPE_RANK[b.iface.type] || a.iface.name.localeCompare(b.iface.name));
+  return keyed.map((k) => k.iface);
+}
+
+/** The interface's own name servers; without any, the global ones go to interfaces with a static address. */
+export function nameserversFor(model: NetworkModel, iface: NetInterface): Nameservers {
+  const own = iface.nameservers;
+  if (own.addresses.length || own.search.length) return own;
+  return staticSubnets(iface).length ? model.nameservers : { addresses: [], search: [] };
+}
+
+/** The interface's routes plus the global ones whose gateway lies on one of its networks
+ * (or, when no interface has that network, the first interface that has any address). */
+export function routesFor(model: NetworkModel, iface: NetInterface): Route[] {
+  const global = model.routes.filter((route) => ownerOf(model, route) === iface);
+  return [...iface.routes, ...global];
+}
+
+function ownerOf(model: NetworkModel, route: Route): NetInterface | undefined {
+  const onLink = model.interfaces.find((iface) => route.via !== undefined && staticSubnets(iface).some((s) => inNetwork(route.via as string, s.address, s.prefix)));
+  return onLink ?? model.interfaces.find((iface) => iface.subnets.length > 0);
+}
+
+/** The bond or bridge an interface belongs to, if any. */
+export function masterOf(model: NetworkModel, iface: NetInterface): NetInterface | undefined {
+  return model.interfaces.find((m) => (m.type === "bond" || m.type === "bridge") && m.members.includes(iface.name));
+}
+
+/** udev rules naming NICs by MAC, for renderers whose tools cannot rename (ENI, sysconfig). */
+export function persistentNetRules(model: NetworkModel): RenderedFile[] {
+  const lines = model.interfaces
+    .filter((iface) => iface.type === "physical" && iface.rename && iface.mac)
+    .map((iface) => `SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${iface.mac}", NAME="${iface.name}"\n`);
+  return lines.length ? [{ path: "/etc/udev/rules.d/70-persistent-net.rules", content: lines.join(""), mode: 0o644 }] : [];
+}
+
+export const prefixOf = (cidr: string): number => Number(cidr.split("/")[1]);
+export const networkOf = (cidr: string): string => cidr.split("/")[0];
