@@ -6,7 +6,7 @@
 set -eu
 kind=${1:-base}
 suite=bookworm
-recipe=v2
+recipe=v3
 cache=${CLOUD_AGENT_CACHE:-/var/cache/cloud-agent}
 base=$cache/rootfs-$suite-$recipe-base
 mkdir -p "$cache"
@@ -17,7 +17,7 @@ flock 9
 build_base() {
   tmp=$base.tmp
   rm -rf "$tmp"
-  debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,time \
+  debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,time,locales,ca-certificates,systemd-timesyncd \
     "$suite" "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1
   # Boot tests have no console login; an empty machine-id lets systemd make one per boot.
   : >"$tmp/etc/machine-id"
