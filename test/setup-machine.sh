@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages the tests drive (first run on a fresh machine only):
+# Installs the Debian packages the tests drive and builds the boot tests' Debian rootfs
+# (first run on a fresh machine only):
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
 # build the package, xorriso/dosfstools/mtools make seed drives, QEMU boots a real kernel
 # (sfdisk and mkfs.ext4 -d make its disk, debugfs reads it back), openssl makes test
@@ -10,12 +11,18 @@ missing=
 for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "setup-machine: not root, not installing:$missing" >&2
+  [ -z "$missing" ] || echo "setup-machine: not root, not installing:$missing" >&2
   exit 0
 fi
-echo "setup-machine: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+  echo "setup-machine: installing$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# The boot tests' rootfses, built here (minutes, once per machine) rather than inside a
+# test, where a long synchronous build would stall the test runner.
+for kind in base cloud-init kernel; do
+  sh "$(dirname "$0")/boot/rootfs.sh" "$kind" >/dev/null
+done
