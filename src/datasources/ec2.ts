@@ -227,6 +227,8 @@ function toInstanceData(client: Client, version: string, metadata: Record<string
     publicKeys: keys.filter(Boolean),
     metadata,
     userData,
+    networkConfig: metadata,
+    networkFormat: "ec2",
     dsmode: "net",
     platform: "ec2",
     subplatform: `metadata (${client.base})`,

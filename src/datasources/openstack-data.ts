@@ -59,6 +59,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
     userData: files.userData ?? Buffer.alloc(0),
     vendorData: vendor,
     networkConfig: network,
+    networkFormat: "openstack",
     dsmode,
     platform: kind.platform,
     subplatform: files.source.startsWith("/dev") ? `config-disk (${files.source})` : files.source.startsWith("http") ? `metadata (${files.source})` : `seed-dir (${files.source})`,

@@ -19,6 +19,8 @@ export interface InstanceData {
   userData: Buffer;
   vendorData?: Buffer;
   networkConfig?: unknown;
+  /** How networkConfig is written: cloud-init's v1/v2 (the default), OpenStack's network_data.json, or EC2's meta-data tree. */
+  networkFormat?: "cloud-init" | "openstack" | "ec2";
   dsmode: Dsmode;
   platform: string;
   subplatform: string;

@@ -9,6 +9,7 @@ import { forgetBootFinished, instancify, restoreThisBoot } from "../state/instan
 import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";
+import { applyNetworkConfig } from "./network-config";
 import { runModules } from "./run-modules";
 import { runStage } from "./stage";
 
@@ -21,12 +22,12 @@ export function initLocal(env: StageEnv): Promise<number> {
     const data = await findDatasource(env, "local");
     if (!data) {
       env.log.info("no local datasource found; the network stage will search again");
-      return { errors: [] };
+      return { errors: await applyNetworkConfig(env, undefined, false) };
     }
-    adopt(env, data);
-    if (data.dsmode !== "local") return { errors: [], datasource: data.description };
+    const networkErrors = await applyNetworkConfig(env, data, adopt(env, data));
+    if (data.dsmode !== "local") return { errors: networkErrors, datasource: data.description };
     // dsmode local: everything the network stage does happens now (cloud-init's rule)
-    return { errors: await initModules(env, data), datasource: data.description };
+    return { errors: [...networkErrors, ...(await initModules(env, data))], datasource: data.description };
   });
 }
 
@@ -40,8 +41,8 @@ export function initNetwork(env: StageEnv): Promise<number> {
     // cloud-init instancifies again here, so after a full boot previous-instance-id holds
     // the current id (observed with 22.4 on a clone); we keep that for tools that read it
     if (cached) instancify(env.host, cached);
-    else adopt(env, data);
-    return { errors: await initModules(env, data), datasource: data.description };
+    const networkErrors = cached ? [] : await applyNetworkConfig(env, data, adopt(env, data));
+    return { errors: [...networkErrors, ...(await initModules(env, data))], datasource: data.description };
   });
 }
 
@@ -61,10 +62,12 @@ function prepareDirectories(env: StageEnv): void {
   env.host.mkdirp("/run/cloud-init/tmp", 0o700);
 }
 
-function adopt(env: StageEnv, data: InstanceData): void {
+/** Returns whether this is a new instance. */
+function adopt(env: StageEnv, data: InstanceData): boolean {
   const { newInstance } = instancify(env.host, data);
   env.log.info(`instance ${data.instanceId} (${newInstance ? "new" : "same as last boot"})`);
   writeInstanceData(env.host, instanceDataDocument(data, env.distro, env.config));
+  return newInstance;
 }
 
 async function initModules(env: StageEnv, data: InstanceData): Promise<string[]> {

@@ -22,8 +22,7 @@ export function qemuUnsupported() {
 /** A root with the agent installed on the kernel rootfs; write seeds/config into it, then boot. */
 export function prepareQemuMachine() {
   const machine = prepareMachine("agent", "kernel");
-  // console on the serial line, and a NIC named eth0 that ifupdown brings up with DHCP
-  writeFileSync(machine.path("etc/network/interfaces.d/eth0"), "auto eth0\niface eth0 inet dhcp\n");
+  // no network configuration of its own: the agent's fallback (DHCP on eth0) or a seed's config
   writeFileSync(machine.path("etc/fstab"), "# root is mounted by the kernel (root= on its command line)\n");
   return machine;
 }

@@ -3,6 +3,7 @@
 // `status: done` with the seed's instance-id. Slow (a minute or two per boot): one boot each.
 import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,14 +19,61 @@ if (unsupported) console.warn(`QEMU boot tests skipped: ${unsupported}`);
 
 const USER_DATA = "#cloud-config\nruncmd: [echo ran >> /var/tmp/runcmd.log]\n";
 const BOOT_TIMEOUT = 600_000;
+const QEMU_MAC = "52:54:00:12:34:56";
+// slirp's network is 10.0.2.0/24, gateway 10.0.2.2, DNS 10.0.2.3; its DHCP hands out 10.0.2.15
+const PROXMOX_V1 = `version: 1
+config:
+  - type: physical
+    name: eth0
+    mac_address: '${QEMU_MAC}'
+    subnets:
+      - type: static
+        address: '10.0.2.77'
+        netmask: '255.255.255.0'
+        gateway: '10.0.2.2'
+  - type: nameserver
+    address:
+      - '10.0.2.3'
+    search:
+      - 'example.com'
+`;
+const NETWORK_DATA = {
+  links: [{ id: "tap0", type: "phy", ethernet_mac_address: QEMU_MAC, mtu: 1500 }],
+  networks: [{ id: "net0", link: "tap0", type: "ipv4", ip_address: "10.0.2.88", netmask: "255.255.255.0", routes: [{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.2.2" }] }],
+  services: [{ type: "dns", address: "10.0.2.3" }],
+};
 
-type Report = { status: string; statusCode: number; units: Record<string, { status: number; result: string }> };
+type Report = { status: string; statusCode: number; ipAddr: string; ipRoute: string; units: Record<string, { status: number; result: string }> };
 
 let work: string;
-beforeAll(() => {
+// a TCP listener on this machine that guests reach at slirp's 10.0.2.2: proof their network works
+let probe: { server: NetServer; port: number; hits: number };
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "qemu-seeds-"));
+  const server = createNetServer((socket) => {
+    probe.hits++;
+    socket.resume();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  probe = { server, port: (server.address() as AddressInfo).port, hits: 0 };
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  probe.server.close();
+});
+
+/** Boots with the probe named in the guest; true when the guest reached this machine over TCP. */
+async function bootReachingHost(machine: { path(p: string): string }, options: Record<string, unknown>): Promise<{ report: Report; reached: boolean }> {
+  writeFileSync(machine.path("etc/boot-probe"), `10.0.2.2/${probe.port}\n`);
+  const before = probe.hits;
+  const report = await bootQemu(machine, { ...options, timeoutMs: BOOT_TIMEOUT });
+  return { report, reached: probe.hits > before };
+}
+
+/** `ip -o addr` lines of one interface's IPv4 addresses: ["10.0.2.15/24 ... dynamic", ...]. */
+function ipv4Of(report: Report, ifname: string): string[] {
+  return report.ipAddr.split("\n").filter((l) => l.split(/\s+/)[1] === ifname && l.includes(" inet ")).map((l) => l.split(" inet ")[1].trim());
+}
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(work, "tree-"));
@@ -53,10 +101,17 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
   let machine: any;
   afterEach(() => machine?.dispose());
 
-  it("NoCloud: a cidata ISO on a virtio disk (KubeVirt's cloudInitNoCloud)", async () => {
+  it("NoCloud: a cidata ISO on a virtio disk with Proxmox's v1 static network config", async () => {
     machine = prepareQemuMachine();
-    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-iso\nlocal-hostname: qemu-iso\n", "user-data": USER_DATA });
-    expectDone(await bootQemu(machine, { drives: [{ file: seed }], timeoutMs: BOOT_TIMEOUT }));
+    const network = PROXMOX_V1;
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-iso\nlocal-hostname: qemu-iso\n", "user-data": USER_DATA, "network-config": network });
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+    expectDone(report);
+    // ifupdown brought eth0 up with the static address, no DHCP lease, and the guest reached this machine
+    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.77\/24 brd 10\.0\.2\.255 scope global eth0/)]);
+    expect(report.ipRoute).toMatch(/^default via 10\.0\.2\.2 dev eth0/m);
+    expect(reached).toBe(true);
+    expect(machine.read("etc/network/interfaces.d/50-cloud-init")).toContain("iface eth0 inet static");
     expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-iso\n");
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
     expect(machine.read("var/lib/cloud/instances/iid-qemu-iso/datasource")).toBe("DataSourceNoCloud: DataSourceNoCloud [seed=/dev/vdb]\n");
@@ -64,14 +119,19 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.report().hostname).toBe("qemu-iso");
   }, BOOT_TIMEOUT);
 
-  it("NoCloud: a CIDATA vfat disk", async () => {
+  it("NoCloud: a CIDATA vfat disk, no network config: DHCP on the first NIC", async () => {
     machine = prepareQemuMachine();
     const seed = join(work, "seed.vfat");
     execFileSync("truncate", ["-s", "4M", seed]);
     execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
     const files = tree({ "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": USER_DATA });
     execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
-    expectDone(await bootQemu(machine, { drives: [{ file: seed }], timeoutMs: BOOT_TIMEOUT }));
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+    expectDone(report);
+    // no network config anywhere: cloud-init's fallback, DHCP on the first NIC
+    expect(machine.read("etc/network/interfaces.d/50-cloud-init")).toMatch(/^auto eth0\niface eth0 inet dhcp$/m);
+    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.15\/24 .*dynamic/)]);
+    expect(reached).toBe(true);
     expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-vfat\n");
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
   }, BOOT_TIMEOUT);
@@ -87,14 +147,48 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/lib/cloud/instances/iid-qemu-cmdline/datasource")).toContain("[dsmode=local]");
   }, BOOT_TIMEOUT);
 
-  it("ConfigDrive: a config-2 ISO in the CD-ROM drive (OpenStack --config-drive, oVirt)", async () => {
+  it("ConfigDrive: a config-2 ISO in the CD-ROM drive (OpenStack --config-drive, oVirt) with a static network_data.json", async () => {
     machine = prepareQemuMachine();
     const uuid = "d2f1a0c4-1111-4222-8333-444455556666";
-    const seed = iso("config-2", { "openstack/latest/meta_data.json": JSON.stringify({ uuid, hostname: "qemu-cd" }), "openstack/latest/user_data": USER_DATA });
-    expectDone(await bootQemu(machine, { drives: [{ file: seed, cdrom: true }], timeoutMs: BOOT_TIMEOUT }));
+    const seed = iso("config-2", {
+      "openstack/latest/meta_data.json": JSON.stringify({ uuid, hostname: "qemu-cd" }),
+      "openstack/latest/user_data": USER_DATA,
+      "openstack/latest/network_data.json": JSON.stringify(NETWORK_DATA),
+    });
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed, cdrom: true }] });
+    expectDone(report);
+    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.88\/24 /)]);
+    expect(reached).toBe(true);
     expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
     expect(machine.report().hostname).toBe("qemu-cd");
+  }, BOOT_TIMEOUT);
+
+  it("v2 network config with systemd-networkd: the NIC matched by MAC, renamed lan0, DHCP", async () => {
+    machine = prepareQemuMachine();
+    writeFileSync(machine.path("etc/cloud/cloud.cfg.d/50-renderer.cfg"), "system_info:\n  network:\n    renderers: [networkd]\n");
+    execFileSync("chroot", [machine.root, "systemctl", "enable", "systemd-networkd"], { stdio: "ignore" });
+    const network = `network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n        macaddress: '${QEMU_MAC}'\n      set-name: lan0\n      dhcp4: true\n`;
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-v2\n", "user-data": USER_DATA, "network-config": network });
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+    expectDone(report);
+    expect(machine.read("etc/systemd/network/10-cloud-init-lan0.network")).toMatch(/MACAddress=52:54:00:12:34:56/);
+    expect(machine.exists("etc/network/interfaces.d/50-cloud-init")).toBe(false);
+    expect(ipv4Of(report, "lan0")).toEqual([expect.stringMatching(/^10\.0\.2\.15\/24 /)]);
+    expect(ipv4Of(report, "eth0")).toEqual([]);
+    expect(reached).toBe(true);
+  }, BOOT_TIMEOUT);
+
+  it("a network config naming a MAC the machine lacks: an error in status, the fallback, and every stage still runs", async () => {
+    machine = prepareQemuMachine();
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-badmac\n", "user-data": USER_DATA, "network-config": PROXMOX_V1.replace(QEMU_MAC, "52:54:00:99:99:99") });
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+    expect(report.statusCode).toBe(1);
+    expect(report.status).toContain("network config from ds not applied: network config names a MAC this machine does not have: 52:54:00:99:99:99 (eth0); using the fallback");
+    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.15\/24 .*dynamic/)]);
+    expect(reached).toBe(true);
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(report.units["cloud-agent-final.service"]).toMatchObject({ status: 0, result: "success" });
   }, BOOT_TIMEOUT);
 
   it("growpart and resizefs: a 3 GiB disk whose root partition holds 1.5 GiB is grown to the disk's end", async () => {

@@ -9,7 +9,7 @@ import type { DatasourceContext } from "../../src/datasources/types";
 import { Host } from "../../src/host/host";
 import { Logger, LogSink } from "../../src/log/logger";
 import { agent, bootAsync, isRoot, makeRoot } from "./root";
-import { IDENTITY, startImds, TOKEN, type Imds, type ImdsOptions } from "./imds-server";
+import { IDENTITY, MAC, startImds, TOKEN, type Imds, type ImdsOptions } from "./imds-server";
 
 const AWS_UUID = "ec2e1916-9099-7caf-fd21-012345abcdef";
 const SWAPPED_UUID = "45e12aec-dcd1-b213-94ed-01cca4a7fb9e";
@@ -78,7 +78,7 @@ describe("EC2 metadata service", () => {
     const md = data.metadata as Record<string, any>;
     expect(md["block-device-mapping"]).toEqual({ ami: "/dev/xvda", root: "/dev/xvda" });
     expect(md.iam.info.Code).toBe("Success");
-    expect(md.network.interfaces.macs["0a:1b:2c:3d:4e:5f"]["local-ipv4s"]).toEqual(["10.0.0.5", "10.0.0.6"]);
+    expect(md.network.interfaces.macs[MAC]["local-ipv4s"]).toEqual(["10.0.0.5", "10.0.0.6"]);
     expect(server.requests.some((r) => r.path.includes("security-credentials/role"))).toBe(false);
     const gets = server.requests.filter((r) => r.method === "GET");
     expect(gets.every((r) => r.token === TOKEN)).toBe(true);

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 export const TOKEN = "AQAEAImdsTokenValue-never-in-logs==";
-export const MAC = "0a:1b:2c:3d:4e:5f";
+// QEMU's default NIC address, so a guest finds its NIC in this tree
+export const MAC = "52:54:00:12:34:56";
 
 export interface ImdsOptions {
   /** "required": 401 without a token (AWS); "absent": the PUT gets 404 (EC2-compatible clouds). */
