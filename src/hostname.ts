@@ -72,10 +72,17 @@ export function writeHostnameFile(host: Host, name: string): void {
 
 /**
  * Sets the running hostname. Only on the live system: under --root, chroot shares this
- * machine's UTS namespace, and its hostname is not ours to change.
+ * machine's UTS namespace, and its hostname is not ours to change. When systemd-hostnamed
+ * already runs, it is told (hostnamectl), so what it reports stays true; it is not started
+ * for this (early in boot that would cost a D-Bus activation), the kernel is told directly.
  */
 export async function applyRunningHostname(host: Host, name: string): Promise<string | undefined> {
   if (host.root !== "/") return undefined;
+  const hostnamed = host.exists("/run/systemd/units/invocation:systemd-hostnamed.service") && host.which("hostnamectl");
+  if (hostnamed) {
+    const result = await host.run(["hostnamectl", "set-hostname", "--transient", name], { timeoutMs: 10_000 });
+    if (result.code === 0) return undefined;
+  }
   const result = await host.run(["hostname", name]);
   return result.code === 0 ? undefined : `hostname ${name} failed: ${result.stderr.trim() || result.code}`;
 }
