@@ -36,7 +36,7 @@ export const seedRandom: CloudConfigModule = {
     }
     const command = toList(settings.command ?? []);
     if (!command.length) return;
-    if (!host.which(command[0]) && !host.exists(command[0])) {
+    if (!(command[0].startsWith("/") ? host.exists(command[0]) : host.which(command[0]))) {
       if (settings.command_required === true) throw new Error(`random_seed command ${command[0]} is not in this image`);
       log.info(`random_seed command ${command[0]} is not in this image; skipped`);
       return;

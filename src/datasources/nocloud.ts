@@ -94,7 +94,8 @@ function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, st
     const drive = readLabelledDrive(host, driveLabels(ctx.settings), ctx.log, (image, device) => seedFromFiles(device, (name) => image.readFile(name)));
     if (drive) found.push(drive);
   }
-  const seedfrom = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : args.seedfrom;
+  const given = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : args.seedfrom;
+  const seedfrom = given === undefined ? undefined : withDmiValues(ctx.host, given);
   if (seedfrom && /^(\/|file:\/\/)/.test(seedfrom)) {
     const path = seedfrom.replace(/^file:\/\//, "").replace(/\/?$/, "");
     const seed = readSeedDir(host, path);
@@ -114,8 +115,42 @@ function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, st
 
 /** An http(s) `seedfrom` (kernel `s=` or config): read by the network stage only, as cloud-init's NoCloudNet. */
 function urlSeedfrom(ctx: DatasourceContext): string | undefined {
-  const seedfrom = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : (parseNoCloudArgs(dmi(ctx.host, "product_serial")) ?? parseNoCloudArgs(ctx.cmdline))?.seedfrom;
-  return seedfrom && /^https?:\/\//.test(seedfrom) ? seedfrom.replace(/\/?$/, "/") : undefined;
+  const given = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : (parseNoCloudArgs(dmi(ctx.host, "product_serial")) ?? parseNoCloudArgs(ctx.cmdline))?.seedfrom;
+  const seedfrom = given === undefined ? undefined : withDmiValues(ctx.host, given);
+  if (!seedfrom || !/^https?:\/\//.test(seedfrom)) return undefined;
+  // "%s" stands for the file name; otherwise names are appended to a directory URL
+  return seedfrom.includes("%s") || seedfrom.includes("?") ? seedfrom : seedfrom.replace(/\/?$/, "/");
+}
+
+/** A seed file's URL: the name in place of "%s", or after the directory URL. */
+export function seedFileUrl(seedfrom: string, name: string): string {
+  return seedfrom.includes("%s") ? seedfrom.replace("%s", name) : `${seedfrom}${name}`;
+}
+
+// dmidecode's key names, as __dmi.<key>__ in seedfrom says them, to their /sys/class/dmi/id files
+const DMI_FILES: Record<string, string> = {
+  "baseboard-asset-tag": "board_asset_tag",
+  "baseboard-manufacturer": "board_vendor",
+  "baseboard-product-name": "board_name",
+  "baseboard-serial-number": "board_serial",
+  "baseboard-version": "board_version",
+  "bios-release-date": "bios_date",
+  "bios-vendor": "bios_vendor",
+  "bios-version": "bios_version",
+  "chassis-asset-tag": "chassis_asset_tag",
+  "chassis-manufacturer": "chassis_vendor",
+  "chassis-serial-number": "chassis_serial",
+  "chassis-version": "chassis_version",
+  "system-manufacturer": "sys_vendor",
+  "system-product-name": "product_name",
+  "system-serial-number": "product_serial",
+  "system-uuid": "product_uuid",
+  "system-version": "product_version",
+};
+
+/** `__dmi.system-uuid__` and the like replaced by the machine's value (empty when unknown). */
+export function withDmiValues(host: DatasourceContext["host"], seedfrom: string): string {
+  return seedfrom.replace(/__dmi\.([a-z-]+)__/g, (_, key: string) => (DMI_FILES[key] ? dmi(host, DMI_FILES[key]) : ""));
 }
 
 /** meta-data and user-data are required; vendor-data and network-config are optional. */
@@ -123,9 +158,10 @@ async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
   const timeoutMs = (Number(ctx.settings.timeout) || 10) * 1000;
   const policy = { retries: 10, delayMs: 1000, deadline: Date.now() + (Number(ctx.settings.max_wait) || 60) * 1000 };
   const get = async (name: string, required: boolean) => {
-    const res = await requestWithRetry(`${url}${name}`, { timeoutMs }, policy);
+    const fileUrl = seedFileUrl(url, name);
+    const res = await requestWithRetry(fileUrl, { timeoutMs }, policy);
     if (res.status === 200) return res.body;
-    if (required || res.status !== 404) throw new Error(`${url}${name}: HTTP ${res.status}`);
+    if (required || res.status !== 404) throw new Error(`${fileUrl}: HTTP ${res.status}`);
     return undefined;
   };
   const [meta, user, vendor, network] = await Promise.all([get("meta-data", true), get("user-data", true), get("vendor-data", false), get("network-config", false)]);

@@ -2,7 +2,7 @@
 // config): the local stage leaves it alone, the network stage fetches it.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, bootAsync, isRoot, makeRoot } from "./root";
@@ -50,5 +50,17 @@ describe.skipIf(!isRoot)("NoCloud over HTTP", () => {
     const s = agent(root, ["status", "--long"]);
     expect(s.stdout).toContain(`datasource NoCloud: ${url}user-data: HTTP 404`);
     expect(readFileSync(join(root, "var/lib/cloud/data/instance-id"), "utf8")).toBe("iid-datasource-none\n");
+  });
+
+  it("seedfrom with __dmi.system-uuid__ and a %s file-name placeholder", async () => {
+    const uuid = "5a1e5a1e-0000-4000-8000-00000000d1d1";
+    mkdirSync(join(root, "sys/class/dmi/id"), { recursive: true });
+    writeFileSync(join(root, "sys/class/dmi/id/product_uuid"), `${uuid}\n`);
+    files[`/by-uuid/${uuid}/meta-data.yaml`] = files["/seed/meta-data"];
+    files[`/by-uuid/${uuid}/user-data.yaml`] = files["/seed/user-data"];
+    const template = url.replace("/seed/", "/by-uuid/__dmi.system-uuid__/%s.yaml");
+    writeFileSync(join(root, "etc/cloud/cloud.cfg.d/90-seed.cfg"), `datasource:\n  NoCloud:\n    seedfrom: ${template}\n`);
+    expect((await bootAsync(root)).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(readFileSync(join(root, "var/lib/cloud/data/instance-id"), "utf8")).toBe("iid-net\n");
   });
 });

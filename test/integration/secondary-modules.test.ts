@@ -167,3 +167,48 @@ describe.skipIf(unsupported)("secondary modules in a Debian root", () => {
     expect(m.read("var/tmp/shutdown-args")).toBe("-P -- +1 bye now\n");
   });
 });
+
+describe.skipIf(unsupported)("secondary modules given bad input", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let m: any;
+  let status: { code: number; stdout: string };
+
+  beforeAll(async () => {
+    m = prepareMachine("agent");
+    const userData = {
+      locale: "xx_XX.UTF-8",
+      ntp: { servers: ["ntp.example.com\nallow all"] },
+      random_seed: { command: ["no-such-seeder"], command_required: true },
+      phone_home: { url: "ftp://example.com/$INSTANCE_ID" },
+      authkey_hash: "crc32",
+      power_state: { mode: "explode" },
+      ca_certs: { trusted: ["not a certificate"] },
+      runcmd: ["touch /var/tmp/still-ran"],
+    };
+    m.writeSeed({ "meta-data": "instance-id: iid-bad\n", "user-data": `#cloud-config\n${JSON.stringify(userData)}\n` });
+    await bootAsync(m.root);
+    status = agent(m.root, ["status", "--long"]);
+  }, 300_000);
+
+  afterAll(() => m?.dispose());
+
+  it("each module fails alone with a message naming the bad value", () => {
+    expect(status.code).toBe(1);
+    for (const message of [
+      "module locale failed: locale xx_XX.UTF-8 is not one glibc supports",
+      'module ntp failed: ntp: "ntp.example.com\\nallow all" is not a host name, address or network',
+      "module seed_random failed: random_seed command no-such-seeder is not in this image",
+      'module phone_home failed: phone_home.url must be an http(s) URL, not "ftp://example.com/iid-bad"',
+      "module ssh_authkey_fingerprints failed: authkey_hash crc32 is not one of",
+      "power_state.mode",
+      "ca_certs.trusted[0] is not a PEM certificate",
+    ]) expect(status.stdout).toContain(message);
+  });
+
+  it("the rest of the boot ran and nothing was changed by the bad values", () => {
+    expect(m.exists("var/tmp/still-ran")).toBe(true);
+    expect(m.exists("etc/default/locale") ? m.read("etc/default/locale") : "").not.toContain("xx_XX");
+    expect(m.exists("etc/systemd/timesyncd.conf.d/cloud-init.conf")).toBe(false);
+    expect(m.exists("var/lib/cloud/instances/iid-bad/boot-finished")).toBe(true);
+  });
+});
