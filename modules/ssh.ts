@@ -65,7 +65,8 @@ async function generateKey({ host, config, output }: ModuleContext, type: string
   const temp = `/etc/ssh/.cloud-agent-${type}-${process.pid}`;
   host.remove(temp);
   host.remove(`${temp}.pub`);
-  const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-C", "root@localhost", "-f", temp], { env: { LANG: "C" } });
+  // no -C: ssh-keygen comments the key root@<hostname>, as with cloud-init (set_hostname ran first)
+  const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", temp], { env: { LANG: "C" } });
   if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
   host.rename(`${temp}.pub`, `${final}.pub`);
   host.rename(temp, final);

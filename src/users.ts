@@ -28,7 +28,7 @@ export function normalizeGroups(value: unknown): GroupSpec[] {
   return out;
 }
 
-/** `users` (and legacy `user`) with the distro's default user; duplicates merged, first wins. */
+/** `users` (and legacy `user`) with the distro's default user last; duplicates: the first wins. */
 export function normalizeUsers(config: Record<string, unknown>, defaultUser: Record<string, unknown> | undefined): UserSpec[] {
   let base = defaultUser ? underscoreKeys(defaultUser) : undefined;
   let raw = config.users === undefined ? ["default"] : config.users;
@@ -37,9 +37,21 @@ export function normalizeUsers(config: Record<string, unknown>, defaultUser: Rec
     raw = ["default", ...toEntries(raw)];
   }
   const specs = new Map<string, UserSpec>();
+  let defaultSpec: UserSpec | undefined;
   for (const entry of toEntries(raw)) {
     const spec = toSpec(entry, base);
-    if (spec && !specs.has(spec.name)) specs.set(spec.name, spec);
+    if (spec?.isDefault) defaultSpec ??= spec;
+    else if (spec && !specs.has(spec.name)) specs.set(spec.name, spec);
+  }
+  // as cloud-init: the default user comes after the listed ones (so it gets the next uid),
+  // unless listed by its own name, whose options then win over system_info's
+  if (defaultSpec) {
+    const listed = specs.get(defaultSpec.name);
+    if (listed) {
+      const groups = listed.options.groups as string[];
+      specs.set(listed.name, { ...listed, isDefault: true, options: { ...defaultSpec.options, ...listed.options, groups: groups.length ? groups : defaultSpec.options.groups } });
+    }
+    else specs.set(defaultSpec.name, defaultSpec);
   }
   return [...specs.values()];
 }

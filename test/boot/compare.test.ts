@@ -224,7 +224,9 @@ function collect(m: Machine, report: Report, before: Snapshot, aliceHash: string
     const entries = existsSync(m.path(home)) ? readdirSync(m.path(home)).sort() : [];
     items[`~${u} (entries, mode, owner)`] = [`. ${describeFile(home)}`, ...entries.filter((e) => e !== ".ssh").map((e) => `${e} ${describeFile(`${home}/${e}`)}`)].join("\n");
     items[`~${u}/.ssh`] = describeFile(`${home}/.ssh`);
-    items[`~${u}/.ssh/authorized_keys`] = `${describeFile(`${home}/.ssh/authorized_keys`)}\n${text(`${home}/.ssh/authorized_keys`)}`;
+    // sorted: cloud-init 22.4's cc_ssh.apply_credentials passes the keys through a Python set,
+    // so their order changes from boot to boot (cloud-agent's order is checked on its own below)
+    items[`~${u}/.ssh/authorized_keys (lines sorted)`] = `${describeFile(`${home}/.ssh/authorized_keys`)}\n${text(`${home}/.ssh/authorized_keys`).split("\n").sort().join("\n")}`;
   }
 
   // host keys and sshd
@@ -336,18 +338,18 @@ function collect(m: Machine, report: Report, before: Snapshot, aliceHash: string
  * Why an item may differ:
  * - "README": a deliberate difference README's "Deliberate differences" section documents;
  * - "cloud-init fails": cloud-init 22.4.2 fails at it on Debian 12, cloud-agent does what was asked;
- * - "deliberate, not in README yet": cloud-agent differs on purpose (or cloud-init's result is a
- *   side effect nobody asked for) and README must say so;
  * - "cosmetic": no effect on the system.
  * A difference that is none of these is a bug in cloud-agent, and is not listed here.
  */
-type Kind = "README" | "cloud-init fails" | "deliberate, not in README yet" | "cosmetic";
+type Kind = "README" | "cloud-init fails" | "cosmetic";
 type Known = { item: string; kind: Kind; reason: string; agent: string; cloudInit: string };
 
 const LOCALE_REASON =
   "cloud-init 22.4 runs `locale-gen de_DE.UTF-8`, which Debian's locale-gen ignores (it generates what /etc/locale.gen enables, and nothing is), then `update-locale LANG=de_DE.UTF-8` refuses the missing locale: the config stage fails and status is error; cloud-agent enables the line in /etc/locale.gen first";
 
-/** Both values are normalised as collect() does. Anything that differs and is not here fails. */
+/**
+ * Both values are normalised as collect() does. Anything that differs and is not here fails.
+ */
 const KNOWN_DIFFERENCES: Known[] = [
   { item: "status (first line)", kind: "cloud-init fails", reason: LOCALE_REASON, agent: "status: done", cloudInit: "status: error" },
   { item: "status exit code", kind: "cloud-init fails", reason: LOCALE_REASON, agent: "0", cloudInit: "1" },
@@ -360,16 +362,16 @@ const KNOWN_DIFFERENCES: Known[] = [
   },
   {
     item: "~bob/.ssh",
-    kind: "deliberate, not in README yet",
+    kind: "README",
     reason:
       "cloud-init 22.4's ssh_authkey_fingerprints calls ssh_util.extract_authorized_keys for every user, whose check_create_path creates ~/.ssh and an empty authorized_keys for a user that has no keys; cloud-agent creates them only for users with keys",
     agent: "absent",
     cloudInit: "dir 0700 bob:bob",
   },
-  { item: "~bob/.ssh/authorized_keys", kind: "deliberate, not in README yet", reason: "see ~bob/.ssh", agent: "absent\n<absent>", cloudInit: "file 0600 bob:bob\n" },
+  { item: "~bob/.ssh/authorized_keys (lines sorted)", kind: "README", reason: "see ~bob/.ssh", agent: "absent\n<absent>", cloudInit: "file 0600 bob:bob\n" },
   {
     item: "/etc/ssh host keys (mode, owner)",
-    kind: "deliberate, not in README yet",
+    kind: "README",
     reason:
       "cloud-init 22.4's default ssh_genkeytypes is rsa, dsa, ecdsa, ed25519; cloud-agent's is rsa, ecdsa, ed25519 (issue #4; OpenSSH 9.x no longer loads DSA host keys by default, and Debian 12's sshd_config does not name one)",
     agent:
@@ -379,14 +381,14 @@ const KNOWN_DIFFERENCES: Known[] = [
   },
   {
     item: "/etc/ssh host keys (type, bits, regenerated)",
-    kind: "deliberate, not in README yet",
+    kind: "README",
     reason: "no DSA host key, see /etc/ssh host keys (mode, owner)",
     agent: "ssh_host_ecdsa_key.pub (ECDSA) 256 new\nssh_host_ed25519_key.pub (ED25519) 256 new\nssh_host_rsa_key.pub (RSA) 3072 new",
     cloudInit: "ssh_host_dsa_key.pub (DSA) 1024 new\nssh_host_ecdsa_key.pub (ECDSA) 256 new\nssh_host_ed25519_key.pub (ED25519) 256 new\nssh_host_rsa_key.pub (RSA) 3072 new",
   },
   {
     item: "/etc/hosts (comments and blank lines)",
-    kind: "deliberate, not in README yet",
+    kind: "README",
     reason:
       "the entries are the same; cloud-agent renders /etc/cloud/templates/hosts.debian.tmpl when the image has it, and its .deb ships no templates, so its built-in copy of the entries has its own two-line header",
     agent: "# Written by cloud-agent at every boot because manage_etc_hosts is true.\n# Edit /etc/cloud/templates/hosts.debian.tmpl, or turn manage_etc_hosts off, to change it.\n\n",
@@ -422,7 +424,7 @@ const KNOWN_DIFFERENCES: Known[] = [
   },
   {
     item: "random_seed file",
-    kind: "deliberate, not in README yet",
+    kind: "README",
     reason: "a random_seed file that does not exist yet is created 0600 (seed material); cloud-init 22.4 appends with the umask's 0644",
     agent: "file 0600 root:root\ncmp-seed-data",
     cloudInit: "file 0644 root:root\ncmp-seed-data",
@@ -540,6 +542,13 @@ describe.skipIf(unsupported)("issue #4: cloud-agent and cloud-init 22.4.2 on the
     for (const h of holders) expect(h).toMatch(/ file 0[46]00 root:root$/);
     expect(agentMachine.read("var/log/cloud-init.log")).not.toContain(BOB_PASSWORD);
     expect(agentMachine.read("var/log/cloud-init-output.log")).not.toContain(BOB_PASSWORD);
+  });
+
+  it("cloud-agent's authorized_keys: the datasource's keys, then ssh_authorized_keys, in that order", () => {
+    const fence = `no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command="echo 'Please login as the user \\"debian\\" rather than the user \\"root\\".';echo;sleep 10;exit 142" `;
+    expect(agentMachine.read("home/debian/.ssh/authorized_keys")).toBe(`${KEY_META}\n${KEY_DEFAULT}\n`);
+    expect(agentMachine.read("root/.ssh/authorized_keys")).toBe(`${fence}${KEY_META}\n${fence}${KEY_DEFAULT}\n`);
+    expect(agentMachine.read("home/alice/.ssh/authorized_keys")).toBe(`${KEY_ALICE}\n`);
   });
 
   it("leaves what cloud-init 22.4.2 leaves, except the known differences (each still as recorded)", () => {

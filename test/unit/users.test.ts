@@ -32,8 +32,16 @@ describe("users", () => {
 
   it("accepts strings, comma lists, dashes in keys, and keeps the first of duplicates", () => {
     const users = normalizeUsers({ users: ["default", "ann,bob", { name: "ann", "lock-passwd": false }, { name: "carl", "lock-passwd": false, groups: "x, y" }] }, DEFAULT);
-    expect(users.map((u) => u.name)).toEqual(["debian", "ann", "bob", "carl"]);
-    expect(users[3].options).toMatchObject({ lock_passwd: false, groups: ["x", "y"] });
+    expect(users.map((u) => u.name)).toEqual(["ann", "bob", "carl", "debian"]);
+    expect(users[2].options).toMatchObject({ lock_passwd: false, groups: ["x", "y"] });
+  });
+
+  it("puts the default user last, or merges it into an entry with its name (that entry's options win)", () => {
+    expect(normalizeUsers({ users: ["default", "ann"] }, DEFAULT).map((u) => [u.name, u.isDefault])).toEqual([["ann", false], ["debian", true]]);
+    const merged = normalizeUsers({ users: [{ name: "debian", shell: "/bin/zsh" }, "default", "ann"] }, DEFAULT);
+    expect(merged.map((u) => u.name)).toEqual(["debian", "ann"]);
+    expect(merged[0]).toMatchObject({ isDefault: true, options: { shell: "/bin/zsh", sudo: DEFAULT.sudo } });
+    expect(merged[0].options.groups).toEqual(["adm", "sudo"]);
   });
 
   it("the legacy user key renames the default user", () => {
