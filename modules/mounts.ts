@@ -90,7 +90,11 @@ function nthPartition(host: Host, device: string, n: number): string | undefined
 async function setUpSwapFile({ host, config, log, partialFailure }: ModuleContext): Promise<string | undefined> {
   const settings = isPlainObject(config.swap) ? config.swap : {};
   const file = String(settings.filename ?? "/swap.img");
-  if (!settings.size || !file.startsWith("/")) return undefined;
+  if (!settings.size) return undefined;
+  if (!file.startsWith("/") || /\s/.test(file)) {
+    partialFailure(`swap.filename must be an absolute path without white space, not ${JSON.stringify(file)}`);
+    return undefined;
+  }
   if (host.exists(file)) return file;
   try {
     const dir = file.slice(0, file.lastIndexOf("/")) || "/";

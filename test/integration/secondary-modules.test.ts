@@ -183,6 +183,7 @@ describe.skipIf(unsupported)("secondary modules given bad input", () => {
       authkey_hash: "crc32",
       power_state: { mode: "explode" },
       ca_certs: { trusted: ["not a certificate"] },
+      swap: { filename: "/swap file", size: "1M" },
       runcmd: ["touch /var/tmp/still-ran"],
     };
     m.writeSeed({ "meta-data": "instance-id: iid-bad\n", "user-data": `#cloud-config\n${JSON.stringify(userData)}\n` });
@@ -202,6 +203,7 @@ describe.skipIf(unsupported)("secondary modules given bad input", () => {
       "module ssh_authkey_fingerprints failed: authkey_hash crc32 is not one of",
       "power_state.mode",
       "ca_certs.trusted[0] is not a PEM certificate",
+      'swap.filename must be an absolute path without white space, not "/swap file"',
     ]) expect(status.stdout).toContain(message);
   });
 
