@@ -14,9 +14,21 @@ export function describe(value: unknown): string {
   return typeof value === "object" ? "a mapping" : JSON.stringify(value);
 }
 
-/** An interface name: non-empty, no whitespace or slash (the kernel refuses those). */
-export function interfaceName(value: unknown, where: string): string {
-  if (typeof value !== "string" || !/^[^\s/]+$/.test(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
+/**
+ * An interface name of letters, digits and "_.@+-" only: names end up in ifupdown's post-up
+ * shell lines and udev rules, so "$(...)" or a newline, which the kernel would allow, is
+ * refused. (Its 15-byte limit is the kernel's to enforce: OpenStack link ids used as
+ * provisional names are longer and give way to the kernel's names.) Globs only in a match.
+ */
+export function interfaceName(value: unknown, where: string, glob = false): string {
+  const pattern = glob ? /^[A-Za-z0-9_.@+*?[\]-]+$/ : /^[A-Za-z0-9_.@+-]+$/;
+  if (typeof value !== "string" || !pattern.test(value) || value === "." || value === "..") throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
+  return value;
+}
+
+/** A DNS search domain: labels of letters, digits, "-" and "_" (nothing a config file could misread). */
+export function domainName(value: string, where: string): string {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not a domain name`);
   return value;
 }
 

@@ -2,7 +2,7 @@
 // nameserver, route), interfaces carrying their subnets.
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
-import { addUnique, describe, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
+import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
 import { checkReferences, emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel } from "./model";
 import { isPlainObject } from "../config/yaml";
@@ -24,7 +24,7 @@ export function parseV1(value: unknown): NetworkModel {
         break;
       case "nameserver": {
         const addresses = stringList(item.address, `${where}: address`).map((a) => parseIp(a, where));
-        const search = stringList(item.search, `${where}: search`);
+        const search = stringList(item.search, `${where}: search`).map((d) => domainName(d, `${where}: search`));
         if (item.interface !== undefined) scoped.push({ name: interfaceName(item.interface, where), addresses, search });
         else {
           addUnique(model.nameservers.addresses, addresses);
@@ -112,7 +112,7 @@ function addSubnet(iface: NetInterface, subnet: Record<string, unknown>, where: 
   const ipv6 = type === "dhcp6" || type === "ipv6_slaac" || (last?.type === "static" && isIPv6(last.address));
   if (subnet.mtu !== undefined && subnet.mtu !== null && (!ipv6 || iface.mtu === undefined)) iface.mtu = parseNumber(subnet.mtu, `${where}: mtu`);
   addUnique(iface.nameservers.addresses, stringList(subnet.dns_nameservers, `${where}: dns_nameservers`).map((a) => parseIp(a, `${where}: dns_nameservers`)));
-  addUnique(iface.nameservers.search, stringList(subnet.dns_search, `${where}: dns_search`));
+  addUnique(iface.nameservers.search, stringList(subnet.dns_search, `${where}: dns_search`).map((d) => domainName(d, `${where}: dns_search`)));
   for (const [i, route] of optionalList(subnet.routes, `${where}: routes`).entries()) {
     if (!isPlainObject(route)) throw new Error(`${where}: route ${i} must be a mapping`);
     iface.routes.push(parseRoute(route.network ?? route.destination, route.netmask ?? route.prefix, route.gateway, route.metric, `${where}: route ${i}`));

@@ -2,7 +2,7 @@
 // bonds, bridges and vlans referring to them by their ids.
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
-import { addUnique, describe, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
+import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
 import { checkReferences, emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel, PhysicalInterface } from "./model";
 import { isPlainObject } from "../config/yaml";
@@ -66,7 +66,7 @@ function ethernet(id: string, settings: Record<string, unknown>): PhysicalInterf
   const match = optionalMapping(settings.match, `${where}: match`);
   const setName = settings["set-name"] === undefined ? undefined : interfaceName(settings["set-name"], `${where}: set-name`);
   const mac = match.macaddress === undefined ? undefined : parseMac(match.macaddress, `${where}: match.macaddress`);
-  const matchName = match.name === undefined ? undefined : interfaceName(match.name, `${where}: match.name`);
+  const matchName = match.name === undefined ? undefined : interfaceName(match.name, `${where}: match.name`, true);
   if (settings.match !== undefined && !mac && !matchName) throw new Error(`${where}: match needs macaddress or name (matching by driver alone is not supported)`);
   if (setName && !mac && !matchName) throw new Error(`${where}: set-name needs a match`);
   // Without set-name the NIC keeps its kernel name: a plain match name is that name.
@@ -108,7 +108,7 @@ function withCommon<T extends NetInterface>(iface: T, settings: Record<string, u
   }
   const nameservers = optionalMapping(settings.nameservers, `${where}: nameservers`);
   addUnique(iface.nameservers.addresses, stringList(nameservers.addresses, `${where}: nameservers.addresses`).map((a) => parseIp(a, `${where}: nameservers`)));
-  addUnique(iface.nameservers.search, stringList(nameservers.search, `${where}: nameservers.search`));
+  addUnique(iface.nameservers.search, stringList(nameservers.search, `${where}: nameservers.search`).map((d) => domainName(d, `${where}: nameservers.search`)));
   return iface;
 }
 

@@ -214,6 +214,11 @@ describe("malformed network config is refused with a clear error", () => {
     ["dhcp4 that is not a boolean", { version: 2, ethernets: { eth0: { dhcp4: "maybe" } } }, 'ethernets.eth0: dhcp4 must be true or false, got "maybe"'],
     ["set-name without match", { version: 2, ethernets: { eth0: { "set-name": "lan" } } }, "ethernets.eth0: set-name needs a match"],
     ["an unknown bond parameter", { version: 2, ethernets: { e: {} }, bonds: { b: { interfaces: ["e"], parameters: { speed: 3 } } } }, "bonds.b: unknown bond parameter speed"],
+    // names and domains end up in ifupdown's shell lines and in config files: nothing a shell or a parser could misread
+    ["a name with shell syntax", { version: 1, config: [physical("$(reboot)")] }, '"$(reboot)" is not an interface name'],
+    ["a set-name with a newline", { version: 2, ethernets: { e: { match: { macaddress: "52:54:00:00:00:01" }, "set-name": "eth0\npost-up x" } } }, "is not an interface name"],
+    ["a search domain with a newline", { version: 1, config: [physical("eth0", { subnets: [{ type: "dhcp", dns_search: ["example.com\n    post-up reboot"] }] })] }, "is not a domain name"],
+    ["a v2 search domain with a semicolon", { version: 2, ethernets: { eth0: { nameservers: { search: ["a;b"] } } } }, '"a;b" is not a domain name'],
   ])("%s", (_, config, message) => {
     expect(() => parseNetworkConfig(config)).toThrow(message);
   });
