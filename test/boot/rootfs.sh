@@ -15,6 +15,10 @@ exec 9>"$cache/.lock"
 flock 9
 
 build_base() {
+  # rootfses of older recipes are never used again
+  for old in "$cache"/rootfs-*; do
+    case $old in "$cache/rootfs-$suite-$recipe-"*) ;; *) rm -rf "$old" ;; esac
+  done
   tmp=$base.tmp
   rm -rf "$tmp"
   debootstrap --include=systemd-sysv,dbus,openssh-server,sudo,ifupdown,isc-dhcp-client,time,locales,ca-certificates,systemd-timesyncd \
