@@ -4,8 +4,9 @@
 // locale tools is then left alone with a log line, not an error.
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 
-// cloud-init 22.4's Debian default when the image has none
-const DEFAULT_LOCALE = "en_US.UTF-8";
+// When the image has none: C.UTF-8 on Debian (cloud-init 23.1+; 22.4's en_US.UTF-8 costs a
+// locale-gen of seconds on first boot, and fails there), en_US.UTF-8 on RHEL as cloud-init
+const DEFAULT_LOCALE = { debian: "C.UTF-8", other: "en_US.UTF-8" };
 const BUILT_IN = ["C", "C.UTF-8", "C.utf8", "POSIX"];
 
 export const locale: CloudConfigModule = {
@@ -18,10 +19,10 @@ export const locale: CloudConfigModule = {
     if (config.locale === false) return { skipped: "locale is false" };
     const asked = typeof config.locale === "string" && config.locale.trim() !== "";
     if (asked && !/^[A-Za-z0-9_.@-]+$/.test(String(config.locale).trim())) throw new Error(`${JSON.stringify(config.locale)} is not a locale name`);
-    if (distro.family === "rhel") return setLocaleConf(ctx, String(config.locale ?? "") || DEFAULT_LOCALE);
+    if (distro.family === "rhel") return setLocaleConf(ctx, String(config.locale ?? "") || DEFAULT_LOCALE.other);
     const file = String(config.locale_configfile ?? "/etc/default/locale");
     const current = readLang(ctx.host.readTextIfExists(file));
-    const wanted = asked ? String(config.locale).trim() : current ?? DEFAULT_LOCALE;
+    const wanted = asked ? String(config.locale).trim() : (current ?? DEFAULT_LOCALE[distro.family === "debian" ? "debian" : "other"]);
     if (current === wanted) return { skipped: `locale is already ${wanted}` };
     const builtIn = BUILT_IN.includes(wanted);
     for (const tool of builtIn ? ["update-locale"] : ["locale-gen", "update-locale"]) {

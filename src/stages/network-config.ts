@@ -75,9 +75,14 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
       log[source.name === "fallback" ? "info" : "warn"](message);
       return errors;
     }
-    if (rerender) {
+    // KubeVirt's masquerade gives the NIC a new MAC on every restart of the same instance: a
+    // fallback pinned to the old MAC would strand the machine (cloud-init keeps it), so a
+    // fallback whose NIC is gone is made again
+    const staleFallback = source.name === "fallback" && !rerender && data !== undefined && fallbackNicGone(env, data, nics);
+    if (staleFallback) log.info("the NIC of this instance's fallback network config is gone (a new MAC?); making the fallback again");
+    if (rerender || staleFallback) {
       render(env, renderer, resolved.model);
-      if (data && source.name !== "fallback") host.writeAtomic(instancePath(data.instanceId, "network-config.json"), `${JSON.stringify(config, null, 1)}\n`, 0o600);
+      if (data) host.writeAtomic(instancePath(data.instanceId, "network-config.json"), `${JSON.stringify(config ?? fallbackDocument(resolved.model), null, 1)}\n`, 0o600);
       log.info(`network config from ${source.name} rendered with ${renderer}`);
       if (renderer === "netplan" && host.root === "/") await host.run(["netplan", "generate"], { timeoutMs: 60_000 });
     }
@@ -106,6 +111,27 @@ function networkSources(env: StageEnv, data: InstanceData | undefined): Source[]
   }
   sources.push({ name: "fallback", load: () => undefined, parse: () => fallbackNetwork(readMachineNics(env.host)) });
   return sources;
+}
+
+/** The fallback as cloud-init records it: v2, DHCP on one NIC matched by MAC. */
+function fallbackDocument(model: NetworkModel): unknown {
+  const ethernets = Object.fromEntries(
+    model.interfaces.flatMap((iface) => (iface.type === "physical" && iface.mac ? [[iface.name, { match: { macaddress: iface.mac }, "set-name": iface.name, dhcp4: true }]] : [])),
+  );
+  return { version: 2, ethernets };
+}
+
+/** Whether the fallback recorded for this instance names a MAC the machine no longer has. */
+function fallbackNicGone(env: StageEnv, data: InstanceData, nics: { mac: string }[]): boolean {
+  const text = env.host.readTextIfExists(instancePath(data.instanceId, "network-config.json"));
+  if (!text) return false;
+  try {
+    const ethernets = (JSON.parse(text) as { ethernets?: Record<string, { match?: { macaddress?: string } }> }).ethernets ?? {};
+    const macs = Object.values(ethernets).flatMap((e) => (e.match?.macaddress ? [e.match.macaddress] : []));
+    return macs.length > 0 && !macs.some((mac) => nics.some((nic) => nic.mac === mac));
+  } catch {
+    return false;
+  }
 }
 
 /** base64 of YAML/JSON, optionally gzipped (cloud-init's network-config= argument). */

@@ -120,6 +120,23 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.exists(ENI)).toBe(false);
   });
 
+  it("no config: DHCP on the NIC, made again on a later boot only if that NIC's MAC is gone (KubeVirt masquerade)", async () => {
+    machine({});
+    expect((await boot()).code).toBe(0);
+    expect(m.read(ENI)).toMatch(/^auto ens3\niface ens3 inet dhcp$/m);
+    const recorded = JSON.parse(m.read("var/lib/cloud/instances/iid-net-1/network-config.json"));
+    expect(recorded).toEqual({ version: 2, ethernets: { ens3: { match: { macaddress: MAC }, "set-name": "ens3", dhcp4: true } } });
+    // same NIC: what is on disk stays
+    writeFileSync(m.path(ENI), "# edited by hand\n");
+    await boot();
+    expect(m.read(ENI)).toBe("# edited by hand\n");
+    // the same instance restarted with a new MAC: the fallback follows the NIC
+    writeFileSync(m.path("sys/class/net/ens3/address"), "0a:58:0a:f4:00:07\n");
+    expect((await boot()).code).toBe(0);
+    expect(m.read(ENI)).toMatch(/^iface ens3 inet dhcp$/m);
+    expect(m.read("etc/udev/rules.d/70-persistent-net.rules")).toContain('ATTR{address}=="0a:58:0a:f4:00:07", NAME="ens3"');
+  });
+
   it("no NIC and no config (a container): nothing written, nothing reported", async () => {
     machine({}, {});
     expect((await boot()).code).toBe(0);
