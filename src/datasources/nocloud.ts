@@ -200,7 +200,7 @@ export const nocloud: Datasource = {
       metadata,
       userData: (last("userData") as Buffer | undefined) ?? Buffer.alloc(0),
       vendorData: last("vendorData") as Buffer | undefined,
-      networkConfig: last("networkConfig"),
+      ...networkOf(last("networkConfig"), metadata),
       dsmode,
       platform: "nocloud",
       subplatform: seed.startsWith("/dev") ? `config-disk (${seed})` : `seed-dir (${seed})`,
@@ -209,6 +209,13 @@ export const nocloud: Datasource = {
     };
   },
 };
+
+/** network-config, else the legacy `network-interfaces` (interfaces(5) text) in meta-data. */
+function networkOf(config: unknown, metadata: Record<string, unknown>): Pick<InstanceData, "networkConfig" | "networkFormat"> {
+  if (config !== undefined) return { networkConfig: config };
+  const legacy = metadata["network-interfaces"];
+  return typeof legacy === "string" ? { networkConfig: legacy, networkFormat: "eni" } : {};
+}
 
 /** public-keys may be a string, a list, or a map of name -> key(s). */
 export function publicKeys(value: unknown): string[] {

@@ -19,8 +19,8 @@ export interface InstanceData {
   userData: Buffer;
   vendorData?: Buffer;
   networkConfig?: unknown;
-  /** How networkConfig is written: cloud-init's v1/v2 (the default), OpenStack's network_data.json, or EC2's meta-data tree. */
-  networkFormat?: "cloud-init" | "openstack" | "ec2";
+  /** How networkConfig is written: cloud-init's v1/v2 (the default), OpenStack's network_data.json, EC2's meta-data tree, or interfaces(5) text. */
+  networkFormat?: "cloud-init" | "openstack" | "ec2" | "eni";
   dsmode: Dsmode;
   platform: string;
   subplatform: string;

@@ -10,6 +10,7 @@ import type { InstanceData } from "../datasources/types";
 import type { Host } from "../host/host";
 import { describeError } from "../log/logger";
 import { parseEc2Network } from "../network/ec2";
+import { parseEniNetwork } from "../network/eni-parse";
 import { fallbackNetwork } from "../network/fallback";
 import { readMachineNics } from "../network/machine";
 import type { NetworkModel } from "../network/model";
@@ -106,7 +107,7 @@ function networkSources(env: StageEnv, data: InstanceData | undefined): Source[]
   if (data?.networkConfig !== undefined && data.networkConfig !== null) {
     const raw = data.networkConfig;
     if (isPlainObject(raw) && raw.config === "disabled") return "disabled";
-    const parse = { openstack: parseNetworkData, ec2: (v: unknown) => parseEc2Network(v as Record<string, unknown>), "cloud-init": parseNetworkConfig }[data.networkFormat ?? "cloud-init"];
+    const parse = { openstack: parseNetworkData, ec2: (v: unknown) => parseEc2Network(v as Record<string, unknown>), eni: parseEniNetwork, "cloud-init": parseNetworkConfig }[data.networkFormat ?? "cloud-init"];
     sources.push({ name: "ds", load: () => raw, parse });
   }
   sources.push({ name: "fallback", load: () => undefined, parse: () => fallbackNetwork(readMachineNics(env.host)) });

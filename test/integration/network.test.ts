@@ -137,6 +137,14 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.read("etc/udev/rules.d/70-persistent-net.rules")).toContain('ATTR{address}=="0a:58:0a:f4:00:07", NAME="ens3"');
   });
 
+  it("the legacy network-interfaces key of NoCloud meta-data (interfaces(5) text)", async () => {
+    machine({});
+    const legacy = `auto eth0\niface eth0 inet static\n  address 192.168.20.9\n  netmask 255.255.255.0\n  gateway 192.168.20.1\n  hwaddress ${MAC}\n`;
+    m.writeSeed({ "meta-data": `instance-id: iid-net-1\nnetwork-interfaces: |\n${legacy.replace(/^/gm, "  ")}` });
+    expect((await boot()).code).toBe(0);
+    expect(m.read(ENI)).toContain("iface eth0 inet static\n    address 192.168.20.9/24\n    gateway 192.168.20.1");
+  });
+
   it("no NIC and no config (a container): nothing written, nothing reported", async () => {
     machine({}, {});
     expect((await boot()).code).toBe(0);
