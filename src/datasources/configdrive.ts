@@ -18,7 +18,15 @@ export function readConfigDriveTree(source: string, list: (dir: string) => strin
   const file = (name: string) => read(`openstack/${version}/${name}`);
   const metaData = file("meta_data.json");
   if (!metaData) throw new Error(`${source}: openstack/${version}/meta_data.json is missing`);
-  return { source, version, metaData, userData: file("user_data"), vendorData: file("vendor_data.json"), networkData: file("network_data.json") };
+  return {
+    source,
+    version,
+    metaData,
+    userData: file("user_data"),
+    vendorData: file("vendor_data.json"),
+    networkData: file("network_data.json"),
+    readContent: (path) => read(`openstack/${path}`),
+  };
 }
 
 const LABELS = ["config-2", "CONFIG-2"];

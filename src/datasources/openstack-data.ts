@@ -20,6 +20,8 @@ export interface OpenStackFiles {
   userData?: Buffer;
   vendorData?: Buffer;
   networkData?: Buffer;
+  /** Reads openstack/<path> (a drive's `content/0000` files); absent for the metadata service. */
+  readContent?: (path: string) => Buffer | undefined;
 }
 
 /** Parses a JSON file of the drive or service; a broken one is an error naming it. */
@@ -45,6 +47,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
   if (kind.requireUuid && typeof meta.uuid !== "string") throw new Error(`${where("meta_data.json")}: no "uuid" (the instance-id)`);
   const vendor = files.vendorData === undefined ? undefined : vendorDataFrom(parseJsonFile(files.vendorData, where("vendor_data.json")));
   const network = files.networkData === undefined ? undefined : parseJsonFile(files.networkData, where("network_data.json"));
+  const legacyNetwork = network === undefined ? legacyNetworkConfig(files, meta) : undefined;
   const extra = isPlainObject(meta.meta) ? meta.meta : {};
   const dsmode = (["local", "net", "disabled", "pass"].includes(String(extra.dsmode)) ? extra.dsmode : "net") as Dsmode;
   const instanceId = String(meta.uuid ?? "iid-dsconfigdrive");
@@ -58,8 +61,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
     metadata,
     userData: files.userData ?? Buffer.alloc(0),
     vendorData: vendor,
-    networkConfig: network,
-    networkFormat: "openstack",
+    ...(legacyNetwork === undefined ? { networkConfig: network, networkFormat: "openstack" as const } : { networkConfig: legacyNetwork, networkFormat: "eni" as const }),
     dsmode,
     platform: kind.platform,
     subplatform: files.source.startsWith("/dev") ? `config-disk (${files.source})` : files.source.startsWith("http") ? `metadata (${files.source})` : `seed-dir (${files.source})`,
@@ -67,4 +69,11 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
     availabilityZone: typeof meta.availability_zone === "string" ? meta.availability_zone : undefined,
     ds: { _doc: DS_DOC, meta_data: metadata, ...(network === undefined ? {} : { network_json: network }) },
   };
+}
+
+/** Old drives: meta_data.json's network_config.content_path names interfaces(5) text. */
+function legacyNetworkConfig(files: OpenStackFiles, meta: Record<string, unknown>): string | undefined {
+  const path = isPlainObject(meta.network_config) ? meta.network_config.content_path : undefined;
+  if (typeof path !== "string" || !files.readContent || path.split("/").includes("..")) return undefined;
+  return files.readContent(path.replace(/^\/+/, ""))?.toString("utf8");
 }

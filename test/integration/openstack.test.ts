@@ -52,6 +52,22 @@ describe("ConfigDrive seed directory", () => {
     expect(data.description).toBe("DataSourceConfigDrive [net,ver=2][source=/var/lib/cloud/seed/config_drive]");
   });
 
+  it("an old drive's network_config names interfaces(5) text under openstack/content", async () => {
+    const eni = "auto eth0\niface eth0 inet dhcp\n";
+    drive(seed, {
+      "openstack/latest/meta_data.json": JSON.stringify({ ...META, network_config: { content_path: "/content/0000" } }),
+      "openstack/content/0000": eni,
+    });
+    const data = (await configDrive.read(ctx()))!;
+    expect(data.networkConfig).toBe(eni);
+    expect(data.networkFormat).toBe("eni");
+  });
+
+  it("a network_config path out of the drive is ignored", async () => {
+    drive(seed, { "openstack/latest/meta_data.json": JSON.stringify({ ...META, network_config: { content_path: "../../../../etc/passwd" } }) });
+    expect((await configDrive.read(ctx()))!.networkConfig).toBeUndefined();
+  });
+
   it("falls back to latest when no dated version is present", async () => {
     drive(seed, { "openstack/latest/meta_data.json": JSON.stringify(META) });
     expect((await configDrive.read(ctx()))!.ds).toHaveProperty("meta_data.uuid", META.uuid);
