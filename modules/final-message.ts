@@ -3,6 +3,7 @@
 import type { CloudConfigModule } from "../src/module";
 import { instancePath } from "../src/state/paths";
 import { rfc2822 } from "../src/state/status";
+import { renderTemplate } from "../src/template";
 
 const DEFAULT_MESSAGE =
   "## template: jinja\nCloud-init v. {{version}} finished at {{timestamp}}. Datasource {{datasource}}.  Up {{uptime}} seconds";
@@ -18,17 +19,10 @@ export const finalMessage: CloudConfigModule = {
     const vars: Record<string, string> = { uptime, timestamp, version, datasource: instance.description };
     for (const [k, v] of Object.entries(vars)) vars[k.toUpperCase()] = v;
     const template = String(args[0] ?? config.final_message ?? "") || DEFAULT_MESSAGE;
-    const message = renderMessage(template, vars);
+    const message = renderTemplate(template, vars);
     output(`${message}\n`);
     log.info(message);
     host.writeAtomic(instancePath(instance.instanceId, "boot-finished"), `${uptime} - ${timestamp} - v. ${version}\n`);
     if (instance.datasource === "None") log.warn("Used fallback datasource");
   },
 };
-
-/** `{{ name }}` under a jinja header, `$name` / `${name}` otherwise (cloud-init's basic renderer). */
-export function renderMessage(template: string, vars: Record<string, string>): string {
-  const jinja = /^## template: *jinja[^\n]*\n/i.exec(template);
-  if (jinja) return template.slice(jinja[0].length).replace(/\{\{\s*(\w+)\s*\}\}/g, (m, n: string) => vars[n] ?? m);
-  return template.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a: string | undefined, b: string | undefined) => vars[a ?? b ?? ""] ?? m);
-}

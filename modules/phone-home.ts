@@ -5,7 +5,7 @@ import { isPlainObject } from "../src/config/yaml";
 import { currentHostname, resolveNames } from "../src/hostname";
 import { requestWithRetry } from "../src/http/client";
 import type { CloudConfigModule } from "../src/module";
-import { renderMessage } from "./final-message";
+import { renderTemplate } from "../src/template";
 
 const KEY_FILES: Record<string, string> = {
   pub_key_rsa: "/etc/ssh/ssh_host_rsa_key.pub",
@@ -30,7 +30,7 @@ export const phoneHome: CloudConfigModule = {
   },
   async run({ host, config, instance, log, backgroundIdle }) {
     const settings = isPlainObject(config.phone_home) ? config.phone_home : {};
-    const url = renderMessage(String(settings.url), { INSTANCE_ID: instance.instanceId });
+    const url = renderTemplate(String(settings.url), { INSTANCE_ID: instance.instanceId });
     if (!/^https?:\/\//.test(url)) throw new Error(`phone_home.url must be an http(s) URL, not ${JSON.stringify(url)}`);
     const tries = Math.max(1, Number(settings.tries ?? 10));
     const wanted = settings.post === undefined || settings.post === "all" ? ALL : (settings.post as string[]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeContent, permissions } from "../../modules/write-files";
-import { renderMessage } from "../../modules/final-message";
+import { renderTemplate } from "../../src/template";
 import { parseArgs, UsageError } from "../../src/cli/args";
 import { validate } from "../../src/config/schema";
 import { parseNoCloudArgs, publicKeys } from "../../src/datasources/nocloud";
@@ -32,8 +32,8 @@ describe("write_files permissions and encodings", () => {
 
 describe("final_message rendering", () => {
   it("substitutes $var and ${var} without a jinja header, {{ var }} with one", () => {
-    expect(renderMessage("up $uptime s ${version}", { uptime: "3", version: "1" })).toBe("up 3 s 1");
-    expect(renderMessage("## template: jinja\nv{{ version }} {{unknown}}", { version: "1" })).toBe("v1 {{unknown}}");
+    expect(renderTemplate("up $uptime s ${version}", { uptime: "3", version: "1" })).toBe("up 3 s 1");
+    expect(renderTemplate("## template: jinja\nv{{ version }} {{unknown}}", { version: "1" })).toBe("v1 {{unknown}}");
   });
 });
 
