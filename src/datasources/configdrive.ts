@@ -24,6 +24,7 @@ export function readConfigDriveTree(source: string, list: (dir: string) => strin
     metaData,
     userData: file("user_data"),
     vendorData: file("vendor_data.json"),
+    vendorData2: file("vendor_data2.json"),
     networkData: file("network_data.json"),
     readContent: (path) => read(`openstack/${path}`),
   };

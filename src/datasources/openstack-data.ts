@@ -19,6 +19,7 @@ export interface OpenStackFiles {
   metaData: Buffer;
   userData?: Buffer;
   vendorData?: Buffer;
+  vendorData2?: Buffer;
   networkData?: Buffer;
   /** Reads openstack/<path> (a drive's `content/0000` files); absent for the metadata service. */
   readContent?: (path: string) => Buffer | undefined;
@@ -46,6 +47,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
   if (!isPlainObject(meta)) throw new Error(`${where("meta_data.json")}: expected a JSON object`);
   if (kind.requireUuid && typeof meta.uuid !== "string") throw new Error(`${where("meta_data.json")}: no "uuid" (the instance-id)`);
   const vendor = files.vendorData === undefined ? undefined : vendorDataFrom(parseJsonFile(files.vendorData, where("vendor_data.json")));
+  const vendor2 = files.vendorData2 === undefined ? undefined : vendorDataFrom(parseJsonFile(files.vendorData2, where("vendor_data2.json")));
   const network = files.networkData === undefined ? undefined : parseJsonFile(files.networkData, where("network_data.json"));
   const legacyNetwork = network === undefined ? legacyNetworkConfig(files, meta) : undefined;
   const extra = isPlainObject(meta.meta) ? meta.meta : {};
@@ -61,6 +63,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
     metadata,
     userData: files.userData ?? Buffer.alloc(0),
     vendorData: vendor,
+    vendorData2: vendor2,
     ...(legacyNetwork === undefined ? { networkConfig: network, networkFormat: "openstack" as const } : { networkConfig: legacyNetwork, networkFormat: "eni" as const }),
     dsmode,
     platform: kind.platform,

@@ -47,9 +47,9 @@ async function readService(base: string, timeoutMs: number, policy: RetryPolicy)
   const version = pickOpenStackVersion(listing.split("\n").map((l) => l.trim()));
   const file = (name: string, optional = true) => get(`openstack/${version}/${name}`, optional);
   const metaData = (await file("meta_data.json", false))!;
-  const [userData, vendorData, networkData] = await Promise.all([file("user_data"), file("vendor_data.json"), file("network_data.json")]);
+  const [userData, vendorData, vendorData2, networkData] = await Promise.all([file("user_data"), file("vendor_data.json"), file("vendor_data2.json"), file("network_data.json")]);
   return openStackInstance(
-    { source: base, version, metaData, userData, vendorData, networkData },
+    { source: base, version, metaData, userData, vendorData, vendorData2, networkData },
     { datasource: "OpenStack", description: `DataSourceOpenStack [net,ver=2]`, platform: "openstack", requireUuid: false },
   );
 }

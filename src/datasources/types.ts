@@ -18,6 +18,8 @@ export interface InstanceData {
   metadata: Record<string, unknown>;
   userData: Buffer;
   vendorData?: Buffer;
+  /** OpenStack's vendor_data2.json (dynamic vendor data): outranks vendorData. */
+  vendorData2?: Buffer;
   networkConfig?: unknown;
   /** How networkConfig is written: cloud-init's v1/v2 (the default), OpenStack's network_data.json, EC2's meta-data tree, or interfaces(5) text. */
   networkFormat?: "cloud-init" | "openstack" | "ec2" | "eni";

@@ -15,6 +15,7 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   const iid = data.instanceId;
   host.writeAtomic(instancePath(iid, "user-data.txt"), data.userData, 0o600);
   host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
+  host.writeAtomic(instancePath(iid, "vendor-data2.txt"), data.vendorData2 ?? Buffer.alloc(0), 0o600);
 
   const sources = userDataEnv(env, iid);
   const user = await processUserData(data.userData, "user-data", sources);
@@ -27,15 +28,25 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
     if (s.frequency !== "user") host.writeAtomic(`${CLOUD_DIR}/scripts/${s.frequency}/${s.filename}`, s.content, 0o700);
   }
 
-  const vendorEnabled = vendorDataEnabled(user.cloudConfig.vendor_data);
-  const vendor = vendorEnabled && data.vendorData ? await processUserData(data.vendorData, "vendor-data", sources) : undefined;
-  if (!vendorEnabled) log.info("vendor-data disabled by user-data (vendor_data.enabled: false)");
-  for (const problem of vendor?.problems ?? []) log.error(problem);
-  host.writeAtomic(instancePath(iid, "vendor-data.txt.i"), vendor?.processed ?? Buffer.alloc(0), 0o600);
+  // vendor-data, then OpenStack's dynamic vendor_data2 (which outranks it in the merged config);
+  // each can be turned off from user-data (vendor_data / vendor_data2: {enabled: false})
+  const vendor = await consumeVendorData(env, iid, data.vendorData, "vendor-data", user.cloudConfig.vendor_data, sources);
+  const vendor2 = await consumeVendorData(env, iid, data.vendorData2, "vendor-data2", user.cloudConfig.vendor_data2, sources);
   writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
-  writeScripts(env, instancePath(iid, "scripts/vendor"), vendor?.scripts ?? []);
+  writeCloudConfig(env, instancePath(iid, "vendor2-cloud-config.txt"), vendor2?.cloudConfig ?? {});
+  writeScripts(env, instancePath(iid, "scripts/vendor"), [...(vendor?.scripts ?? []), ...(vendor2?.scripts ?? [])]);
 
-  for (const hook of [...(vendor?.boothooks ?? []), ...user.boothooks]) await runBoothook(env, iid, hook);
+  for (const hook of [...(vendor?.boothooks ?? []), ...(vendor2?.boothooks ?? []), ...user.boothooks]) await runBoothook(env, iid, hook);
+}
+
+/** One vendor-data stream processed like user-data (vendor-data.txt.i / vendor-data2.txt.i). */
+async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: unknown, sources: UserDataEnv) {
+  const enabled = vendorDataEnabled(setting);
+  if (!enabled) env.log.info(`${name} disabled by user-data (${name.replace("-data", "_data")}.enabled: false)`);
+  const processed = enabled && raw?.length ? await processUserData(raw, name, sources) : undefined;
+  for (const problem of processed?.problems ?? []) env.log.error(problem);
+  env.host.writeAtomic(instancePath(iid, `${name}.txt.i`), processed?.processed ?? Buffer.alloc(0), 0o600);
+  return processed;
 }
 
 /** How parts reach the outside: #include URLs (include-once kept per instance) and instance data. */

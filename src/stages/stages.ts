@@ -77,9 +77,10 @@ async function initModules(env: StageEnv, data: InstanceData): Promise<string[]>
   return runModules(env, config, data, Array.isArray(list) ? list : [], { stage: "init-network" });
 }
 
-/** User cloud-config over vendor cloud-config over the system config (first wins). */
+/** User cloud-config over vendor2 and vendor cloud-config over the system config (first wins). */
 export function mergedConfig(env: StageEnv, data: InstanceData): Config {
   const read = (name: string) => readConfigFile(env.yamlCache, instancePath(data.instanceId, name), env.log);
-  const layers = [read("cloud-config.txt"), read("vendor-cloud-config.txt"), env.config].filter((c): c is Config => c !== undefined);
+  // vendor2 (OpenStack's dynamic vendor data) outranks vendor, as in cloud-init's ConfigMerger
+  const layers = [read("cloud-config.txt"), read("vendor2-cloud-config.txt"), read("vendor-cloud-config.txt"), env.config].filter((c): c is Config => c !== undefined);
   return mergeConfigs(layers);
 }

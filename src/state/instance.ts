@@ -34,6 +34,7 @@ function saveCache(host: Host, data: InstanceData): void {
     ...data,
     userData: data.userData.toString("base64"),
     vendorData: data.vendorData?.toString("base64"),
+    vendorData2: data.vendorData2?.toString("base64"),
   };
   host.writeAtomic(instancePath(data.instanceId, CACHE), stateJson(plain), 0o600);
 }
@@ -59,6 +60,7 @@ function loadCache(host: Host, id: string): InstanceData | undefined {
       ...plain,
       userData: Buffer.from(plain.userData ?? "", "base64"),
       vendorData: plain.vendorData === undefined ? undefined : Buffer.from(plain.vendorData, "base64"),
+      vendorData2: plain.vendorData2 === undefined ? undefined : Buffer.from(plain.vendorData2, "base64"),
     };
   } catch {
     return undefined;

@@ -158,4 +158,27 @@ describe.skipIf(!isRoot)("ConfigDrive end to end", () => {
       rmSync(machine, { recursive: true, force: true });
     }
   });
+
+  it("vendor_data2.json outranks vendor_data.json, user-data outranks both, and its scripts run", () => {
+    const machine = makeRoot();
+    try {
+      const seed = join(machine, "var/lib/cloud/seed/config_drive/openstack/latest");
+      mkdirSync(seed, { recursive: true });
+      writeFileSync(join(seed, "meta_data.json"), JSON.stringify(META));
+      writeFileSync(join(seed, "user_data"), "#cloud-config\nfinal_message: from user-data\n");
+      const vendor = "#cloud-config\nfinal_message: from vendor_data\nbootcmd: [echo v1 >> /var/tmp/vendor.log]\n";
+      const vendor2 = "#cloud-config\nfinal_message: from vendor_data2\nbootcmd: [echo v2 >> /var/tmp/vendor.log]\n";
+      writeFileSync(join(seed, "vendor_data.json"), JSON.stringify({ "cloud-init": vendor }));
+      writeFileSync(join(seed, "vendor_data2.json"), JSON.stringify({ "cloud-init": vendor2 }));
+      expect(boot(machine).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+      const iid = join(machine, "var/lib/cloud/instances", META.uuid);
+      expect(readFileSync(join(iid, "vendor-data2.txt"), "utf8")).toBe(vendor2);
+      expect(readFileSync(join(iid, "vendor2-cloud-config.txt"), "utf8")).toContain("from vendor_data2");
+      // bootcmd is in both vendor streams: vendor2's wins, user-data's final_message wins over both
+      expect(readFileSync(join(machine, "var/tmp/vendor.log"), "utf8")).toBe("v2\n");
+      expect(readFileSync(join(machine, "var/log/cloud-init-output.log"), "utf8")).toContain("from user-data");
+    } finally {
+      rmSync(machine, { recursive: true, force: true });
+    }
+  });
 });
