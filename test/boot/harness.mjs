@@ -167,6 +167,26 @@ export class Machine {
     return this.report();
   }
 
+  /**
+   * Boots without the report unit (nothing else powers the guest off) and waits for the guest
+   * to stop by itself; true when it did within the time.
+   */
+  async bootUntilItStops({ timeoutMs = 60_000 } = {}) {
+    rmSync(this.path("etc/systemd/system/graphical.target.wants/boot-report.service"), { force: true });
+    const child = spawn("systemd-nspawn", ["--boot", "--register=no", "--keep-unit", "--quiet", "--private-network", "-D", this.root], {
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { PATH: process.env.PATH, SYSTEMD_NSPAWN_TMPFS_TMP: "0" },
+    });
+    let stopped = true;
+    const timer = setTimeout(() => {
+      stopped = false;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    await new Promise((r) => child.on("close", r));
+    clearTimeout(timer);
+    return stopped;
+  }
+
   props(unit) {
     return Object.fromEntries(
       this.read(`var/tmp/boot-report/${unit}.props`)

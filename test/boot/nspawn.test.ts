@@ -123,3 +123,20 @@ describe.skipIf(unsupported)("ConfigDrive seed directory under systemd (nspawn)"
     expect(machine.read("var/tmp/cd.log")).toBe("cd\n");
   }, 180_000);
 });
+
+describe.skipIf(unsupported)("power_state_change under systemd (nspawn)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let machine: any;
+  afterAll(() => machine?.dispose());
+
+  it("powers the guest off once cloud-agent has finished, and status is done", async () => {
+    machine = prepareMachine("agent");
+    machine.writeSeed({ "meta-data": "instance-id: iid-power\n", "user-data": "#cloud-config\npower_state: {mode: poweroff, message: cloud-agent test, timeout: 20}\n" });
+    expect(await machine.bootUntilItStops({ timeoutMs: 90_000 })).toBe(true);
+    const status = JSON.parse(machine.read("var/lib/cloud/data/status.json"));
+    expect(status.v1["modules-final"].errors).toEqual([]);
+    expect(status.v1["modules-final"].finished).toBeTypeOf("number");
+    expect(machine.exists("var/lib/cloud/instances/iid-power/boot-finished")).toBe(true);
+    expect(machine.read("var/log/cloud-init.log")).toContain("after cloud-agent exits (at most 20 s): shutdown -P -- now cloud-agent test");
+  }, 120_000);
+});
