@@ -110,6 +110,12 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.read(ENI)).toContain("iface wan0 inet dhcp");
   });
 
+  it("a v2 match by name pattern (KubeVirt's en*) configures the NIC it matches", async () => {
+    machine({ "network-config": "network:\n  version: 2\n  ethernets:\n    id0:\n      match: {name: 'en*'}\n      dhcp4: true\n" });
+    expect((await boot()).code).toBe(0);
+    expect(m.read(ENI)).toMatch(/^auto ens3\niface ens3 inet dhcp$/m);
+  });
+
   it("system_info.network.renderers picks systemd-networkd", async () => {
     machine({ "network-config": STATIC_V1 });
     writeFileSync(m.path("etc/cloud/cloud.cfg.d/50-renderer.cfg"), "system_info:\n  network:\n    renderers: [networkd]\n");

@@ -196,6 +196,35 @@ describe("interfaces found by MAC", () => {
   });
 });
 
+describe("v2 matches by name pattern", () => {
+  const nics = [
+    { name: "ens4", mac: "52:54:00:00:00:04" },
+    { name: "ens3", mac: "52:54:00:00:00:03" },
+    { name: "eth9", mac: "52:54:00:00:00:09" },
+  ];
+
+  it("stand for every NIC they match, each by its kernel name (KubeVirt's en* with DHCP)", () => {
+    const { model, renames } = resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { id0: { match: { name: "en*" }, dhcp4: true } } }), nics);
+    expect(model.interfaces.map((i) => [i.name, i.subnets])).toEqual([
+      ["ens3", [{ type: "dhcp4" }]],
+      ["ens4", [{ type: "dhcp4" }]],
+    ]);
+    expect(renames).toEqual([]);
+  });
+
+  it("a bond naming the entry's id gets the first match; a pattern matching nothing is an error", () => {
+    const config = { version: 2, ethernets: { nic: { match: { name: "ens?" } } }, bonds: { bond0: { interfaces: ["nic"], dhcp4: true } } };
+    const bond = resolveInterfaces(parseNetworkConfig(config), nics).model.interfaces.find((i) => i.name === "bond0");
+    expect(bond).toMatchObject({ type: "bond", members: ["ens3"] });
+    expect(() => resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "wl*" } } } }), nics)).toThrow("network config x matches no NIC of this machine (name wl*)");
+  });
+
+  it("with set-name, renames the first match only", () => {
+    const { renames } = resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "ens*" }, "set-name": "lan0" } } }), nics);
+    expect(renames).toEqual([{ mac: "52:54:00:00:00:03", from: "ens3", to: "lan0" }]);
+  });
+});
+
 describe("malformed network config is refused with a clear error", () => {
   it.each([
     ["a bad version", { version: 3, config: [] }, "unknown network config version 3 (1 or 2 expected)"],
