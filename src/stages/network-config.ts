@@ -11,7 +11,7 @@ import type { Host } from "../host/host";
 import { describeError } from "../log/logger";
 import { parseEc2Network } from "../network/ec2";
 import { parseEniNetwork } from "../network/eni-parse";
-import { fallbackNetwork } from "../network/fallback";
+import { fallbackNetwork, type MachineNic } from "../network/fallback";
 import { readMachineNics } from "../network/machine";
 import type { NetworkModel } from "../network/model";
 import { parseNetworkData } from "../network/openstack";
@@ -44,7 +44,8 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
   const marker = host.readTextIfExists(APPLIED_MARKER)?.trim();
   // once per boot; a fallback from the local stage gives way to a datasource found later
   if (marker && !(marker === "fallback" && data?.networkConfig !== undefined)) return [];
-  const sources = networkSources(env, data);
+  const machineNics = readMachineNics(host);
+  const sources = networkSources(env, data, machineNics);
   if (sources === "disabled") {
     log.info("network config is disabled; the image's own network configuration is left alone");
     return [];
@@ -52,7 +53,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
   // the same instance keeps what its first boot rendered; only the renames are redone
   const rerender = !data || newInstance || everyBoot(env.config) || marker === "fallback";
   const renderer = chooseRenderer(rendererOrder(env.config), (n) => rendererAvailable(host, n));
-  const nics = readMachineNics(host).flatMap((nic) => (nic.mac ? [{ name: nic.name, mac: nic.mac }] : []));
+  const nics = machineNics.flatMap((nic) => (nic.mac ? [{ name: nic.name, mac: nic.mac }] : []));
   // a root prepared with --root has no /sys of its own: a config is rendered as written
   const resolve = host.isDirectory("/sys/class/net") ? (model: NetworkModel) => resolveInterfaces(model, nics) : (model: NetworkModel) => ({ model, renames: [] });
   const errors: string[] = [];
@@ -96,7 +97,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
 }
 
 /** The candidate configs in cloud-init's order, or "disabled". */
-function networkSources(env: StageEnv, data: InstanceData | undefined): Source[] | "disabled" {
+function networkSources(env: StageEnv, data: InstanceData | undefined, machineNics: MachineNic[]): Source[] | "disabled" {
   const sources: Source[] = [];
   const kernel = /(?:^|\s)network-config=(\S+)/.exec(env.cmdline)?.[1];
   if (kernel === "disabled") return "disabled";
@@ -110,7 +111,7 @@ function networkSources(env: StageEnv, data: InstanceData | undefined): Source[]
     const parse = { openstack: parseNetworkData, ec2: (v: unknown) => parseEc2Network(v as Record<string, unknown>), eni: parseEniNetwork, "cloud-init": parseNetworkConfig }[data.networkFormat ?? "cloud-init"];
     sources.push({ name: "ds", load: () => raw, parse });
   }
-  sources.push({ name: "fallback", load: () => undefined, parse: () => fallbackNetwork(readMachineNics(env.host)) });
+  sources.push({ name: "fallback", load: () => undefined, parse: () => fallbackNetwork(machineNics) });
   return sources;
 }
 
