@@ -33,7 +33,7 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
     const { names, refused } = packageArguments(packages, manager);
     await runPackageManager(host, manager, "update", [], output);
     if (upgrade) await runPackageManager(host, manager, "upgrade", [], output);
-    const known = await knownPackages(host, manager);
+    const known = names.length ? await knownPackages(host, manager) : undefined;
     const missing = known ? names.filter((n) => !known.has(n.split(/[=/]/)[0])) : [];
     const install = names.filter((n) => !missing.includes(n));
     if (install.length) await runPackageManager(host, manager, "install", install, output);
