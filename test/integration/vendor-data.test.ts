@@ -77,4 +77,20 @@ describe.skipIf(!isRoot)("vendor-data opt-outs", () => {
     expect(log).toContain("vendor-data vendor-script: text/x-shellscript is in vendor_data.disabled_handlers; part skipped");
     expect(log).toContain("vendor-data vendor-hook: text/cloud-boothook is in vendor_data.disabled_handlers; part skipped");
   });
+
+  it("vendor_data2 (OpenStack's dynamic vendor data) has its own switch", () => {
+    const root = makeRoot();
+    roots.push(root);
+    const seed = join(root, "var/lib/cloud/seed/config_drive/openstack/latest");
+    mkdirSync(seed, { recursive: true });
+    mkdirSync(join(root, "etc/cloud/cloud.cfg.d"), { recursive: true });
+    writeFileSync(join(root, "etc/cloud/cloud.cfg.d/90-image.cfg"), "vendor_data2: {enabled: false}\n");
+    writeFileSync(join(seed, "meta_data.json"), JSON.stringify({ uuid: "iid-vendor2", meta: {} }));
+    writeFileSync(join(seed, "user_data"), "#cloud-config\n{}\n");
+    writeFileSync(join(seed, "vendor_data.json"), JSON.stringify({ "cloud-init": "#cloud-config\nruncmd: [echo v1 >> /var/tmp/vendor.log]\n" }));
+    writeFileSync(join(seed, "vendor_data2.json"), JSON.stringify({ "cloud-init": "#cloud-config\nbootcmd: [echo v2 >> /var/tmp/vendor.log]\n" }));
+    expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(read(root, "var/tmp/vendor.log")).toBe("v1\n");
+    expect(read(root, "var/log/cloud-init.log")).toContain("vendor-data2 not consumed: vendor_data2.enabled in the system config is false");
+  });
 });
