@@ -45,9 +45,9 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
 async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: VendorDataSetting, sources: UserDataEnv) {
   if (setting.off && raw?.length) env.log[setting.off.level](`${name} not consumed: ${setting.off.reason}`);
   const skip = (type: string, where: string) => {
-    const disabled = setting.disabledTypes.has(type);
-    if (disabled) env.log.info(`${where}: ${type} is in ${setting.key}.disabled_handlers; part skipped`);
-    return disabled;
+    const listed = disablingType(setting.disabledTypes, type);
+    if (listed) env.log.info(`${where}: ${type} is disabled by ${setting.key}.disabled_handlers (${listed}); part skipped`);
+    return listed !== undefined;
   };
   const processed = !setting.off && raw?.length ? await processUserData(raw, name, { ...sources, skip }) : undefined;
   for (const problem of processed?.problems ?? []) env.log.error(problem);
@@ -76,8 +76,9 @@ export function vendorDataSetting(key: "vendor_data" | "vendor_data2", userConfi
   const setting: VendorDataSetting = { key, disabledTypes: new Set() };
   // the default sits under the system config, not under the merge: a user-data mapping
   // without `enabled` over an image's `vendor_data: false` must stay off
-  const system = mergeConfigs([systemConfig, { [key]: { enabled: true } }]);
-  const value = mergeConfigs([userConfig, system])[key];
+  const only = (config: Config) => (Object.hasOwn(config, key) ? { [key]: config[key] } : {});
+  const system = mergeConfigs([only(systemConfig), { [key]: { enabled: true } }]);
+  const value = mergeConfigs([only(userConfig), system])[key];
   const fromUser = (field?: string) => {
     const own = userConfig[key];
     return Object.hasOwn(userConfig, key) && (field === undefined || !isPlainObject(own) || Object.hasOwn(own, field));
@@ -106,6 +107,15 @@ export function vendorDataSetting(key: "vendor_data" | "vendor_data2", userConfi
   }
   for (const type of types) setting.disabledTypes.add(type.trim().toLowerCase());
   return setting;
+}
+
+/**
+ * The listed type that disables a part's type. Beyond cloud-init's exact match, a type also
+ * covers its variants (text/x-shellscript the -per-boot/-per-instance/-per-once scripts,
+ * text/cloud-config the -jsonp patches), so vendor-data cannot slip past the list.
+ */
+export function disablingType(disabled: ReadonlySet<string>, type: string): string | undefined {
+  return [...disabled].find((listed) => type === listed || type.startsWith(`${listed}-`));
 }
 
 /** What a setting holds, without quoting a string from user-data. */

@@ -19,6 +19,11 @@ Content-Type: text/x-shellscript; name="vendor-script"
 #!/bin/sh
 echo ran > /var/tmp/vendor-script
 --V
+Content-Type: text/x-shellscript-per-boot; name="vendor-per-boot"
+
+#!/bin/sh
+echo ran > /var/tmp/vendor-per-boot
+--V
 Content-Type: text/cloud-boothook; name="vendor-hook"
 
 #cloud-boothook
@@ -26,7 +31,7 @@ Content-Type: text/cloud-boothook; name="vendor-hook"
 echo ran > /var/tmp/vendor-boothook
 --V--
 `;
-const MARKERS = ["vendor-bootcmd", "vendor-script", "vendor-boothook"];
+const MARKERS = ["vendor-bootcmd", "vendor-script", "vendor-per-boot", "vendor-boothook"];
 
 describe.skipIf(!isRoot)("vendor-data opt-outs", () => {
   const roots: string[] = [];
@@ -70,12 +75,13 @@ describe.skipIf(!isRoot)("vendor-data opt-outs", () => {
     expect(log).toContain(`vendor-data not consumed: ${why}`);
   });
 
-  it("disabled_handlers skips the scripts and boothooks and names them; the vendor cloud-config still applies", () => {
+  it("disabled_handlers skips the scripts (per-boot ones too) and boothooks and names them; the vendor cloud-config still applies", () => {
     const { codes, ran, log } = bootWith("#cloud-config\n{}\n", "vendor_data: {enabled: true, disabled_handlers: [text/x-shellscript, text/cloud-boothook]}\n");
     expect(codes).toEqual([0, 0, 0, 0]);
     expect(ran).toEqual(["vendor-bootcmd"]);
-    expect(log).toContain("vendor-data vendor-script: text/x-shellscript is in vendor_data.disabled_handlers; part skipped");
-    expect(log).toContain("vendor-data vendor-hook: text/cloud-boothook is in vendor_data.disabled_handlers; part skipped");
+    expect(log).toContain("vendor-data vendor-script: text/x-shellscript is disabled by vendor_data.disabled_handlers (text/x-shellscript); part skipped");
+    expect(log).toContain("vendor-data vendor-per-boot: text/x-shellscript-per-boot is disabled by vendor_data.disabled_handlers (text/x-shellscript); part skipped");
+    expect(log).toContain("vendor-data vendor-hook: text/cloud-boothook is disabled by vendor_data.disabled_handlers (text/cloud-boothook); part skipped");
   });
 
   it("vendor_data2 (OpenStack's dynamic vendor data) has its own switch", () => {

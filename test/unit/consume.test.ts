@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { builtinConfig } from "../../src/config/builtin";
-import { vendorDataSetting } from "../../src/stages/consume";
+import { disablingType, vendorDataSetting } from "../../src/stages/consume";
 import { processUserData } from "../../src/userdata/process";
 
 const SYSTEM = builtinConfig();
@@ -67,6 +67,14 @@ describe("vendor-data enablement", () => {
 });
 
 describe("disabled_handlers applied to parts", () => {
+  it("a listed type covers its variants, so a vendor cannot slip past it", () => {
+    const disabled = new Set(["text/x-shellscript", "text/cloud-config"]);
+    for (const type of ["text/x-shellscript", "text/x-shellscript-per-boot", "text/x-shellscript-per-once"]) expect(disablingType(disabled, type)).toBe("text/x-shellscript");
+    expect(disablingType(disabled, "text/cloud-config-jsonp")).toBe("text/cloud-config");
+    expect(disablingType(disabled, "text/cloud-boothook")).toBeUndefined();
+    expect(disablingType(new Set(["text/x-shellscript-per-boot"]), "text/x-shellscript")).toBeUndefined();
+  });
+
   const mime = (parts: [string, string][]) =>
     Buffer.from(`Content-Type: multipart/mixed; boundary="B"\nMIME-Version: 1.0\n\n${parts.map(([type, body]) => `--B\nContent-Type: ${type}\n\n${body}\n`).join("")}--B--\n`);
 
