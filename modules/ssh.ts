@@ -5,7 +5,7 @@ import { account, addAuthorizedKeys } from "../src/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
-import { normalizeUsers, toList } from "../src/users";
+import { authorizedKeyLines, normalizeUsers, toList } from "../src/users";
 
 const KEY_TYPES = ["rsa", "ecdsa", "ed25519"];
 const BACKGROUND_TYPES = ["rsa"];
@@ -85,7 +85,7 @@ async function reloadSshd({ host, config }: ModuleContext): Promise<void> {
 /** The cloud's keys and ssh_authorized_keys: to the default user, and to root fenced off unless disable_root is false. */
 function installAuthorizedKeys(ctx: ModuleContext): void {
   const { host, config, instance } = ctx;
-  const keys = [...(config.allow_public_ssh_keys === false ? [] : instance.publicKeys), ...toList(config.ssh_authorized_keys)];
+  const keys = [...(config.allow_public_ssh_keys === false ? [] : instance.publicKeys), ...authorizedKeyLines(config.ssh_authorized_keys)];
   if (!keys.length) return;
   const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
   const defaultUser = normalizeUsers(config, isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined).find((u) => u.isDefault)?.name;

@@ -8,7 +8,7 @@ import { groupId, userId } from "../src/host/accounts";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { rfc2822 } from "../src/state/status";
-import { normalizeGroups, normalizeUsers, toList, type UserSpec } from "../src/users";
+import { authorizedKeyLines, normalizeGroups, normalizeUsers, toList, type UserSpec } from "../src/users";
 
 const SUDOERS_FILE = "/etc/sudoers.d/90-cloud-init-users";
 const NEW_USER_FLAGS: [string, string][] = [
@@ -58,7 +58,7 @@ export const usersGroups: CloudConfigModule = {
 };
 
 function userExistsOrKeys(ctx: ModuleContext, user: UserSpec): boolean {
-  return userId(ctx.host, user.name) !== undefined || toList(user.options.ssh_authorized_keys).length > 0;
+  return userId(ctx.host, user.name) !== undefined || authorizedKeyLines(user.options.ssh_authorized_keys).length > 0;
 }
 
 async function run(host: Host, argv: string[], input?: string): Promise<void> {
@@ -88,7 +88,7 @@ async function applyUser(ctx: ModuleContext, user: UserSpec): Promise<void> {
   if (typeof o.hashed_passwd === "string") await run(ctx.host, ["chpasswd", "-e"], `${user.name}:${o.hashed_passwd}\n`);
   if (typeof o.plain_text_passwd === "string") await run(ctx.host, ["chpasswd"], `${user.name}:${o.plain_text_passwd}\n`);
   if (o.lock_passwd !== false) await run(ctx.host, ["passwd", "-l", user.name]);
-  const keys = toList(o.ssh_authorized_keys);
+  const keys = authorizedKeyLines(o.ssh_authorized_keys);
   const home = account(ctx.host, user.name);
   if (keys.length && home) addAuthorizedKeys(ctx.host, home, keys);
 }

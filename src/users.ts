@@ -85,6 +85,18 @@ export function toList(value: unknown): string[] {
   return [];
 }
 
+/**
+ * ssh_authorized_keys as key lines: a string is one line (or several at its newlines), never
+ * split at commas, since options such as from="a,b",command="..." belong to their key.
+ * A list gives one entry per string; a mapping its values (as cloud-init's create_user).
+ */
+export function authorizedKeyLines(value: unknown): string[] {
+  if (typeof value === "string") return value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === "string" ? authorizedKeyLines(v) : []));
+  if (isPlainObject(value)) return authorizedKeyLines(Object.values(value));
+  return [];
+}
+
 function underscoreKeys(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/-/g, "_"), v]));
 }

@@ -1,6 +1,8 @@
 // The network stage's user-data work (cloud-init's consume_data): keep the raw data, process
 // user- and vendor-data, write cloud-config.txt and scripts, and run boothooks.
 import type { InstanceData } from "../datasources/types";
+import type { Config } from "../config/load";
+import { mergeConfigs } from "../config/merge";
 import { isPlainObject, toYaml } from "../config/yaml";
 import { describeError } from "../log/logger";
 import { CLOUD_DIR, instancePath } from "../state/paths";
@@ -29,9 +31,9 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
   }
 
   // vendor-data, then OpenStack's dynamic vendor_data2 (which outranks it in the merged config);
-  // each can be turned off from user-data (vendor_data / vendor_data2: {enabled: false})
-  const vendor = await consumeVendorData(env, iid, data.vendorData, "vendor-data", user.cloudConfig.vendor_data, sources);
-  const vendor2 = await consumeVendorData(env, iid, data.vendorData2, "vendor-data2", user.cloudConfig.vendor_data2, sources);
+  // the image (system config) or user-data can turn each off or disable part types
+  const vendor = await consumeVendorData(env, iid, data.vendorData, "vendor-data", vendorDataSetting("vendor_data", user.cloudConfig, env.config), sources);
+  const vendor2 = await consumeVendorData(env, iid, data.vendorData2, "vendor-data2", vendorDataSetting("vendor_data2", user.cloudConfig, env.config), sources);
   writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
   writeCloudConfig(env, instancePath(iid, "vendor2-cloud-config.txt"), vendor2?.cloudConfig ?? {});
   writeScripts(env, instancePath(iid, "scripts/vendor"), [...(vendor?.scripts ?? []), ...(vendor2?.scripts ?? [])]);
@@ -40,13 +42,88 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
 }
 
 /** One vendor-data stream processed like user-data (vendor-data.txt.i / vendor-data2.txt.i). */
-async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: unknown, sources: UserDataEnv) {
-  const enabled = vendorDataEnabled(setting);
-  if (!enabled) env.log.info(`${name} disabled by user-data (${name.replace("-data", "_data")}.enabled: false)`);
-  const processed = enabled && raw?.length ? await processUserData(raw, name, sources) : undefined;
+async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: VendorDataSetting, sources: UserDataEnv) {
+  if (setting.off && raw?.length) env.log[setting.off.level](`${name} not consumed: ${setting.off.reason}`);
+  const skip = (type: string, where: string) => {
+    const listed = disablingType(setting.disabledTypes, type);
+    if (listed) env.log.info(`${where}: ${type} is disabled by ${setting.key}.disabled_handlers (${listed}); part skipped`);
+    return listed !== undefined;
+  };
+  const processed = !setting.off && raw?.length ? await processUserData(raw, name, { ...sources, skip }) : undefined;
   for (const problem of processed?.problems ?? []) env.log.error(problem);
   env.host.writeAtomic(instancePath(iid, `${name}.txt.i`), processed?.processed ?? Buffer.alloc(0), 0o600);
   return processed;
+}
+
+export interface VendorDataSetting {
+  key: "vendor_data" | "vendor_data2";
+  /** Why the stream is not consumed at all (info when asked for, warning when the setting is invalid). */
+  off?: { level: "info" | "warn"; reason: string };
+  /** Content types whose parts are skipped. */
+  disabledTypes: Set<string>;
+}
+
+/** The values cloud-init's is_true accepts (case-insensitive, trimmed); anything else is off. */
+const TRUE_WORDS = ["true", "yes", "on", "1"];
+
+/**
+ * vendor_data / vendor_data2 from user-data over the system config, merged as the modules see
+ * them but without vendor-data's own cloud-config (it cannot turn itself on). Absent means on;
+ * a present value fails closed: not a mapping, an `enabled` that is not clearly true, or a
+ * disabled_handlers that is not a list of content types turns the stream off.
+ */
+export function vendorDataSetting(key: "vendor_data" | "vendor_data2", userConfig: Config, systemConfig: Config): VendorDataSetting {
+  const setting: VendorDataSetting = { key, disabledTypes: new Set() };
+  // the default sits under the system config, not under the merge: a user-data mapping
+  // without `enabled` over an image's `vendor_data: false` must stay off
+  const only = (config: Config) => (Object.hasOwn(config, key) ? { [key]: config[key] } : {});
+  const system = mergeConfigs([only(systemConfig), { [key]: { enabled: true } }]);
+  const value = mergeConfigs([only(userConfig), system])[key];
+  const fromUser = (field?: string) => {
+    const own = userConfig[key];
+    return Object.hasOwn(userConfig, key) && (field === undefined || !isPlainObject(own) || Object.hasOwn(own, field));
+  };
+  const origin = (field?: string) => (fromUser(field) ? "user-data" : "the system config");
+  if (!isPlainObject(value)) {
+    setting.off = { level: "warn", reason: `${key} in ${origin()} is ${kindOf(value)}, not a mapping` };
+    return setting;
+  }
+  const enabled = value.enabled;
+  if (enabled === undefined) {
+    // only a user-data mapping over a system value that is not a mapping lacks `enabled`
+    setting.off = { level: "warn", reason: `${key} in user-data has no enabled, and ${key} in the system config is not a mapping` };
+    return setting;
+  }
+  const isTrue = enabled === true || ((typeof enabled === "string" || typeof enabled === "number") && TRUE_WORDS.includes(String(enabled).trim().toLowerCase()));
+  if (!isTrue) {
+    setting.off = { level: enabled === false ? "info" : "warn", reason: `${key}.enabled in ${origin("enabled")} is ${kindOf(enabled)}; only true, "true", "yes", "on" or "1" turn it on` };
+    return setting;
+  }
+  const handlers = value.disabled_handlers ?? [];
+  const types = typeof handlers === "string" ? [handlers] : handlers;
+  if (!Array.isArray(types) || !types.every((t) => typeof t === "string")) {
+    setting.off = { level: "warn", reason: `${key}.disabled_handlers in ${origin("disabled_handlers")} is ${kindOf(handlers)}, not a list of content types` };
+    return setting;
+  }
+  for (const type of types) setting.disabledTypes.add(type.trim().toLowerCase());
+  return setting;
+}
+
+/**
+ * The listed type that disables a part's type. Beyond cloud-init's exact match, a type also
+ * covers its variants (text/x-shellscript the -per-boot/-per-instance/-per-once scripts,
+ * text/cloud-config the -jsonp patches), so vendor-data cannot slip past the list.
+ */
+export function disablingType(disabled: ReadonlySet<string>, type: string): string | undefined {
+  return [...disabled].find((listed) => type === listed || type.startsWith(`${listed}-`));
+}
+
+/** What a setting holds, without quoting a string from user-data. */
+function kindOf(value: unknown): string {
+  if (value === null || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "a list";
+  if (isPlainObject(value)) return "a mapping";
+  return `a ${typeof value}`;
 }
 
 /** How parts reach the outside: #include URLs (include-once kept per instance) and instance data. */
@@ -97,10 +174,4 @@ async function runBoothook(env: StageEnv, iid: string, hook: Script): Promise<vo
   } catch (err) {
     env.sink.write("boothook", "ERROR", `boothook ${hook.filename}: ${describeError(err)}`);
   }
-}
-
-/** `vendor_data: {enabled: false}` (or the string "false") in user-data turns vendor-data off. */
-function vendorDataEnabled(setting: unknown): boolean {
-  if (!isPlainObject(setting) || setting.enabled === undefined) return true;
-  return !["false", "no", "off", "0"].includes(String(setting.enabled).toLowerCase());
 }

@@ -30,6 +30,8 @@ export interface UserDataEnv {
   fetch?: (url: string, once: boolean) => Promise<Buffer>;
   /** instance-data-sensitive.json, for `## template: jinja` parts. */
   instanceData?: Record<string, unknown>;
+  /** Whether a part of this content type is left out (vendor_data.disabled_handlers); it says why. */
+  skip?: (type: string, where: string) => boolean;
 }
 
 /** First-line headers and MIME types (cloudinit/handlers INCLUSION_TYPES_MAP). */
@@ -77,6 +79,7 @@ export async function processUserData(raw: Buffer, label = "user-data", env: Use
   parts.forEach(({ part, where }, index) => {
     const name = part.filename ?? `part-${String(index + 1).padStart(3, "0")}`;
     const type = typeOf(part);
+    if (type && env.skip?.(type, where)) return;
     if (type === "text/cloud-config") {
       const config = parseCloudConfig(part.body.toString("utf8"), where, out.problems);
       if (!config) return;
@@ -126,6 +129,7 @@ async function expand(raw: Buffer, label: string, env: UserDataEnv, problems: st
     } else if (type === "text/cloud-config-archive") {
       out.push(...archiveParts(part, where, problems));
     } else if (type === "text/jinja2") {
+      if (env.skip?.(type, where)) continue;
       const rendered = render(part, where, env, problems);
       if (rendered) out.push(rendered);
     } else {

@@ -83,3 +83,24 @@ describe.skipIf(unsupported)("users_groups in a Debian root", () => {
     expect(status.stdout).toMatch(/module users_groups failed: user bad;name\$\(touch \/tmp\/pwned\): useradd exited with \d+/);
   });
 });
+
+describe.skipIf(unsupported)("key lines with options in a Debian root", () => {
+  const fenced = (n: number) => `from="10.0.0.${n},10.1.0.0/16",command="/usr/local/bin/backup --to a,b",no-pty,no-port-forwarding ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFenced${n}000000000000000000000000000000 backup${n}@host`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let m: any;
+  beforeAll(() => {
+    m = prepareMachine("agent");
+    const userData = `#cloud-config\nssh_authorized_keys: ['${fenced(3)}']\nusers:\n  - name: default\n    ssh_authorized_keys: '${fenced(1)}'\n  - name: bob\n    ssh_authorized_keys: '${fenced(2)}'\n`;
+    m.writeSeed({ "meta-data": "instance-id: iid-fenced\n", "user-data": userData });
+    for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]]) agent(m.root, args);
+  }, 120_000);
+  afterAll(() => m?.dispose());
+
+  it("a user's key given as one string keeps its from= and command= restrictions on its line", () => {
+    expect(m.read("home/bob/.ssh/authorized_keys")).toBe(`${fenced(2)}\n`);
+  });
+
+  it("the default user's keys, from its users entry and from ssh_authorized_keys, keep theirs too", () => {
+    expect(m.read("home/debian/.ssh/authorized_keys")).toBe(`${fenced(1)}\n${fenced(3)}\n`);
+  });
+});

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizeGroups, normalizeUsers } from "../../src/users";
+import { authorizedKeyLines, normalizeGroups, normalizeUsers } from "../../src/users";
 
 const DEFAULT = { name: "debian", gecos: "Debian", groups: ["adm", "sudo"], lock_passwd: true, shell: "/bin/bash", sudo: ["ALL=(ALL) NOPASSWD:ALL"] };
 
@@ -46,5 +47,35 @@ describe("users", () => {
 
   it("the legacy user key renames the default user", () => {
     expect(normalizeUsers({ user: "admin" }, DEFAULT).map((u) => u.name)).toEqual(["admin"]);
+  });
+});
+
+describe("ssh_authorized_keys", () => {
+  const FENCED = 'from="10.0.0.1,10.0.0.2",command="/usr/bin/backup --to a,b",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFenced backup@host';
+
+  it("keeps a key line with options whole: its commas belong to the options", () => {
+    expect(authorizedKeyLines(FENCED)).toEqual([FENCED]);
+    expect(authorizedKeyLines([FENCED, "ssh-rsa AAAAB3 plain"])).toEqual([FENCED, "ssh-rsa AAAAB3 plain"]);
+    expect(authorizedKeyLines({ backup: FENCED })).toEqual([FENCED]);
+  });
+
+  it("splits a string only at newlines and drops blank lines", () => {
+    expect(authorizedKeyLines(`${FENCED}\r\n\n  ssh-rsa AAAAB3 second  \n`)).toEqual([FENCED, "ssh-rsa AAAAB3 second"]);
+  });
+
+  it("takes nothing from values that are not key text", () => {
+    expect(authorizedKeyLines(undefined)).toEqual([]);
+    expect(authorizedKeyLines(42)).toEqual([]);
+    expect(authorizedKeyLines([null, 7, { nested: true }])).toEqual([]);
+  });
+
+  it("any single line comes back unchanged but trimmed, whatever commas or quotes it holds", () => {
+    const line = fc.string({ unit: fc.constantFrom("a", ",", '"', "=", " ", "\\", "-", "1") }).filter((l) => l.trim() !== "");
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (keys) => {
+        expect(authorizedKeyLines(keys)).toEqual(keys.map((k) => k.trim()));
+        expect(authorizedKeyLines(keys.join("\n"))).toEqual(keys.map((k) => k.trim()));
+      }),
+    );
   });
 });
