@@ -19,7 +19,7 @@ export function parseNoCloudArgs(text: string): Record<string, string> | undefin
     const eq = item.indexOf("=");
     if (eq <= 0) continue;
     const key = item.slice(0, eq);
-    out[SHORT_KEYS[key] ?? key] = item.slice(eq + 1);
+    setOwn(out, Object.hasOwn(SHORT_KEYS, key) ? SHORT_KEYS[key] : key, item.slice(eq + 1));
   }
   if (!out.dsmode) out.dsmode = token.startsWith("ds=nocloud-net") || /^(https?|ftps?):/.test(out.seedfrom ?? "") ? "net" : "local";
   return out;

@@ -281,7 +281,7 @@ function stripFirstLine(body: Buffer): Buffer {
   return nl < 0 ? Buffer.alloc(0) : body.subarray(nl + 1);
 }
 
-/** A URL for messages: "user:password@" taken out. */
+/** URLs for messages: "user:password@" and the query (a presigned URL's signature) taken out. */
 function withoutCredentials(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1");
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)(?:[^/@\s]*@)?([^?#\s:]*(?::\d+)?[^?#\s:]*)([?#][^\s:]*)?/gi, (_, scheme: string, rest: string, query?: string) => `${scheme}${rest}${query ? "?…" : ""}`);
 }

@@ -295,11 +295,14 @@ describe("bounds on user-data", () => {
     ]);
   });
 
-  it("an include URL's password is not repeated in messages", async () => {
+  it("an include URL's password and query (a presigned signature) are not repeated in messages", async () => {
     const fetch = async (url: string) => {
       throw new Error(`${url}: HTTP 404`);
     };
-    const out = await processUserData(Buffer.from("#include https://alice:s3cret@example.org/ud\n"), "user-data", { fetch });
-    expect(out.problems).toEqual(["user-data: #include https://example.org/ud failed: https://example.org/ud: HTTP 404"]);
+    const out = await processUserData(Buffer.from("#include https://alice:s3cret@example.org/ud\n#include https://bucket.example.org/ud?X-Amz-Signature=abc123&t=1\n"), "user-data", { fetch });
+    expect(out.problems).toEqual([
+      "user-data: #include https://example.org/ud failed: https://example.org/ud: HTTP 404",
+      "user-data: #include https://bucket.example.org/ud?… failed: https://bucket.example.org/ud?…: HTTP 404",
+    ]);
   });
 });
