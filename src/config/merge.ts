@@ -1,7 +1,8 @@
 // cloud-init's mergers: system config layers with `dict()+list()+str()` (first source wins,
 // dicts deep-merged); cloud-config parts with `dict(replace)+list()+str()` unless a part
-// says otherwise in `merge_how` / `merge_type` or a Merge-Type header.
-import { isPlainObject } from "./yaml";
+// says otherwise in `merge_how` / `merge_type` or a Merge-Type header. Keys that reach a
+// prototype (__proto__, constructor, prototype) are never merged.
+import { isPlainObject, PROTOTYPE_KEYS } from "./yaml";
 
 export interface MergeSpec {
   dict: Set<string>;
@@ -42,42 +43,61 @@ export function parseMergeSpec(how: unknown): MergeSpec | undefined {
 
 /** Merges `incoming` into `base` and returns the result; neither input is modified. */
 export function mergeWith(base: unknown, incoming: unknown, spec: MergeSpec): unknown {
-  if (isPlainObject(base)) return mergeDict(base, incoming, spec);
-  if (Array.isArray(base)) return mergeList(base, incoming, spec);
+  return merge(base, incoming, spec, false);
+}
+
+/**
+ * Merges `incoming` into `base` in place and returns the result, in time linear in the size
+ * of `incoming` (not of `base`): for folding many parts into one accumulator. `base` is
+ * changed and takes `incoming`'s values over; neither may be shared with anything else.
+ */
+export function mergeInto(base: unknown, incoming: unknown, spec: MergeSpec): unknown {
+  return merge(base, incoming, spec, true);
+}
+
+function merge(base: unknown, incoming: unknown, spec: MergeSpec, inPlace: boolean): unknown {
+  if (isPlainObject(base)) return mergeDict(base, incoming, spec, inPlace);
+  if (Array.isArray(base)) return mergeList(base, incoming, spec, inPlace);
   if (typeof base === "string") return mergeStr(base, incoming, spec);
   // cloud-init's unknown-type handler keeps the existing value (None included)
   return base === undefined ? incoming : base;
 }
 
-function mergeDict(base: Record<string, unknown>, incoming: unknown, spec: MergeSpec): unknown {
+function mergeDict(base: Record<string, unknown>, incoming: unknown, spec: MergeSpec, inPlace: boolean): unknown {
   if (!isPlainObject(incoming)) return base;
   const opts = spec.dict;
   const replace = opts.has("replace");
-  const out: Record<string, unknown> = { ...base };
+  const out: Record<string, unknown> = inPlace ? base : { ...base };
   for (const [key, value] of Object.entries(incoming)) {
-    if (!(key in out)) {
+    // a parsed "__proto__" key is an own property; assigning it would set out's prototype
+    if (PROTOTYPE_KEYS.has(key)) continue;
+    if (!Object.hasOwn(out, key)) {
       out[key] = value;
     } else if (value === null && opts.has("allow_delete")) {
       delete out[key];
     } else if (replace) {
       out[key] = value;
     } else if (recurses(value, opts, true)) {
-      out[key] = mergeWith(out[key], value, spec);
+      out[key] = merge(out[key], value, spec, inPlace);
     }
   }
   return out;
 }
 
-function mergeList(base: unknown[], incoming: unknown, spec: MergeSpec): unknown {
+function mergeList(base: unknown[], incoming: unknown, spec: MergeSpec, inPlace: boolean): unknown {
   const opts = spec.list;
   if (opts.has("replace") && !Array.isArray(incoming)) return incoming;
   if (!Array.isArray(incoming)) return base;
   if (opts.has("prepend")) return [...incoming, ...base];
-  if (opts.has("append")) return [...base, ...incoming];
+  if (opts.has("append")) {
+    if (!inPlace) return [...base, ...incoming];
+    for (const item of incoming) base.push(item);
+    return base;
+  }
   if (!opts.has("replace")) return base;
-  const out = [...base];
+  const out = inPlace ? base : [...base];
   for (let i = 0; i < Math.min(out.length, incoming.length); i++) {
-    out[i] = recurses(incoming[i], opts, false) ? mergeWith(out[i], incoming[i], spec) : incoming[i];
+    out[i] = recurses(incoming[i], opts, false) ? merge(out[i], incoming[i], spec, inPlace) : incoming[i];
   }
   return out;
 }

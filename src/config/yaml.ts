@@ -1,6 +1,7 @@
 // cloud-config is YAML 1.1 as PyYAML's safe_load reads it: yes/no/on/off are booleans,
-// 0644 is octal, 1:20 is sexagesimal, an unquoted date is a date.
-import { parseDocument, type Tags, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from "yaml";
+// 0644 is octal, 1:20 is sexagesimal, an unquoted date is a date. Every YAML and JSON
+// document is bounded in nesting depth before anything walks it recursively.
+import { Composer, LineCounter, Parser, type CST, type Document, type Tags, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from "yaml";
 
 export class YamlError extends Error {
   constructor(
@@ -34,19 +35,101 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   customTags: pyyamlTags,
   // PyYAML keeps the last of duplicate keys instead of refusing the document
   uniqueKeys: false,
-  prettyErrors: true,
 };
 const TO_JS: ToJSOptions = { maxAliasCount: 1000 };
 
+/**
+ * Deepest nesting of mappings and lists accepted in a YAML or JSON document. Real configs
+ * stay under a dozen levels; the bound keeps every recursive walk (the YAML composer,
+ * merges, JSON.stringify) far from the stack's end.
+ */
+export const MAX_NESTING = 64;
+
+const CST_COLLECTIONS = new Set(["block-map", "block-seq", "flow-collection"]);
+
 /** Parses one YAML document with PyYAML's rules; throws YamlError naming the line. */
 export function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, OPTIONS);
-  const error = doc.errors[0];
-  if (error) {
-    // prettyErrors already says "at line N, column M"
-    throw new YamlError(error.message.split("\n")[0].replace(/:$/, ""), error.linePos?.[0]?.line);
+  const lines = new LineCounter();
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  // the composer recurses (and compiles a pattern per indentation level): measure the tree first
+  for (const token of tokens) {
+    const offset = cstTooDeep(token);
+    if (offset !== undefined) throw new YamlError(`${nestingMessage()} at line ${lines.linePos(offset).line}`, lines.linePos(offset).line);
   }
-  return dateToString(doc.toJS(TO_JS));
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(OPTIONS).compose(tokens, true, text.length)) {
+    if (doc) break;
+    doc = next;
+  }
+  const error = doc!.errors[0];
+  if (error) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    throw new YamlError(`${error.message.split("\n")[0].replace(/[.:]$/, "")} at line ${line}, column ${col}`, line);
+  }
+  const value = doc!.toJS(TO_JS);
+  // aliases can stack the depth of several anchored nodes
+  assertNesting(value);
+  return dateToString(value);
+}
+
+/** The offset of the first collection nested deeper than MAX_NESTING, if any (iterative). */
+function cstTooDeep(root: CST.Token): number | undefined {
+  const stack: [CST.Token, number][] = [[root, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [token, outer] = entry;
+    const depth = CST_COLLECTIONS.has(token.type) ? outer + 1 : outer;
+    if (depth > MAX_NESTING) return token.offset;
+    if ("items" in token) {
+      for (const item of token.items as { key?: CST.Token | null; value?: CST.Token }[]) {
+        if (item.key) stack.push([item.key, depth]);
+        if (item.value) stack.push([item.value, depth]);
+      }
+    } else if (token.type === "document" && token.value) stack.push([token.value, depth]);
+  }
+  return undefined;
+}
+
+function nestingMessage(): string {
+  return `mappings and lists nested deeper than ${MAX_NESTING} levels`;
+}
+
+/** Throws when lists and mappings in `value` nest deeper than MAX_NESTING (an iterative walk). */
+export function assertNesting(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, outer] = entry;
+    if (typeof node !== "object" || node === null || node instanceof Uint8Array || node instanceof Date) continue;
+    const depth = outer + 1;
+    if (depth > MAX_NESTING) throw new Error(nestingMessage());
+    for (const child of Object.values(node)) if (typeof child === "object" && child !== null) stack.push([child, depth]);
+  }
+}
+
+/**
+ * JSON.parse with the nesting bound; its error gives the position, never the text around it
+ * (node's own message quotes the document, which may hold a secret).
+ */
+export function parseJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    if (position === undefined) throw new Error(text.trim() ? "invalid JSON" : "invalid JSON: empty");
+    const before = text.slice(0, Number(position)).split("\n");
+    throw new Error(`invalid JSON at line ${before.length}, column ${before[before.length - 1].length + 1}`);
+  }
+  assertNesting(value);
+  return value;
+}
+
+/** The keys a merge or patch refuses: assigning them reaches an object's prototype. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Sets an own data property, even for "__proto__" (where `obj[key] = v` would set the prototype). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Dates stay as their ISO text: no module wants a Date, and JSON output must not shift them. */
@@ -55,7 +138,7 @@ function dateToString(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dateToString);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = dateToString(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, dateToString(v));
     return out;
   }
   return value;

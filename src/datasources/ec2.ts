@@ -3,10 +3,10 @@
 // IMDSv2 (token PUT, token on every GET) with plain GETs where the service has no token
 // endpoint (EC2-compatible clouds), the API version chosen in one round of parallel probes,
 // and the meta-data tree crawled level by level in parallel. The token is never logged.
-import { HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
-import { isPlainObject } from "../config/yaml";
+import { DEFAULT_MAX_BODY_BYTES, HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
 import type { Host } from "../host/host";
-import { dmi, type Datasource, type DatasourceContext, type InstanceData } from "./types";
+import { isPlainObject, MAX_NESTING, parseJson, PROTOTYPE_KEYS } from "../config/yaml";
+import { dmi, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type InstanceData } from "./types";
 
 const DEFAULT_URLS = ["http://169.254.169.254", "http://[fd00:ec2::254]"];
 const API_VERSIONS = ["2021-03-23", "2018-09-24", "2016-09-02"];
@@ -60,7 +60,7 @@ export const ec2: Datasource = {
     const limit = limiter(settings.crawlConcurrency);
     const [metadata, userData, identity] = await Promise.all([
       crawl(client, `${version}/meta-data/`, limit),
-      limit(() => optional(client, `${version}/user-data`)),
+      limit(() => optional(client, `${version}/user-data`, DEFAULT_MAX_BODY_BYTES)),
       aws ? limit(() => identityDocument(client, version)) : undefined,
     ]);
     return toInstanceData(client, version, metadata, userData, identity, aws);
@@ -69,7 +69,8 @@ export const ec2: Datasource = {
 
 interface Client {
   base: string;
-  get(path: string): Promise<HttpResponse>;
+  /** maxBytes: MAX_META_DATA_BYTES unless said otherwise. */
+  get(path: string, maxBytes?: number): Promise<HttpResponse>;
 }
 
 /** Finds the first metadata URL that answers, with a token where the service hands one out. */
@@ -83,14 +84,14 @@ async function connect(ctx: DatasourceContext, settings: Ec2Settings, aws: boole
       try {
         let token = await fetchToken(base, perRequest, policy, aws);
         if (!token) ctx.log.info(`${base}: no token endpoint; using plain GETs`);
-        const attempt = (path: string) =>
-          requestWithRetry(`${base}/${path}`, { headers: token ? { "X-aws-ec2-metadata-token": token } : {}, timeoutMs: perRequest }, policy);
+        const attempt = (path: string, maxBytes: number) =>
+          requestWithRetry(`${base}/${path}`, { headers: token ? { "X-aws-ec2-metadata-token": token } : {}, timeoutMs: perRequest, maxBytes }, policy);
         // a 401 means the token expired: fetch a new one once
-        const get = async (path: string): Promise<HttpResponse> => {
-          const res = await attempt(path);
+        const get = async (path: string, maxBytes = MAX_META_DATA_BYTES): Promise<HttpResponse> => {
+          const res = await attempt(path, maxBytes);
           if (res.status !== 401 || !token) return res;
           token = await fetchToken(base, perRequest, policy, aws);
-          return attempt(path);
+          return attempt(path, maxBytes);
         };
         ctx.log.info(`using metadata service ${base}${token ? " with an IMDSv2 token" : ""}`);
         return { base, get };
@@ -112,7 +113,7 @@ async function fetchToken(base: string, timeoutMs: number, policy: RetryPolicy, 
   const url = `${base}/latest/api/token`;
   let res: HttpResponse;
   try {
-    res = await requestWithRetry(url, { method: "PUT", headers: { "X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL }, timeoutMs }, { ...policy, retries: 0 });
+    res = await requestWithRetry(url, { method: "PUT", headers: { "X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL }, timeoutMs, maxBytes: MAX_META_DATA_BYTES }, { ...policy, retries: 0 });
   } catch (err) {
     if (aws || (err as HttpError).status === undefined) throw err;
     return undefined;
@@ -140,7 +141,9 @@ async function pickVersion(client: Client): Promise<string> {
 }
 
 /** The meta-data tree: one round trip per level, the entries of a level fetched together. */
-async function crawl(client: Client, dir: string, limit: Limiter): Promise<Record<string, unknown>> {
+async function crawl(client: Client, dir: string, limit: Limiter, depth = 1): Promise<Record<string, unknown>> {
+  // a service that lists a directory inside every directory would be crawled forever
+  if (depth > MAX_NESTING) throw new Error(`${client.base}/${dir}: meta-data directories nested deeper than ${MAX_NESTING} levels`);
   const listing = await limit(() => mustGet(client, dir));
   const out: Record<string, unknown> = {};
   const entries = listing.toString("utf8").split("\n").map((l) => l.trim()).filter(Boolean);
@@ -148,9 +151,12 @@ async function crawl(client: Client, dir: string, limit: Limiter): Promise<Recor
     entries.map(async (entry) => {
       if (entry === "security-credentials/" || entry === "security-credentials") return;
       const key = /^\d+=(.+)$/.exec(entry);
-      if (key) out[key[1]] = leafValue(await limit(() => mustGet(client, `${dir}${entry.split("=")[0]}/openssh-key`)));
-      else if (entry.endsWith("/")) out[entry.slice(0, -1)] = await crawl(client, `${dir}${entry}`, limit);
-      else out[entry] = leafValue(await limit(() => mustGet(client, `${dir}${entry}`)));
+      const name = key ? key[1] : entry.replace(/\/$/, "");
+      // a listed name is a key of our tree: one that reaches a prototype is no meta-data
+      if (PROTOTYPE_KEYS.has(name)) return;
+      if (key) out[name] = leafValue(await limit(() => mustGet(client, `${dir}${entry.split("=")[0]}/openssh-key`)));
+      else if (entry.endsWith("/")) out[name] = await crawl(client, `${dir}${entry}`, limit, depth + 1);
+      else out[name] = leafValue(await limit(() => mustGet(client, `${dir}${entry}`)));
     }),
   );
   return out;
@@ -162,8 +168,8 @@ async function mustGet(client: Client, path: string): Promise<Buffer> {
   return res.body;
 }
 
-async function optional(client: Client, path: string): Promise<Buffer> {
-  const res = await client.get(path);
+async function optional(client: Client, path: string, maxBytes: number): Promise<Buffer> {
+  const res = await client.get(path, maxBytes);
   if (res.status === 404) return Buffer.alloc(0);
   if (res.status !== 200) throw new Error(`${client.base}/${path}: HTTP ${res.status}`);
   return res.body;
@@ -172,13 +178,14 @@ async function optional(client: Client, path: string): Promise<Buffer> {
 async function identityDocument(client: Client, version: string): Promise<Record<string, unknown>> {
   const path = `${version}/dynamic/instance-identity/document`;
   const text = (await mustGet(client, path)).toString("utf8");
+  let doc: unknown;
   try {
-    const doc = JSON.parse(text);
-    if (!isPlainObject(doc)) throw new Error("not an object");
-    return doc;
+    doc = parseJson(text);
   } catch (err) {
     throw new Error(`${client.base}/${path}: not a JSON document (${(err as Error).message})`);
   }
+  if (!isPlainObject(doc)) throw new Error(`${client.base}/${path}: not a JSON object`);
+  return doc;
 }
 
 /** Leaves: a JSON object stays an object, several lines become a list, else a string. */
@@ -186,7 +193,7 @@ export function leafValue(body: Buffer): unknown {
   const text = body.toString("utf8");
   if (text.startsWith("{")) {
     try {
-      return JSON.parse(text);
+      return parseJson(text);
     } catch {
       return text;
     }

@@ -1,11 +1,11 @@
 // NoCloud: seed directories, a drive labelled cidata (ISO 9660 or vfat, read in place),
 // `ds=nocloud;...` on the kernel command line or in the DMI serial, and `datasource.NoCloud`.
-import { isPlainObject, parseYaml } from "../config/yaml";
+import { isPlainObject, parseYaml, setOwn } from "../config/yaml";
 import type { Host } from "../host/host";
 import { SEED_DIR } from "../state/paths";
 import { requestWithRetry } from "../http/client";
 import { readLabelledDrive } from "./seed-drives";
-import { dmi, DS_DOC, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
+import { dmi, DS_DOC, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
 
 const SEED_DIRS = [`${SEED_DIR}/nocloud`, `${SEED_DIR}/nocloud-net`];
 const SHORT_KEYS: Record<string, string> = { h: "local-hostname", i: "instance-id", s: "seedfrom" };
@@ -19,7 +19,7 @@ export function parseNoCloudArgs(text: string): Record<string, string> | undefin
     const eq = item.indexOf("=");
     if (eq <= 0) continue;
     const key = item.slice(0, eq);
-    out[SHORT_KEYS[key] ?? key] = item.slice(eq + 1);
+    setOwn(out, Object.hasOwn(SHORT_KEYS, key) ? SHORT_KEYS[key] : key, item.slice(eq + 1));
   }
   if (!out.dsmode) out.dsmode = token.startsWith("ds=nocloud-net") || /^(https?|ftps?):/.test(out.seedfrom ?? "") ? "net" : "local";
   return out;
@@ -31,6 +31,7 @@ interface Seed {
   userData?: Buffer;
   vendorData?: Buffer;
   networkConfig?: unknown;
+  networkConfigError?: string;
 }
 
 function readSeedDir(host: Host, dir: string): Seed | undefined {
@@ -42,14 +43,23 @@ function seedFromFiles(source: string, read: (name: string) => Buffer | undefine
   const meta = read("meta-data");
   const user = read("user-data");
   if (meta === undefined || user === undefined) return undefined;
-  const network = read("network-config");
   return {
     source,
     metadata: parseMapping(meta.toString("utf8"), `${source}/meta-data`),
     userData: user,
     vendorData: read("vendor-data"),
-    networkConfig: network === undefined ? undefined : unwrapNetwork(parseYaml(network.toString("utf8"))),
+    ...networkConfigOf(read("network-config"), `${source}/network-config`),
   };
+}
+
+/** A network-config that does not parse costs the network config alone, not the seed. */
+function networkConfigOf(data: Buffer | undefined, where: string): Pick<Seed, "networkConfig" | "networkConfigError"> {
+  if (data === undefined) return {};
+  try {
+    return { networkConfig: unwrapNetwork(parseYaml(data.toString("utf8"))) };
+  } catch (err) {
+    return { networkConfigError: `${where}: invalid YAML: ${(err as Error).message}` };
+  }
 }
 
 /** `fs_label` (default cidata) in either case, as cloud-init accepts. */
@@ -159,7 +169,8 @@ async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
   const policy = { retries: 10, delayMs: 1000, deadline: Date.now() + (Number(ctx.settings.max_wait) || 60) * 1000 };
   const get = async (name: string, required: boolean) => {
     const fileUrl = seedFileUrl(url, name);
-    const res = await requestWithRetry(fileUrl, { timeoutMs }, policy);
+    const meta = name === "meta-data" || name === "network-config";
+    const res = await requestWithRetry(fileUrl, { timeoutMs, ...(meta ? { maxBytes: MAX_META_DATA_BYTES } : {}) }, policy);
     if (res.status === 200) return res.body;
     if (required || res.status !== 404) throw new Error(`${fileUrl}: HTTP ${res.status}`);
     return undefined;
@@ -183,7 +194,7 @@ export const nocloud: Datasource = {
     if (!found.length) return undefined;
     // meta-data: earlier sources win per key; user/vendor/network: the last one wins
     const metadata: Record<string, unknown> = {};
-    for (const seed of [...found].reverse()) Object.assign(metadata, seed.metadata);
+    for (const seed of [...found].reverse()) for (const [key, value] of Object.entries(seed.metadata)) setOwn(metadata, key, value);
     const last = <K extends keyof Seed>(key: K) => [...found].reverse().find((s) => s[key] !== undefined)?.[key];
     const dsmode = (metadata.dsmode as Dsmode | undefined) ?? "net";
     const sources = found.map((s) => s.source);
@@ -200,7 +211,7 @@ export const nocloud: Datasource = {
       metadata,
       userData: (last("userData") as Buffer | undefined) ?? Buffer.alloc(0),
       vendorData: last("vendorData") as Buffer | undefined,
-      ...networkOf(last("networkConfig"), metadata),
+      ...networkOf(found, metadata),
       dsmode,
       platform: "nocloud",
       subplatform: seed.startsWith("/dev") ? `config-disk (${seed})` : `seed-dir (${seed})`,
@@ -210,9 +221,10 @@ export const nocloud: Datasource = {
   },
 };
 
-/** network-config, else the legacy `network-interfaces` (interfaces(5) text) in meta-data. */
-function networkOf(config: unknown, metadata: Record<string, unknown>): Pick<InstanceData, "networkConfig" | "networkFormat"> {
-  if (config !== undefined) return { networkConfig: config };
+/** The last seed's network-config (or why it is unusable), else the legacy `network-interfaces` (interfaces(5) text) in meta-data. */
+function networkOf(found: Seed[], metadata: Record<string, unknown>): Pick<InstanceData, "networkConfig" | "networkFormat" | "networkConfigError"> {
+  const seed = [...found].reverse().find((s) => s.networkConfig !== undefined || s.networkConfigError !== undefined);
+  if (seed) return { networkConfig: seed.networkConfig, networkConfigError: seed.networkConfigError };
   const legacy = metadata["network-interfaces"];
   return typeof legacy === "string" ? { networkConfig: legacy, networkFormat: "eni" } : {};
 }

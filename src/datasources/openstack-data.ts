@@ -1,7 +1,7 @@
 // The OpenStack metadata format shared by the ConfigDrive and OpenStack datasources: which
 // version directory to read, and meta_data.json / vendor_data*.json turned into instance data.
 // Pure: the datasources fetch the files (from a drive or over HTTP) and pass them in.
-import { isPlainObject } from "../config/yaml";
+import { isPlainObject, parseJson } from "../config/yaml";
 import { publicKeys } from "./nocloud";
 import { DS_DOC, type Dsmode, type InstanceData } from "./types";
 
@@ -28,9 +28,19 @@ export interface OpenStackFiles {
 /** Parses a JSON file of the drive or service; a broken one is an error naming it. */
 export function parseJsonFile(data: Buffer, name: string): unknown {
   try {
-    return JSON.parse(data.toString("utf8"));
+    return parseJson(data.toString("utf8"));
   } catch (err) {
-    throw new Error(`${name}: invalid JSON: ${(err as Error).message}`);
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
+/** network_data.json, or why it cannot be used: a broken one costs the network config alone. */
+function networkDataOf(data: Buffer | undefined, name: string): { network?: unknown; networkConfigError?: string } {
+  if (data === undefined) return {};
+  try {
+    return { network: parseJsonFile(data, name) };
+  } catch (err) {
+    return { networkConfigError: (err as Error).message };
   }
 }
 
@@ -48,8 +58,8 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
   if (kind.requireUuid && typeof meta.uuid !== "string") throw new Error(`${where("meta_data.json")}: no "uuid" (the instance-id)`);
   const vendor = files.vendorData === undefined ? undefined : vendorDataFrom(parseJsonFile(files.vendorData, where("vendor_data.json")));
   const vendor2 = files.vendorData2 === undefined ? undefined : vendorDataFrom(parseJsonFile(files.vendorData2, where("vendor_data2.json")));
-  const network = files.networkData === undefined ? undefined : parseJsonFile(files.networkData, where("network_data.json"));
-  const legacyNetwork = network === undefined ? legacyNetworkConfig(files, meta) : undefined;
+  const { network, networkConfigError } = networkDataOf(files.networkData, where("network_data.json"));
+  const legacyNetwork = network === undefined && networkConfigError === undefined ? legacyNetworkConfig(files, meta) : undefined;
   const extra = isPlainObject(meta.meta) ? meta.meta : {};
   const dsmode = (["local", "net", "disabled", "pass"].includes(String(extra.dsmode)) ? extra.dsmode : "net") as Dsmode;
   const instanceId = String(meta.uuid ?? "iid-dsconfigdrive");
@@ -65,6 +75,7 @@ export function openStackInstance(files: OpenStackFiles, kind: { datasource: str
     vendorData: vendor,
     vendorData2: vendor2,
     ...(legacyNetwork === undefined ? { networkConfig: network, networkFormat: "openstack" as const } : { networkConfig: legacyNetwork, networkFormat: "eni" as const }),
+    networkConfigError,
     dsmode,
     platform: kind.platform,
     subplatform: files.source.startsWith("/dev") ? `config-disk (${files.source})` : files.source.startsWith("http") ? `metadata (${files.source})` : `seed-dir (${files.source})`,

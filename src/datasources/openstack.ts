@@ -1,9 +1,9 @@
 // OpenStack's metadata service (Huawei Cloud and OpenStack clouds without a config drive):
 // /openstack/<version>/meta_data.json, user_data, vendor_data.json, network_data.json over
 // HTTP, with the same local identification discipline and fault bounds as EC2.
-import { requestWithRetry, type RetryPolicy } from "../http/client";
+import { DEFAULT_MAX_BODY_BYTES, requestWithRetry, type RetryPolicy } from "../http/client";
 import { openStackInstance, pickOpenStackVersion } from "./openstack-data";
-import { dmi, type Datasource, type DatasourceContext } from "./types";
+import { dmi, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext } from "./types";
 
 const DEFAULT_URLS = ["http://169.254.169.254"];
 /** DMI product names and chassis asset tags cloud-init accepts as OpenStack. */
@@ -37,17 +37,22 @@ export const openStack: Datasource = {
 };
 
 async function readService(base: string, timeoutMs: number, policy: RetryPolicy) {
-  const get = async (path: string, optional: boolean): Promise<Buffer | undefined> => {
-    const res = await requestWithRetry(`${base}/${path}`, { timeoutMs }, policy);
+  const get = async (path: string, optional: boolean, maxBytes = MAX_META_DATA_BYTES): Promise<Buffer | undefined> => {
+    const res = await requestWithRetry(`${base}/${path}`, { timeoutMs, maxBytes }, policy);
     if (res.status === 200) return res.body;
     if (res.status === 404 && optional) return undefined;
     throw new Error(`${base}/${path}: HTTP ${res.status}`);
   };
   const listing = (await get("openstack", true))?.toString("utf8") ?? "";
   const version = pickOpenStackVersion(listing.split("\n").map((l) => l.trim()));
-  const file = (name: string, optional = true) => get(`openstack/${version}/${name}`, optional);
+  const file = (name: string, optional = true, maxBytes?: number) => get(`openstack/${version}/${name}`, optional, maxBytes);
   const metaData = (await file("meta_data.json", false))!;
-  const [userData, vendorData, vendorData2, networkData] = await Promise.all([file("user_data"), file("vendor_data.json"), file("vendor_data2.json"), file("network_data.json")]);
+  const [userData, vendorData, vendorData2, networkData] = await Promise.all([
+    file("user_data", true, DEFAULT_MAX_BODY_BYTES),
+    file("vendor_data.json", true, DEFAULT_MAX_BODY_BYTES),
+    file("vendor_data2.json", true, DEFAULT_MAX_BODY_BYTES),
+    file("network_data.json"),
+  ]);
   return openStackInstance(
     { source: base, version, metaData, userData, vendorData, vendorData2, networkData },
     { datasource: "OpenStack", description: `DataSourceOpenStack [net,ver=2]`, platform: "openstack", requireUuid: false },

@@ -21,6 +21,8 @@ export interface InstanceData {
   /** OpenStack's vendor_data2.json (dynamic vendor data): outranks vendorData. */
   vendorData2?: Buffer;
   networkConfig?: unknown;
+  /** Why the datasource's network config could not be read (names the file); the rest of the data still applies. */
+  networkConfigError?: string;
   /** How networkConfig is written: cloud-init's v1/v2 (the default), OpenStack's network_data.json, EC2's meta-data tree, or interfaces(5) text. */
   networkFormat?: "cloud-init" | "openstack" | "ec2" | "eni";
   dsmode: Dsmode;
@@ -52,6 +54,9 @@ export interface Datasource {
   /** Reads the instance's data; undefined when, after all, it is not there. */
   read(ctx: DatasourceContext): Promise<InstanceData | undefined>;
 }
+
+/** Cap on a meta-data or network-data document fetched over HTTP (user-data gets the client's default). */
+export const MAX_META_DATA_BYTES = 1024 * 1024;
 
 /** Reads one DMI field as cloud-init does (/sys/class/dmi/id), trimmed; "" when absent. */
 export function dmi(host: Host, key: string): string {

@@ -1,6 +1,7 @@
 // The one HTTP client every metadata datasource and #include uses: node:http (cheaper to load than
-// fetch), a per-request timeout, a bounded retry policy with jitter, and an overall deadline
-// so a metadata service that hangs, errs or lies can never hold up the boot past max_wait.
+// fetch), a per-request timeout, a bounded retry policy with jitter, an overall deadline
+// so a metadata service that hangs, errs or lies can never hold up the boot past max_wait,
+// and a cap on the body so an endless one cannot fill the memory.
 import * as http from "node:http";
 
 export interface HttpResponse {
@@ -15,7 +16,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Per attempt. */
   timeoutMs: number;
+  /** Largest body accepted (DEFAULT_MAX_BODY_BYTES when unset); a longer one aborts the request. */
+  maxBytes?: number;
 }
+
+/** Room for user-data and vendor-data; meta-data callers ask for less. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface RetryPolicy {
   /** Further attempts after the first one fails (connection error, timeout, 5xx, 429). */
@@ -34,13 +40,33 @@ export class HttpError extends Error {
   }
 }
 
+/** A body over its cap: asking again would only fetch the same bytes. */
+export class BodyTooLargeError extends HttpError {}
+
 /** One attempt. Rejects on connection errors, timeouts and bodies cut short. */
 export function request(url: string, options: RequestOptions): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const transport: typeof http = url.startsWith("https:") ? (require("node:https") as typeof http) : http;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // settle first: the destroyed response also reports an abort, which must not win
+    const refuse = () => {
+      const err = new BodyTooLargeError(`${url}: body larger than ${maxBytes} bytes; refused`);
+      reject(err);
+      req.destroy(err);
+    };
     const req = transport.request(url, { method: options.method ?? "GET", headers: options.headers, timeout: options.timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let received = 0;
+      if (Number(res.headers["content-length"]) > maxBytes) {
+        refuse();
+        return;
+      }
+      res.on("data", (c: Buffer) => {
+        received += c.length;
+        if (received > maxBytes) {
+          if (!req.destroyed) refuse();
+        } else chunks.push(c);
+      });
       res.on("aborted", () => reject(new HttpError(`${url}: connection closed before the body was complete`)));
       res.on("error", (err) => reject(new HttpError(`${url}: ${err.message}`)));
       res.on("end", () => {
@@ -74,6 +100,7 @@ export async function requestWithRetry(url: string, options: RequestOptions, pol
       if (!RETRYABLE(res.status)) return res;
       lastError = new HttpError(`${url}: HTTP ${res.status}`, res.status);
     } catch (err) {
+      if (err instanceof BodyTooLargeError) throw err;
       lastError = err as Error;
     }
     if (attempt < policy.retries) await sleep(Math.min(policy.delayMs * (0.5 + Math.random()), Math.max(0, policy.deadline - Date.now())));

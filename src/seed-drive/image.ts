@@ -12,6 +12,13 @@ export interface SeedImage {
   readFile(path: string): Buffer | undefined;
 }
 
+/** Largest file read from a seed drive: its size field is the drive's word, and memory is ours. */
+export const MAX_SEED_FILE_BYTES = 64 * 1024 * 1024;
+
+export function refuseLargeFile(fs: string, path: string, size: number): void {
+  if (size > MAX_SEED_FILE_BYTES) throw new Error(`${fs}: ${path} is ${size} bytes, more than ${MAX_SEED_FILE_BYTES}; refused`);
+}
+
 /** Reads inside [0, size) only: a corrupt image must fail with a message, never read elsewhere. */
 export function boundedReader(read: ReadAt, size: number, what: string): ReadAt {
   return (offset, length) => {

@@ -1,7 +1,7 @@
 // ISO 9660 (what cloud-localds, Proxmox and KubeVirt write for cidata): names from Rock Ridge
 // when present, else Joliet, else plain ISO names (";1" and a trailing "." dropped, lower-cased).
 import type { ReadAt, SeedImage } from "./image";
-import { splitPath } from "./image";
+import { refuseLargeFile, splitPath } from "./image";
 
 const SECTOR = 2048;
 const MAX_ENTRIES = 100_000;
@@ -53,7 +53,9 @@ export function openIso9660(read: ReadAt): SeedImage {
     },
     readFile: (path) => {
       const entry = lookup(path);
-      return entry && !entry.directory ? read(entry.extent * SECTOR, entry.size) : undefined;
+      if (!entry || entry.directory) return undefined;
+      refuseLargeFile("iso9660", path, entry.size);
+      return read(entry.extent * SECTOR, entry.size);
     },
   };
 }

@@ -1,7 +1,7 @@
 // FAT12/16/32 (what cloud-localds -f vfat and some platforms write): long file names, the
 // volume label from the root directory as blkid reads it, cluster chains guarded against loops.
 import type { ReadAt, SeedImage } from "./image";
-import { splitPath } from "./image";
+import { refuseLargeFile, splitPath } from "./image";
 
 interface Geometry {
   bytesPerCluster: number;
@@ -56,7 +56,8 @@ export function openVfat(read: ReadAt): SeedImage {
     readFile: (path) => {
       const entry = lookup(path);
       if (!entry || entry.directory) return undefined;
-      return entry.size === 0 ? Buffer.alloc(0) : readChain(read, g, entry.cluster).subarray(0, entry.size);
+      refuseLargeFile("vfat", path, entry.size);
+      return entry.size === 0 ? Buffer.alloc(0) : readChain(read, g, entry.cluster, entry.size).subarray(0, entry.size);
     },
   };
 }
@@ -93,15 +94,18 @@ function rootDirectory(read: ReadAt, g: Geometry) {
 }
 
 /** The bytes of a cluster chain; a chain that loops or leaves the volume is an error. */
-function readChain(read: ReadAt, g: Geometry, first: number): Buffer {
+/** The clusters of a chain, up to `limit` bytes (a file's size; a directory reads them all). */
+function readChain(read: ReadAt, g: Geometry, first: number, limit = Infinity): Buffer {
   const chunks: Buffer[] = [];
+  let length = 0;
   const seen = new Set<number>();
   const end = g.fatType === 12 ? 0xff8 : g.fatType === 16 ? 0xfff8 : 0x0ffffff8;
-  for (let cluster = first; cluster < end; cluster = nextCluster(read, g, cluster)) {
+  for (let cluster = first; cluster < end && length < limit; cluster = nextCluster(read, g, cluster)) {
     if (cluster < 2 || cluster >= g.clusterCount + 2) throw new Error(`vfat: cluster ${cluster} is outside the volume`);
     if (seen.has(cluster)) throw new Error(`vfat: cluster chain starting at ${first} loops`);
     seen.add(cluster);
     chunks.push(read(g.dataOffset + (cluster - 2) * g.bytesPerCluster, g.bytesPerCluster));
+    length += g.bytesPerCluster;
   }
   return Buffer.concat(chunks);
 }

@@ -43,7 +43,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
   const { host, log } = env;
   const marker = host.readTextIfExists(APPLIED_MARKER)?.trim();
   // once per boot; a fallback from the local stage gives way to a datasource found later
-  if (marker && !(marker === "fallback" && data?.networkConfig !== undefined)) return [];
+  if (marker && !(marker === "fallback" && (data?.networkConfig !== undefined || data?.networkConfigError !== undefined))) return [];
   const machineNics = readMachineNics(host);
   const sources = networkSources(env, data, machineNics);
   if (sources === "disabled") {
@@ -105,6 +105,10 @@ function networkSources(env: StageEnv, data: InstanceData | undefined, machineNi
   const system = env.config.network;
   if (isPlainObject(system) && system.config === "disabled") return "disabled";
   if (isPlainObject(system)) sources.push({ name: "system_cfg", load: () => system, parse: parseNetworkConfig });
+  const unreadable = data?.networkConfigError;
+  if (unreadable !== undefined) {
+    sources.push({ name: "ds", load: () => { throw new Error(unreadable); }, parse: () => undefined });
+  }
   if (data?.networkConfig !== undefined && data.networkConfig !== null) {
     const raw = data.networkConfig;
     if (isPlainObject(raw) && raw.config === "disabled") return "disabled";

@@ -2,7 +2,7 @@
 // key also reachable with jinja-hostile characters read as "_", v1 keys at the top level,
 // and an undefined top-level name rendered as CI_MISSING_JINJA_VAR/<name>. nunjucks (a
 // maintained Jinja-compatible engine) is loaded only when such a part appears.
-import { isPlainObject } from "../config/yaml";
+import { isPlainObject, setOwn } from "../config/yaml";
 
 export const JINJA_HEADER = /^## template: *jinja[ \t]*\r?\n/i;
 
@@ -16,7 +16,7 @@ export function renderJinja(template: string, instanceData: Record<string, unkno
   const env = new nunjucks.Environment(undefined, { autoescape: false, trimBlocks: true, throwOnUndefined: false });
   const missing: string[] = [];
   const data = withAliases(instanceData);
-  if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!(k in data)) data[k] = v;
+  if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!Object.hasOwn(data, k)) setOwn(data, k, v);
   // nunjucks copies the context but asks its globals for any name the context lacks: a
   // globals object that claims every name is where a missing variable can be noticed
   const withGlobals = env as unknown as { globals: Record<string, unknown> };
@@ -36,9 +36,9 @@ function withAliases(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const converted = isPlainObject(item) ? withAliases(item) : item;
-    out[key] = converted;
+    setOwn(out, key, converted);
     const alias = key.replace(/[-./ ]/g, "_");
-    if (!(alias in out)) out[alias] = converted;
+    if (!Object.hasOwn(out, alias)) setOwn(out, alias, converted);
   }
   return out;
 }

@@ -1,11 +1,11 @@
 // Turns user-data (or vendor-data) into what the stages act on: one merged cloud-config,
 // scripts for the final stage, boothooks for the network stage, and problems by part.
 // Parsing is pure; fetching #include URLs and instance data come in through UserDataEnv.
-import { isPlainObject, parseYaml } from "../config/yaml";
-import { mergeWith, parseMergeSpec, PART_MERGE } from "../config/merge";
+import { isPlainObject, parseJson, parseYaml } from "../config/yaml";
+import { mergeInto, parseMergeSpec, PART_MERGE } from "../config/merge";
 import { JINJA_HEADER, renderJinja } from "./jinja";
 import { applyJsonPatch } from "./json-patch";
-import { maybeGunzip, splitParts, type Part } from "./mime";
+import { MAX_PARTS, maybeGunzip, splitParts, type Part } from "./mime";
 
 export type ScriptFrequency = "per-instance" | "per-boot" | "per-once" | "user";
 
@@ -57,6 +57,8 @@ const SCRIPT_TYPES: Record<string, ScriptFrequency> = {
 
 /** Includes nested deeper than this are refused (a URL that includes itself). */
 const MAX_INCLUDE_DEPTH = 8;
+/** Most bytes all #include URLs of one user-data may bring in together. */
+export const MAX_INCLUDED_BYTES = 64 * 1024 * 1024;
 
 export function typeOf(part: Part): string | undefined {
   const declared = part.contentType;
@@ -70,10 +72,18 @@ interface Named {
   where: string;
 }
 
+/** What one user-data has used of its bounds so far, and its problems. */
+interface Expansion {
+  env: UserDataEnv;
+  problems: string[];
+  parts: number;
+  includedBytes: number;
+}
+
 export async function processUserData(raw: Buffer, label = "user-data", env: UserDataEnv = {}): Promise<ProcessedUserData> {
   const out: ProcessedUserData = { cloudConfig: {}, processed: Buffer.alloc(0), scripts: [], boothooks: [], problems: [] };
   if (!raw.length) return out;
-  const parts = await expand(raw, label, env, out.problems, 0);
+  const parts = await expand(raw, label, { env, problems: out.problems, parts: 0, includedBytes: 0 }, 0);
   out.processed = toMime(parts);
   let merged: unknown = undefined;
   parts.forEach(({ part, where }, index) => {
@@ -84,10 +94,11 @@ export async function processUserData(raw: Buffer, label = "user-data", env: Use
       const config = parseCloudConfig(part.body.toString("utf8"), where, out.problems);
       if (!config) return;
       const spec = parseMergeSpec(config.merge_how ?? config.merge_type ?? part.headers["merge-type"]) ?? parseMergeSpec(PART_MERGE)!;
-      merged = merged === undefined ? config : mergeWith(merged, config, spec);
+      // each part's config is freshly parsed and used once: folding in place keeps many parts linear
+      merged = merged === undefined ? config : mergeInto(merged, config, spec);
     } else if (type === "text/cloud-config-jsonp") {
       try {
-        const patch = JSON.parse(stripFirstLine(part.body).toString("utf8"));
+        const patch = parseJson(stripFirstLine(part.body).toString("utf8"));
         merged = applyJsonPatch(isPlainObject(merged) ? merged : {}, patch);
       } catch (err) {
         out.problems.push(`${where}: #cloud-config-jsonp: ${(err as Error).message}`);
@@ -99,7 +110,8 @@ export async function processUserData(raw: Buffer, label = "user-data", env: Use
     } else if (type === "text/part-handler") {
       out.problems.push(`${where}: #part-handler parts run Python and are not supported by cloud-agent; part ignored`);
     } else if (type === undefined) {
-      if (part.body.toString("utf8").trim()) out.problems.push(`${where}: unhandled non-multipart user-data starting '${firstLine(part.body)}'`);
+      // never quote it: user-data may hold a password
+      if (part.body.toString("utf8").trim()) out.problems.push(`${where}: unhandled: ${part.body.length} bytes that start with no known header (#cloud-config, #!, #include, ...) and are not MIME; ignored`);
     } else {
       out.problems.push(`${where}: content type ${type} is not handled by cloud-agent; part ignored`);
     }
@@ -112,22 +124,24 @@ export async function processUserData(raw: Buffer, label = "user-data", env: Use
 }
 
 /** Splits into parts and replaces includes, archives and templates by what they hold. */
-async function expand(raw: Buffer, label: string, env: UserDataEnv, problems: string[], depth: number): Promise<Named[]> {
+async function expand(raw: Buffer, label: string, run: Expansion, depth: number): Promise<Named[]> {
+  const { env, problems } = run;
   let parts: Part[];
   try {
-    parts = splitParts(maybeGunzip(raw));
+    parts = splitParts(maybeGunzip(raw), MAX_PARTS - run.parts);
   } catch (err) {
     problems.push(`${label}: cannot be unpacked: ${(err as Error).message}`);
     return [];
   }
+  run.parts += parts.length;
   const out: Named[] = [];
   for (const [i, part] of parts.entries()) {
     const where = parts.length > 1 ? `${label} ${part.filename ?? `part-${String(i + 1).padStart(3, "0")}`}` : label;
     const type = typeOf(part);
     if (type === "text/x-include-url" || type === "text/x-include-once-url") {
-      out.push(...(await includes(part, where, type.includes("once"), env, problems, depth)));
+      for (const named of await includes(part, where, type.includes("once"), run, depth)) out.push(named);
     } else if (type === "text/cloud-config-archive") {
-      out.push(...archiveParts(part, where, problems));
+      for (const named of archiveParts(part, where, run)) out.push(named);
     } else if (type === "text/jinja2") {
       if (env.skip?.(type, where)) continue;
       const rendered = render(part, where, env, problems);
@@ -139,7 +153,8 @@ async function expand(raw: Buffer, label: string, env: UserDataEnv, problems: st
   return out;
 }
 
-async function includes(part: Part, where: string, once: boolean, env: UserDataEnv, problems: string[], depth: number): Promise<Named[]> {
+async function includes(part: Part, where: string, once: boolean, run: Expansion, depth: number): Promise<Named[]> {
+  const { env, problems } = run;
   // a URL may follow the header on its line; other lines starting with "#" are comments
   const urls = part.body
     .toString("utf8")
@@ -147,16 +162,22 @@ async function includes(part: Part, where: string, once: boolean, env: UserDataE
     .map((l) => l.trim().replace(/^#include(-once)?\s*/, ""))
     .filter((l) => l && !l.startsWith("#"));
   const out: Named[] = [];
-  for (const url of urls) {
+  for (const given of urls) {
+    const url = withoutCredentials(given);
     if (depth >= MAX_INCLUDE_DEPTH) {
       problems.push(`${where}: #include ${url}: includes nested deeper than ${MAX_INCLUDE_DEPTH}; not followed`);
     } else if (!env.fetch) {
       problems.push(`${where}: #include ${url}: fetching is not available here`);
+    } else if (run.includedBytes >= MAX_INCLUDED_BYTES) {
+      problems.push(`${where}: #include ${url}: the includes already brought ${MAX_INCLUDED_BYTES} bytes; not followed`);
     } else {
       try {
-        out.push(...(await expand(await env.fetch(url, once), `${where} -> ${url}`, env, problems, depth + 1)));
+        const body = await env.fetch(given, once);
+        run.includedBytes += body.length;
+        if (run.includedBytes > MAX_INCLUDED_BYTES) throw new Error(`the includes together exceed ${MAX_INCLUDED_BYTES} bytes; refused`);
+        for (const named of await expand(body, `${where} -> ${url}`, run, depth + 1)) out.push(named);
       } catch (err) {
-        problems.push(`${where}: #include ${url} failed: ${(err as Error).message}`);
+        problems.push(`${where}: #include ${url} failed: ${withoutCredentials((err as Error).message)}`);
       }
     }
   }
@@ -164,7 +185,8 @@ async function includes(part: Part, where: string, once: boolean, env: UserDataE
 }
 
 /** #cloud-config-archive: a YAML list of strings or {content, type, filename} mappings. */
-function archiveParts(part: Part, where: string, problems: string[]): Named[] {
+function archiveParts(part: Part, where: string, run: Expansion): Named[] {
+  const { problems } = run;
   let items: unknown;
   try {
     items = parseYaml(part.body.toString("utf8"));
@@ -176,6 +198,11 @@ function archiveParts(part: Part, where: string, problems: string[]): Named[] {
     problems.push(`${where}: #cloud-config-archive must be a list`);
     return [];
   }
+  if (items.length > MAX_PARTS - run.parts) {
+    problems.push(`${where}: #cloud-config-archive: more than ${MAX_PARTS} parts; refused`);
+    return [];
+  }
+  run.parts += items.length;
   return items.flatMap((item, i): Named[] => {
     const entry = typeof item === "string" ? { content: item } : isPlainObject(item) ? item : undefined;
     if (!entry || entry.content === undefined) {
@@ -258,6 +285,7 @@ function stripFirstLine(body: Buffer): Buffer {
   return nl < 0 ? Buffer.alloc(0) : body.subarray(nl + 1);
 }
 
-function firstLine(body: Buffer): string {
-  return body.subarray(0, 80).toString("utf8").split("\n")[0];
+/** URLs for messages: "user:password@" and the query (a presigned URL's signature) taken out. */
+function withoutCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)(?:[^/@\s]*@)?([^?#\s:]*(?::\d+)?[^?#\s:]*)([?#][^\s:]*)?/gi, (_, scheme: string, rest: string, query?: string) => `${scheme}${rest}${query ? "?…" : ""}`);
 }

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MAX_NESTING } from "../../src/config/yaml";
 import { ec2 } from "../../src/datasources/ec2";
+import { DEFAULT_MAX_BODY_BYTES } from "../../src/http/client";
 import type { DatasourceContext } from "../../src/datasources/types";
 import { Host } from "../../src/host/host";
 import { Logger, LogSink } from "../../src/log/logger";
@@ -117,6 +119,20 @@ describe("EC2 metadata service", () => {
     const started = Date.now();
     await expect(ec2.read(context(fast(server.url, { max_wait: 1 })).ctx)).rejects.toThrow(message);
     expect(Date.now() - started).toBeLessThan(1000 + 1500);
+  });
+
+  it("an endless user-data body is cut at the cap: a clear error naming the URL, asked once, not retried", async () => {
+    dmi({ product_uuid: AWS_UUID });
+    const server = await serve({ token: "required", fault: "endless-user-data" });
+    await expect(ec2.read(context(fast(server.url, { retries: 3 })).ctx)).rejects.toThrow(`${server.url}/2021-03-23/user-data: body larger than ${DEFAULT_MAX_BODY_BYTES} bytes; refused`);
+    expect(server.requests.filter((r) => r.path.endsWith("/user-data"))).toHaveLength(1);
+  });
+
+  it("a meta-data tree that lists a deeper directory forever stops at the nesting bound", async () => {
+    dmi({ product_uuid: AWS_UUID });
+    const server = await serve({ token: "required", fault: "bottomless-meta-data" });
+    await expect(ec2.read(context(fast(server.url)).ctx)).rejects.toThrow(`meta-data directories nested deeper than ${MAX_NESTING} levels`);
+    expect(server.requests.length).toBeLessThan(200);
   });
 
   it("user-data 404 is no user-data, not an error", async () => {

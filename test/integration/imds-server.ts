@@ -12,7 +12,8 @@ export interface ImdsOptions {
   /** "required": 401 without a token (AWS); "absent": the PUT gets 404 (EC2-compatible clouds). */
   token?: "required" | "optional" | "absent";
   latencyMs?: number;
-  fault?: "hang" | "500" | "truncate" | "lie-identity" | "no-user-data";
+  /** endless-user-data: a body that never ends; bottomless-meta-data: every directory lists another. */
+  fault?: "hang" | "500" | "truncate" | "lie-identity" | "no-user-data" | "endless-user-data" | "bottomless-meta-data";
   userData?: string;
   /** 0 (any free port) unless a guest must find it at a fixed one (slirp maps port 80). */
   port?: number;
@@ -95,6 +96,8 @@ function answer(req: IncomingMessage, res: ServerResponse, options: ImdsOptions,
   const m = /^\/(2021-03-23|2018-09-24|2016-09-02|2009-04-04|latest)\/(.*)$/.exec(req.url ?? "");
   if (!m) return send(res, 404, "Not Found");
   const path = m[2];
+  if (path === "user-data" && options.fault === "endless-user-data") return endless(res);
+  if (path.startsWith("meta-data/network/") && path.endsWith("/") && options.fault === "bottomless-meta-data") return send(res, 200, "deeper/");
   if (path === "user-data") {
     if (options.fault === "no-user-data" || options.userData === undefined) return send(res, 404, "Not Found");
     return send(res, 200, options.userData);
@@ -109,6 +112,17 @@ function answer(req: IncomingMessage, res: ServerResponse, options: ImdsOptions,
     return;
   }
   send(res, 200, body);
+}
+
+/** Writes 64 KiB chunks for as long as the client reads them (any server's endless body). */
+export function endless(res: ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024, "#");
+  res.writeHead(200, { "Content-Type": "text/plain" });
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once("drain", more);
+  };
+  more();
 }
 
 function send(res: ServerResponse, status: number, body: string): void {

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MAX_META_DATA_BYTES } from "../../src/datasources/types";
+import { endless } from "./imds-server";
 import { agent, bootAsync, isRoot, makeRoot } from "./root";
 
 describe.skipIf(!isRoot)("NoCloud over HTTP", () => {
@@ -16,6 +18,7 @@ describe.skipIf(!isRoot)("NoCloud over HTTP", () => {
     root = makeRoot();
     files = { "/seed/meta-data": "instance-id: iid-net\nlocal-hostname: net-host\n", "/seed/user-data": "#cloud-config\nruncmd: [echo net >> /var/tmp/net.log]\n" };
     server = createServer((req, res) => {
+      if (req.url === "/endless/meta-data") return endless(res);
       const body = files[req.url ?? ""];
       res.writeHead(body === undefined ? 404 : 200);
       res.end(body ?? "Not Found");
@@ -49,6 +52,13 @@ describe.skipIf(!isRoot)("NoCloud over HTTP", () => {
     expect((await bootAsync(root)).map((r) => r.code)).toEqual([0, 0, 0, 0]);
     const s = agent(root, ["status", "--long"]);
     expect(s.stdout).toContain(`datasource NoCloud: ${url}user-data: HTTP 404`);
+    expect(readFileSync(join(root, "var/lib/cloud/data/instance-id"), "utf8")).toBe("iid-datasource-none\n");
+  });
+
+  it("an endless meta-data body is cut at the cap: an error naming the URL, and the boot goes on", async () => {
+    writeFileSync(join(root, "etc/cloud/cloud.cfg.d/90-seed.cfg"), `datasource:\n  NoCloud:\n    seedfrom: ${url.replace("/seed/", "/endless/")}\n    max_wait: 5\n`);
+    expect((await bootAsync(root)).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(agent(root, ["status", "--long"]).stdout).toContain(`datasource NoCloud: ${url.replace("/seed/", "/endless/")}meta-data: body larger than ${MAX_META_DATA_BYTES} bytes; refused`);
     expect(readFileSync(join(root, "var/lib/cloud/data/instance-id"), "utf8")).toBe("iid-datasource-none\n");
   });
 

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// @ts-expect-error plain JS shared with the boot tests
+import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
 import { agent, bootAsync, isRoot, makeRoot, writeSeed } from "./root";
 
 describe.skipIf(!isRoot)("user-data formats end to end", () => {
@@ -57,5 +59,25 @@ describe.skipIf(!isRoot)("user-data formats end to end", () => {
     const s = agent(root, ["status", "--long"]);
     expect(s.code).toBe(2);
     expect(s.stdout).toMatch(/user-data part-001: #include http:\/\/127.0.0.1:9\/nothing failed: .*ECONNREFUSED/);
+  });
+});
+
+describe.skipIf(bootUnsupported())("user-data cannot reach Object.prototype (Debian root)", () => {
+  const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetaDataKey000000000000000000000000000 cloud";
+
+  it("a #cloud-config-jsonp patch on /__proto__/disable_root is refused: root's key stays fenced", async () => {
+    const m = prepareMachine("agent");
+    try {
+      const patch = '[{"op": "add", "path": "/__proto__/disable_root", "value": false}]';
+      const userData = `Content-Type: multipart/mixed; boundary="B"\nMIME-Version: 1.0\n\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\nruncmd: [echo ran > /var/tmp/ran]\n--B\nContent-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n${patch}\n--B--\n`;
+      m.writeSeed({ "meta-data": `instance-id: iid-proto\npublic-keys: ['${KEY}']\n`, "user-data": userData });
+      await bootAsync(m.root);
+      expect(m.read("var/tmp/ran")).toBe("ran\n");
+      expect(m.read("root/.ssh/authorized_keys")).toContain(`command="echo 'Please login as the user \\"debian\\" rather than the user \\"root\\".';echo;sleep 10;exit 142" ${KEY}`);
+      const status = agent(m.root, ["status", "--long"]);
+      expect(status.stdout).toContain("user-data part-002: #cloud-config-jsonp: operation 0: path /__proto__/disable_root names __proto__, which is refused");
+    } finally {
+      m.dispose();
+    }
   });
 });

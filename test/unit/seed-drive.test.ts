@@ -5,7 +5,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_SEED_FILE_BYTES } from "../../src/seed-drive/image";
 import { withSeedImage } from "../../src/seed-drive/index";
+
+function u32(value: number, order: "LE" | "BE"): Buffer {
+  const b = Buffer.alloc(4);
+  if (order === "LE") b.writeUInt32LE(value);
+  else b.writeUInt32BE(value);
+  return b;
+}
 
 const FILES: Record<string, string> = {
   "meta-data": "instance-id: iid-drive\nlocal-hostname: drive\n",
@@ -104,6 +112,24 @@ describe("broken images", () => {
     for (let c = 2; c < 64; c++) bytes.writeUInt16LE(2, reservedBytes + c * 2);
     writeFileSync(looped, bytes);
     expect(() => withSeedImage(looped, (image) => image.readFile("big.bin"))).toThrow(/loops/);
+  });
+
+  it.each([
+    ["rock-ridge", "iso9660"],
+    ["fat16", "vfat"],
+  ])("a %s file whose size field claims 4 GiB is refused before anything is read", (name, fs) => {
+    const bytes = Buffer.from(readFileSync(images[name]));
+    const size = FILES["big.bin"].length;
+    // ISO 9660 records the size both-endian, FAT little-endian: patch every record of big.bin
+    const pattern = fs === "iso9660" ? Buffer.concat([u32(size, "LE"), u32(size, "BE")]) : u32(size, "LE");
+    let patched = 0;
+    for (let at = bytes.indexOf(pattern); at >= 0; at = bytes.indexOf(pattern, at + 1), patched++) {
+      bytes.fill(0xff, at, at + pattern.length);
+    }
+    expect(patched).toBeGreaterThan(0);
+    const huge = join(dir, `${name}-huge.img`);
+    writeFileSync(huge, bytes);
+    expect(() => withSeedImage(huge, (image) => image.readFile("big.bin"))).toThrow(`${fs}: big.bin is 4294967295 bytes, more than ${MAX_SEED_FILE_BYTES}; refused`);
   });
 
   it("a file that is neither filesystem is not a seed image", () => {

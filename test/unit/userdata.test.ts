@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { processUserData } from "../../src/userdata/process";
+import { MAX_PARTS, MAX_UNPACKED_BYTES } from "../../src/userdata/mime";
+import { MAX_INCLUDED_BYTES, processUserData } from "../../src/userdata/process";
 
 const mime = (parts: string[]) =>
   Buffer.from(
@@ -80,6 +81,11 @@ describe("processUserData", () => {
     const out = await processUserData(Buffer.from("Content-Type: text/plain\n\n#cloud-config\nhostname: x\n"));
     expect(out.cloudConfig).toEqual({});
     expect(out.problems[0]).toMatch(/unhandled/);
+  });
+
+  it("names unhandled user-data by its size, never quoting it (it may hold a password)", async () => {
+    const out = await processUserData(Buffer.from("password: Tr0ub4dor&3\nchpasswd: {expire: false}\n"));
+    expect(out.problems).toEqual(["user-data: unhandled: 48 bytes that start with no known header (#cloud-config, #!, #include, ...) and are not MIME; ignored"]);
   });
 
   it("names the part and line of broken YAML and keeps the other parts", async () => {
@@ -184,5 +190,119 @@ describe("#cloud-config-jsonp", () => {
     );
     expect(out.cloudConfig).toEqual({ hostname: "one" });
     expect(out.problems[0]).toMatch(/user-data part-002: #cloud-config-jsonp: operation 0: \/nope does not exist/);
+  });
+});
+
+describe("#cloud-config-jsonp and the prototype", () => {
+  it("a patch through /__proto__ is refused: Object.prototype stays clean and the config is unchanged", async () => {
+    const out = await processUserData(
+      mime([
+        "Content-Type: text/cloud-config\n\n#cloud-config\ndisable_root: true\n",
+        'Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n[{"op": "add", "path": "/__proto__/disable_root", "value": false}]\n',
+        'Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n[{"op": "add", "path": "/constructor/prototype/polluted", "value": 1}]\n',
+      ]),
+    );
+    expect(({} as Record<string, unknown>).disable_root).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(out.cloudConfig).toEqual({ disable_root: true });
+    expect(out.problems).toEqual([
+      "user-data part-002: #cloud-config-jsonp: operation 0: path /__proto__/disable_root names __proto__, which is refused",
+      "user-data part-003: #cloud-config-jsonp: operation 0: path /constructor/prototype/polluted names constructor, which is refused",
+    ]);
+  });
+
+  it("a patch that fails half way is undone whole", async () => {
+    const patch = [
+      { op: "add", path: "/runcmd/-", value: "b" },
+      { op: "replace", path: "/hostname", value: "two" },
+      { op: "remove", path: "/runcmd/0" },
+      { op: "move", from: "/hostname", path: "/fqdn" },
+      { op: "test", path: "/fqdn", value: "nope" },
+    ];
+    const out = await processUserData(mime(["Content-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a]\nhostname: one\n", `Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n${JSON.stringify(patch)}\n`]));
+    expect(out.cloudConfig).toEqual({ runcmd: ["a"], hostname: "one" });
+    expect(out.problems).toEqual(["user-data part-002: #cloud-config-jsonp: operation 4: test of /fqdn failed"]);
+  });
+
+  it("a JSON syntax error gives the position, not the text", async () => {
+    const out = await processUserData(Buffer.from('#cloud-config-jsonp\n[{"op": "add", "path": "/password", "value": hunter2}]\n'));
+    expect(out.problems).toHaveLength(1);
+    expect(out.problems[0]).toMatch(/^user-data: #cloud-config-jsonp: invalid JSON/);
+    expect(out.problems[0]).not.toContain("hunter2");
+  });
+});
+
+describe("bounds on user-data", () => {
+  /** A #! script of exactly `size` bytes. */
+  const script = (size: number) => Buffer.concat([Buffer.from("#!/bin/sh\n"), Buffer.alloc(size - 10, "#")]);
+
+  it("merges 10,000 cloud-config and jsonp parts into the right result", async () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      parts.push(`Content-Type: text/cloud-config\n\n#cloud-config\nmerge_how: dict(recurse_array)+list(append)\nkey${i}: ${i}\nruncmd: [c${i}]\n`);
+      parts.push(`Content-Type: text/cloud-config-jsonp\n\n#cloud-config-jsonp\n[{"op": "add", "path": "/jsonp${i}", "value": ${i}}]\n`);
+    }
+    const out = await processUserData(mime(parts));
+    expect(out.problems).toEqual([]);
+    expect(Object.keys(out.cloudConfig)).toHaveLength(1 + 2 * 5000);
+    expect(out.cloudConfig.runcmd).toEqual(Array.from({ length: 5000 }, (_, i) => `c${i}`));
+    expect(out.cloudConfig.key4999).toBe(4999);
+    expect(out.cloudConfig.jsonp0).toBe(0);
+  });
+
+  it(`refuses more than ${MAX_PARTS} parts, naming the user-data`, async () => {
+    const out = await processUserData(mime(Array.from({ length: MAX_PARTS + 1 }, () => "Content-Type: text/x-shellscript\n\n#!/bin/sh\n")));
+    expect(out.problems).toEqual([`user-data: cannot be unpacked: more than ${MAX_PARTS} parts; refused`]);
+    expect(out.scripts).toEqual([]);
+  });
+
+  it("refuses multipart nested too deep", async () => {
+    let message = "Content-Type: text/cloud-config\n\n#cloud-config\nhostname: deep\n";
+    for (let i = 0; i < 20; i++) message = `Content-Type: multipart/mixed; boundary="b${i}"\nMIME-Version: 1.0\n\n--b${i}\n${message}\n--b${i}--\n`;
+    const out = await processUserData(Buffer.from(message));
+    expect(out.problems).toEqual(["user-data: cannot be unpacked: multipart messages nested deeper than 16; refused"]);
+  });
+
+  it("refuses gzip that unpacks past the cap, and the other streams still work", async () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_UNPACKED_BYTES + 1));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const out = await processUserData(bomb);
+    expect(out.problems).toEqual([`user-data: cannot be unpacked: gzip data unpacks to more than ${MAX_UNPACKED_BYTES} bytes; refused`]);
+    const atTheCap = await processUserData(gzipSync(script(MAX_UNPACKED_BYTES)));
+    expect(atTheCap.problems).toEqual([]);
+    expect(atTheCap.scripts[0].content.length).toBe(MAX_UNPACKED_BYTES);
+  });
+
+  it("refuses a cloud-config nested 5,000 deep; the other parts apply", async () => {
+    const out = await processUserData(mime([`Content-Type: text/cloud-config\n\n#cloud-config\nx: ${"[".repeat(5000)}${"]".repeat(5000)}\n`, "Content-Type: text/cloud-config\n\n#cloud-config\nhostname: ok\n"]));
+    expect(out.cloudConfig).toEqual({ hostname: "ok" });
+    expect(out.problems).toEqual(["user-data part-001: invalid cloud-config YAML: mappings and lists nested deeper than 64 levels at line 2"]);
+  });
+
+  it("stops following includes once they bring in more than the cap together", async () => {
+    const big = script(MAX_INCLUDED_BYTES / 4 + 1);
+    let fetched = 0;
+    const fetch = async () => {
+      fetched++;
+      return big;
+    };
+    const out = await processUserData(Buffer.from(`#include\n${Array.from({ length: 6 }, (_, i) => `http://h/${i}`).join("\n")}\n`), "user-data", { fetch });
+    expect(fetched).toBe(4);
+    expect(out.problems).toEqual([
+      `user-data: #include http://h/3 failed: the includes together exceed ${MAX_INCLUDED_BYTES} bytes; refused`,
+      `user-data: #include http://h/4: the includes already brought ${MAX_INCLUDED_BYTES} bytes; not followed`,
+      `user-data: #include http://h/5: the includes already brought ${MAX_INCLUDED_BYTES} bytes; not followed`,
+    ]);
+  });
+
+  it("an include URL's password and query (a presigned signature) are not repeated in messages", async () => {
+    const fetch = async (url: string) => {
+      throw new Error(`${url}: HTTP 404`);
+    };
+    const out = await processUserData(Buffer.from("#include https://alice:s3cret@example.org/ud\n#include https://bucket.example.org/ud?X-Amz-Signature=abc123&t=1\n"), "user-data", { fetch });
+    expect(out.problems).toEqual([
+      "user-data: #include https://example.org/ud failed: https://example.org/ud: HTTP 404",
+      "user-data: #include https://bucket.example.org/ud?… failed: https://bucket.example.org/ud?…: HTTP 404",
+    ]);
   });
 });

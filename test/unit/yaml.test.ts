@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseYaml, YamlError } from "../../src/config/yaml";
+import { MAX_NESTING, parseJson, parseYaml, YamlError } from "../../src/config/yaml";
 
 describe("parseYaml reads YAML 1.1 as PyYAML's safe_load does", () => {
   it.each([
@@ -44,5 +44,64 @@ describe("parseYaml reads YAML 1.1 as PyYAML's safe_load does", () => {
     expect(error).toBeInstanceOf(YamlError);
     expect((error as YamlError).line).toBeGreaterThanOrEqual(3);
     expect((error as Error).message).toMatch(/line \d+/);
+  });
+});
+
+describe("nesting is bounded before anything walks the document", () => {
+  const flow = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+  // 5,000 compact block levels exhausted node's memory inside the YAML composer
+  const block = (n: number) => `key:\n${"- ".repeat(n)}x\n`;
+
+  it.each([
+    ["flow", flow(5000)],
+    ["compact block", block(5000)],
+    ["indented block", Array.from({ length: 5000 }, (_, i) => `${" ".repeat(i)}k:`).join("\n") + " 1\n"],
+  ])("refuses %s nesting 5,000 deep with an error naming the line", (_, text) => {
+    let error: unknown;
+    try {
+      parseYaml(text);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(YamlError);
+    expect((error as Error).message).toMatch(new RegExp(`nested deeper than ${MAX_NESTING} levels at line \\d+`));
+  });
+
+  it("accepts exactly MAX_NESTING levels and refuses one more", () => {
+    expect(parseYaml(`a: ${flow(MAX_NESTING - 1)}\n`)).toEqual({ a: expect.any(Array) });
+    expect(() => parseYaml(`a: ${flow(MAX_NESTING)}\n`)).toThrow(/nested deeper/);
+  });
+
+  it("counts the depth aliases stack up", () => {
+    const half = Math.ceil(MAX_NESTING / 2) + 1;
+    const text = `a: &a ${flow(half)}\nb: ${"[".repeat(half)}*a${"]".repeat(half)}\n`;
+    expect(() => parseYaml(text)).toThrow(/nested deeper/);
+  });
+
+  it("bounds JSON the same way, and names the position of a syntax error without quoting the text", () => {
+    expect(() => parseJson(flow(5000))).toThrow(`nested deeper than ${MAX_NESTING} levels`);
+    expect(parseJson(flow(MAX_NESTING))).toHaveLength(1);
+    let message = "";
+    try {
+      parseJson('{"password": hunter2}');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^invalid JSON/);
+    expect(message).not.toContain("hunter2");
+  });
+});
+
+describe("a __proto__ key stays data", () => {
+  it.each([
+    ["YAML", () => parseYaml("__proto__: {polluted: yes}\nnested: {__proto__: {polluted: yes}}\n")],
+    ["YAML with a date inside", () => parseYaml("__proto__: {when: 2030-01-01}\n")],
+    ["JSON", () => parseJson('{"__proto__": {"polluted": true}}')],
+  ])("%s: an own property, the prototype untouched", (_, parse) => {
+    const value = parse() as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toContain("__proto__");
+    expect(value.polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
