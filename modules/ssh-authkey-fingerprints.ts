@@ -24,12 +24,12 @@ export const sshAuthkeyFingerprints: CloudConfigModule = {
     const failures: string[] = [];
     for (const user of normalizeUsers(config, defaultUser)) {
       if (user.options.no_create_home === true || user.options.system === true) continue;
-      const home = account(host, user.name)?.home;
-      if (!home) continue;
-      const file = `${home}/.ssh/authorized_keys`;
+      const owner = account(host, user.name);
+      if (!owner) continue;
+      const file = `${owner.home}/.ssh/authorized_keys`;
       let text: string;
       try {
-        text = host.readUserFile(file)?.toString("utf8") ?? "";
+        text = host.readUserFile(file, owner.uid)?.toString("utf8") ?? "";
       } catch (err) {
         failures.push(`user ${user.name}: ${(err as Error).message}`);
         continue;

@@ -70,7 +70,7 @@ export function addAuthorizedKeys(host: Host, user: Account, keys: string[]): vo
   const file = `${user.home}/.ssh/authorized_keys`;
   const owner = { uid: user.uid, gid: user.gid };
   try {
-    const existing = host.readUserFile(file)?.toString("utf8") ?? "";
+    const existing = host.readUserFile(file, user.uid)?.toString("utf8") ?? "";
     host.writeUserFile(file, mergeKeys(existing, keys), { mode: 0o600, owner, parent: { mode: 0o700, owner } });
   } catch (err) {
     throw new Error(`authorized_keys of user ${user.name}: ${(err as Error).message}`);

@@ -109,9 +109,9 @@ export class Host {
     writeUserFile(this.root, p, data, options);
   }
 
-  /** Reads a file in a place a user may control, refusing links a user planted; bounded. */
-  readUserFile(p: string, limit?: number): Buffer | undefined {
-    return readUserFile(this.root, p, limit);
+  /** Reads a file in a place a user may control for `reader` (a uid), refusing what a user planted; bounded. */
+  readUserFile(p: string, reader: number, limit?: number): Buffer | undefined {
+    return readUserFile(this.root, p, reader, limit);
   }
 
   append(p: string, data: string | Uint8Array, mode = 0o644): void {

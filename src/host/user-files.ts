@@ -5,7 +5,9 @@
 // resolves to the directory we hold (not to a path a user could swap meanwhile) and lets
 // O_NOFOLLOW apply to <name> alone. Symlinks are followed only inside directories no user
 // controls (/home -> /srv/home is fine); below the point where a user gains control a
-// symlink, a non-regular file or a file with a second hard link is refused.
+// symlink, a non-regular file or a file with a second hard link is refused, and old content
+// is handed on only to someone who could read it already: a hard link to /etc/shadow that
+// went stale when shadow was rewritten has one link left, but it is still root's 0640 file.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { replaceFile, type Owner } from "./replace-file";
@@ -47,8 +49,11 @@ export function writeUserFile(root: string, guestPath: string, data: string | Ui
   });
 }
 
-/** The file's bytes, or undefined when it (or a directory above it) does not exist. */
-export function readUserFile(root: string, guestPath: string, limit = USER_FILE_READ_LIMIT): Buffer | undefined {
+/**
+ * The file's bytes, or undefined when it (or a directory above it) does not exist. `reader`
+ * is the uid the content is read for (it ends up in its file, or on the console for it).
+ */
+export function readUserFile(root: string, guestPath: string, reader: number, limit = USER_FILE_READ_LIMIT): Buffer | undefined {
   return withParent(root, guestPath, undefined, (dir, name) => {
     const guest = child(dir, name);
     let fd: number;
@@ -60,7 +65,7 @@ export function readUserFile(root: string, guestPath: string, limit = USER_FILE_
     }
     try {
       const st = fs.fstatSync(fd);
-      if (dir.userControlled) checkUserFile(st, guest);
+      if (dir.userControlled) checkUserFile(st, guest, reader);
       else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
       if (st.size > limit) throw new Error(`${guest} is larger than ${limit} bytes; not read`);
       const buffer = Buffer.alloc(limit + 1);
@@ -84,7 +89,8 @@ function appendTo(dir: Dir, name: string, guest: string, data: string | Uint8Arr
   }
   try {
     const st = fs.fstatSync(fd);
-    if (dir.userControlled) checkUserFile(st, guest);
+    // the old content goes to the new owner with the file
+    if (dir.userControlled) checkUserFile(st, guest, options.owner?.uid);
     else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
     if (options.owner) fs.fchownSync(fd, options.owner.uid, options.owner.gid);
     fs.fchmodSync(fd, options.mode);
@@ -163,10 +169,13 @@ function othersMayChange(st: fs.Stats): boolean {
   return st.uid !== 0 || (st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && st.gid !== 0);
 }
 
-function checkUserFile(st: fs.Stats, guest: string): void {
+/** `reader`: who gets the file's content (-1 or undefined: nobody new). */
+function checkUserFile(st: fs.Stats, guest: string, reader?: number): void {
   if (st.isSymbolicLink()) throw new Error(`${guest} is a symlink in a directory a user controls; refused`);
   if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
   if (st.nlink > 1) throw new Error(`${guest} has ${st.nlink} hard links; refused`);
+  const readableToReader = reader === undefined || reader <= 0 || st.uid === reader || (st.mode & 0o004) !== 0;
+  if (!readableToReader) throw new Error(`${guest} belongs to uid ${st.uid}, not to uid ${reader}, and is not world-readable; refused`);
 }
 
 /** An open that O_NOFOLLOW stopped, said as what it is. */
