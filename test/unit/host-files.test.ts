@@ -144,37 +144,64 @@ describe.skipIf(!isRoot)("readUserFile", () => {
 
   it("reads a regular file and says undefined for a missing one", () => {
     fs.writeFileSync(join(root, "home/alice/.ssh/authorized_keys"), "ssh-ed25519 AAAA a\n");
-    expect(host.readUserFile("/home/alice/.ssh/authorized_keys")?.toString()).toBe("ssh-ed25519 AAAA a\n");
-    expect(host.readUserFile("/home/alice/.ssh/none")).toBeUndefined();
-    expect(host.readUserFile("/home/bob/.ssh/authorized_keys")).toBeUndefined();
+    expect(host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)?.toString()).toBe("ssh-ed25519 AAAA a\n");
+    expect(host.readUserFile("/home/alice/.ssh/none", 1000)).toBeUndefined();
+    expect(host.readUserFile("/home/bob/.ssh/authorized_keys", 1000)).toBeUndefined();
   });
 
   it("refuses a symlink or a hard link to /etc/shadow instead of reading it", () => {
     fs.symlinkSync("/etc/shadow", join(root, "home/alice/.ssh/authorized_keys"));
     fs.linkSync(join(root, "etc/shadow"), join(root, "home/alice/.ssh/hard"));
-    expect(() => host.readUserFile("/home/alice/.ssh/authorized_keys")).toThrow("/home/alice/.ssh/authorized_keys is a symlink; refused");
-    expect(() => host.readUserFile("/home/alice/.ssh/hard")).toThrow("/home/alice/.ssh/hard has 2 hard links; refused");
+    expect(() => host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)).toThrow("/home/alice/.ssh/authorized_keys is a symlink; refused");
+    expect(() => host.readUserFile("/home/alice/.ssh/hard", 1000)).toThrow("/home/alice/.ssh/hard has 2 hard links; refused");
+  });
+
+  it("hands old content only to a reader who could read it already (a stale link to a rewritten /etc/shadow)", () => {
+    fs.linkSync(join(root, "etc/shadow"), join(root, "home/alice/.ssh/authorized_keys"));
+    fs.writeFileSync(join(root, "etc/shadow+"), "root:!:19001::::::\n", { mode: 0o640 });
+    fs.renameSync(join(root, "etc/shadow+"), join(root, "etc/shadow"));
+    expect(fs.statSync(join(root, "home/alice/.ssh/authorized_keys")).nlink).toBe(1);
+    expect(() => host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)).toThrow(
+      "/home/alice/.ssh/authorized_keys belongs to uid 0, not to uid 1000, and is not world-readable; refused",
+    );
+    const append = () => host.writeUserFile("/home/alice/.ssh/authorized_keys", "k\n", { mode: 0o600, owner: ALICE, append: true });
+    expect(append).toThrow(/belongs to uid 0, not to uid 1000/);
+    expect(fs.statSync(join(root, "home/alice/.ssh/authorized_keys")).uid).toBe(0);
+    fs.chmodSync(join(root, "home/alice/.ssh/authorized_keys"), 0o644);
+    expect(host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)?.toString()).toContain("secret");
+    expect(host.readUserFile("/home/alice/.ssh/authorized_keys", 0)?.toString()).toContain("secret");
   });
 
   it("refuses a FIFO without blocking, and a file past the bound", () => {
     execFileSync("mkfifo", [join(root, "home/alice/.ssh/fifo")]);
-    expect(() => host.readUserFile("/home/alice/.ssh/fifo")).toThrow("/home/alice/.ssh/fifo is not a regular file; refused");
+    expect(() => host.readUserFile("/home/alice/.ssh/fifo", 1000)).toThrow("/home/alice/.ssh/fifo is not a regular file; refused");
     fs.writeFileSync(join(root, "home/alice/.ssh/big"), Buffer.alloc(2048, 0x61));
-    expect(() => host.readUserFile("/home/alice/.ssh/big", 1024)).toThrow("/home/alice/.ssh/big is larger than 1024 bytes; not read");
-    expect(host.readUserFile("/home/alice/.ssh/big", 2048)?.length).toBe(2048);
+    expect(() => host.readUserFile("/home/alice/.ssh/big", 1000, 1024)).toThrow("/home/alice/.ssh/big is larger than 1024 bytes; not read");
+    expect(host.readUserFile("/home/alice/.ssh/big", 1000, 2048)?.length).toBe(2048);
   });
 });
 
-describe.skipIf(!isRoot)("on a full filesystem", () => {
-  // Host runs in a child process inside its own mount namespace, on a 64 KiB tmpfs.
-  it("fails with ENOSPC, keeps the old file, and leaves no temp file behind", () => {
-    const bundle = join(root, "host.cjs");
-    buildSync({ entryPoints: [join(__dirname, "../../src/host/host.ts")], bundle: true, platform: "node", format: "cjs", outfile: bundle, logLevel: "silent" });
-    const script = `
-      const fs = require("fs");
-      const { Host } = require(${JSON.stringify(bundle)});
-      const dir = process.argv[1];
-      const host = new Host({ root: dir });
+/**
+ * Runs `script` (with `Host` and `dir` in scope) in a child node process inside its own mount
+ * namespace, after `mount` (a shell command; $1 is dir) changed what it sees; returns its JSON.
+ */
+function inMountNamespace(mount: string, script: string): unknown {
+  const bundle = join(root, "host.cjs");
+  buildSync({ entryPoints: [join(__dirname, "../../src/host/host.ts")], bundle: true, platform: "node", format: "cjs", outfile: bundle, logLevel: "silent" });
+  const dir = join(root, "mnt");
+  fs.mkdirSync(dir);
+  const program = `const fs = require("fs"); const { Host } = require(${JSON.stringify(bundle)}); const dir = process.argv[1];
+    console.log(JSON.stringify((() => { ${script} })()));`;
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", `${mount} && exec "$2" -e "$3" "$1"`, "sh", dir, process.execPath, program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+}
+
+describe.skipIf(!isRoot)("in a mount namespace of its own", () => {
+  it("on a full filesystem: fails with ENOSPC, keeps the old file, and leaves no temp file behind", () => {
+    const results = inMountNamespace(
+      'mount -t tmpfs -o size=64k tmpfs "$1"',
+      `const host = new Host({ root: dir });
       const results = {};
       fs.mkdirSync(dir + "/home/alice", { recursive: true });
       fs.chownSync(dir + "/home/alice", 1000, 1000);
@@ -188,22 +215,38 @@ describe.skipIf(!isRoot)("on a full filesystem", () => {
       results.state_content = fs.readFileSync(dir + "/state", "utf8");
       results.keys_content = fs.readFileSync(dir + "/home/alice/keys", "utf8").slice(0, 4);
       results.left = [...fs.readdirSync(dir), ...fs.readdirSync(dir + "/home/alice")].sort();
-      console.log(JSON.stringify(results));`;
-    const mnt = join(root, "mnt");
-    fs.mkdirSync(mnt);
-    const r = spawnSync(
-      "unshare",
-      ["-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" -e "$3" "$1"', "sh", mnt, process.execPath, script],
-      { encoding: "utf8" },
+      return results;`,
     );
-    expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual({
-      state: "ENOSPC",
-      keys: "ENOSPC",
-      append: "ENOSPC",
-      state_content: "old\n",
-      keys_content: "old\n",
-      left: ["home", "keys", "state"],
+    expect(results).toEqual({ state: "ENOSPC", keys: "ENOSPC", append: "ENOSPC", state_content: "old\n", keys_content: "old\n", left: ["home", "keys", "state"] });
+  });
+
+  it("without /proc: the path walk still refuses planted links and writes the rest", () => {
+    const results = inMountNamespace(
+      'mount -t tmpfs tmpfs /proc',
+      `const host = new Host({ root: dir });
+      fs.mkdirSync(dir + "/etc");
+      fs.writeFileSync(dir + "/etc/passwd", "root\\n");
+      fs.mkdirSync(dir + "/home/alice", { recursive: true });
+      fs.chownSync(dir + "/home/alice", 1000, 1000);
+      fs.symlinkSync("../../etc", dir + "/home/alice/conf");
+      fs.symlinkSync("../../etc/passwd", dir + "/home/alice/keys");
+      const attempt = (f) => { try { f(); return "done"; } catch (err) { return err.message; } };
+      return {
+        proc: fs.existsSync("/proc/self/fd"),
+        through_dir: attempt(() => host.writeUserFile("/home/alice/conf/passwd", "x", { mode: 0o644 })),
+        read_link: attempt(() => host.readUserFile("/home/alice/keys", 1000)),
+        made: attempt(() => host.writeUserFile("/home/alice/.ssh/authorized_keys", "k", { mode: 0o600, owner: { uid: 1000, gid: 1000 }, parent: { mode: 0o700, owner: { uid: 1000, gid: 1000 } } })),
+        owner: fs.statSync(dir + "/home/alice/.ssh/authorized_keys").uid,
+        passwd: fs.readFileSync(dir + "/etc/passwd", "utf8"),
+      };`,
+    );
+    expect(results).toEqual({
+      proc: false,
+      through_dir: "/home/alice/conf is a symlink in a directory a user controls; refused",
+      read_link: "/home/alice/keys is a symlink; refused",
+      made: "done",
+      owner: 1000,
+      passwd: "root\n",
     });
   });
 });
