@@ -65,7 +65,10 @@ export function readUserFile(root: string, guestPath: string, reader: number, li
     }
     try {
       const st = fs.fstatSync(fd);
-      if (dir.userControlled) checkUserFile(st, guest, reader);
+      if (dir.userControlled) {
+        checkUserFile(st, guest);
+        if (reader > 0 && st.uid !== reader && (st.mode & 0o004) === 0) throw new Error(`${guest} belongs to uid ${st.uid}, not to uid ${reader}, and is not world-readable; refused`);
+      }
       else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
       if (st.size > limit) throw new Error(`${guest} is larger than ${limit} bytes; not read`);
       const buffer = Buffer.alloc(limit + 1);
@@ -89,9 +92,10 @@ function appendTo(dir: Dir, name: string, guest: string, data: string | Uint8Arr
   }
   try {
     const st = fs.fstatSync(fd);
-    // the old content goes to the new owner with the file
-    if (dir.userControlled) checkUserFile(st, guest, options.owner?.uid);
-    else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
+    if (dir.userControlled) {
+      checkUserFile(st, guest);
+      checkAppendKeepsPrivate(st, guest, options.mode, options.owner);
+    } else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
     if (options.owner) fs.fchownSync(fd, options.owner.uid, options.owner.gid);
     fs.fchmodSync(fd, options.mode);
     fs.writeFileSync(fd, data);
@@ -169,13 +173,21 @@ function othersMayChange(st: fs.Stats): boolean {
   return st.uid !== 0 || (st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && st.gid !== 0);
 }
 
-/** `reader`: who gets the file's content (-1 or undefined: nobody new). */
-function checkUserFile(st: fs.Stats, guest: string, reader?: number): void {
+function checkUserFile(st: fs.Stats, guest: string): void {
   if (st.isSymbolicLink()) throw new Error(`${guest} is a symlink in a directory a user controls; refused`);
   if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
   if (st.nlink > 1) throw new Error(`${guest} has ${st.nlink} hard links; refused`);
-  const readableToReader = reader === undefined || reader <= 0 || st.uid === reader || (st.mode & 0o004) !== 0;
-  if (!readableToReader) throw new Error(`${guest} belongs to uid ${st.uid}, not to uid ${reader}, and is not world-readable; refused`);
+}
+
+/** After the append the old content is `owner`'s with `mode`: no one may gain read access to it. */
+function checkAppendKeepsPrivate(st: fs.Stats, guest: string, mode: number, owner?: Owner): void {
+  if ((st.mode & 0o004) !== 0) return;
+  const uid = owner && owner.uid >= 0 ? owner.uid : st.uid;
+  const gid = owner && owner.gid >= 0 ? owner.gid : st.gid;
+  const groupGains = (mode & 0o040) !== 0 && !(gid === st.gid && (st.mode & 0o040) !== 0);
+  if ((mode & 0o004) !== 0 || (uid !== st.uid && uid !== 0) || groupGains) {
+    throw new Error(`${guest} is not world-readable, and appending as uid ${uid} with mode ${mode.toString(8)} would show it to others; refused`);
+  }
 }
 
 /** An open that O_NOFOLLOW stopped, said as what it is. */

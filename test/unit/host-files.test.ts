@@ -164,9 +164,14 @@ describe.skipIf(!isRoot)("readUserFile", () => {
     expect(() => host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)).toThrow(
       "/home/alice/.ssh/authorized_keys belongs to uid 0, not to uid 1000, and is not world-readable; refused",
     );
-    const append = () => host.writeUserFile("/home/alice/.ssh/authorized_keys", "k\n", { mode: 0o600, owner: ALICE, append: true });
-    expect(append).toThrow(/belongs to uid 0, not to uid 1000/);
+    const append = (mode: number, owner = ALICE) => () => host.writeUserFile("/home/alice/.ssh/authorized_keys", "k\n", { mode, owner, append: true });
+    expect(append(0o600)).toThrow("/home/alice/.ssh/authorized_keys is not world-readable, and appending as uid 1000 with mode 600 would show it to others; refused");
+    expect(append(0o644, { uid: 0, gid: 0 })).toThrow(/appending as uid 0 with mode 644 would show it to others/);
+    expect(append(0o640, { uid: -1, gid: 1000 })).toThrow(/appending as uid 0 with mode 640 would show it to others/);
     expect(fs.statSync(join(root, "home/alice/.ssh/authorized_keys")).uid).toBe(0);
+    expect(fs.readFileSync(join(root, "home/alice/.ssh/authorized_keys"), "utf8")).not.toContain("k\n");
+    append(0o600, { uid: 0, gid: 0 })();
+    expect(fs.readFileSync(join(root, "home/alice/.ssh/authorized_keys"), "utf8")).toMatch(/secret.*\nk\n$/s);
     fs.chmodSync(join(root, "home/alice/.ssh/authorized_keys"), 0o644);
     expect(host.readUserFile("/home/alice/.ssh/authorized_keys", 1000)?.toString()).toContain("secret");
     expect(host.readUserFile("/home/alice/.ssh/authorized_keys", 0)?.toString()).toContain("secret");
