@@ -68,10 +68,9 @@ export function readUserFile(root: string, guestPath: string, reader: number, li
       if (dir.userControlled) {
         checkUserFile(st, guest);
         if (reader > 0 && st.uid !== reader && (st.mode & 0o004) === 0) throw new Error(`${guest} belongs to uid ${st.uid}, not to uid ${reader}, and is not world-readable; refused`);
-      }
-      else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
+      } else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
       if (st.size > limit) throw new Error(`${guest} is larger than ${limit} bytes; not read`);
-      const buffer = Buffer.alloc(limit + 1);
+      const buffer = Buffer.allocUnsafe(limit + 1);
       let length = 0;
       for (let n; length <= limit && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
       if (length > limit) throw new Error(`${guest} grew past ${limit} bytes while read; not read`);
