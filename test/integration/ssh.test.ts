@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
-import { agent } from "./root";
+import { agent, bootAsync } from "./root";
 
 const unsupported = bootUnsupported();
 const CLOUD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetaDataKey000000000000000000000000000 cloud";
@@ -70,7 +70,9 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
   afterEach(() => m?.dispose());
 
   /** debian's home exists from an earlier instance, with whatever `plant` leaves in it (as debian). */
-  function bootWithPlanted(plant: (ssh: string) => void) {
+  // awaited stage by stage (bootAsync: /run starts empty as on a real boot), so the test worker
+  // answers vitest between stages: these boots together run longer than its RPC timeout
+  async function bootWithPlanted(plant: (ssh: string) => void) {
     m = prepareMachine("agent");
     execFileSync("chroot", [m.root, "useradd", "-m", "-s", "/bin/bash", "debian"]);
     appendFileSync(m.path("etc/shadow"), `${SHADOW_MARKER}\n`);
@@ -78,7 +80,7 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
     plant(m.path("home/debian/.ssh"));
     const before = { shadow: readFileSync(m.path("etc/shadow"), "utf8"), passwd: readFileSync(m.path("etc/passwd"), "utf8") };
     m.writeSeed({ "meta-data": `instance-id: iid-planted\npublic-keys:\n  - ${CLOUD_KEY}\n`, "user-data": "#cloud-config\nruncmd: [touch /var/tmp/runcmd-ran]\n" });
-    const runs = [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]].map((args) => agent(m.root, args));
+    const runs = await bootAsync(m.root);
     const status = agent(m.root, ["status", "--long"]).stdout;
     return { before, runs, status };
   }
@@ -107,8 +109,8 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
     expect(m.exists("var/tmp/runcmd-ran")).toBe(true);
   }
 
-  it("authorized_keys -> ../../../etc/shadow: refused, shadow untouched and unread", () => {
-    const { before, runs, status } = bootWithPlanted((ssh) => {
+  it("authorized_keys -> ../../../etc/shadow: refused, shadow untouched and unread", async () => {
+    const { before, runs, status } = await bootWithPlanted((ssh) => {
       userDir(ssh);
       symlinkSync("../../../etc/shadow", `${ssh}/authorized_keys`);
       asDebian(`${ssh}/authorized_keys`);
@@ -122,9 +124,9 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
     expectOthersRan();
   });
 
-  it("~/.ssh -> /etc/cron.daily: refused, nothing lands in /etc/cron.daily", () => {
+  it("~/.ssh -> /etc/cron.daily: refused, nothing lands in /etc/cron.daily", async () => {
     let cronBefore: string[] = [];
-    const { status } = bootWithPlanted((ssh) => {
+    const { status } = await bootWithPlanted((ssh) => {
       cronBefore = readdirSync(m.path("etc/cron.daily"));
       symlinkSync("../../etc/cron.daily", ssh);
       asDebian(ssh);
@@ -134,9 +136,9 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
     expectOthersRan();
   });
 
-  it("authorized_keys.tmp-<pid> -> /etc/passwd for every pid: passwd untouched, keys written under a random name", () => {
+  it("authorized_keys.tmp-<pid> -> /etc/passwd for every pid: passwd untouched, keys written under a random name", async () => {
     const pidMax = Math.min(Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")), 65536);
-    const { before, status } = bootWithPlanted((ssh) => {
+    const { before, status } = await bootWithPlanted((ssh) => {
       userDir(ssh);
       for (let pid = 1; pid <= pidMax; pid++) symlinkSync("../../../etc/passwd", `${ssh}/authorized_keys.tmp-${pid}`);
     });
@@ -154,8 +156,8 @@ describe.skipIf(unsupported)("ssh keys into a home holding links its user plante
   it.each([
     ["etc/shadow", /authorized_keys of user debian: \/home\/debian\/.ssh\/authorized_keys belongs to uid 0, not to uid \d+, and is not world-readable; refused/],
     ["etc/gshadow", /authorized_keys of user debian: \/home\/debian\/.ssh\/authorized_keys has 2 hard links; refused/],
-  ])("authorized_keys hard-linked to /%s: refused, not read, not printed", (target, refusal) => {
-    const { before, runs, status } = bootWithPlanted((ssh) => {
+  ])("authorized_keys hard-linked to /%s: refused, not read, not printed", async (target, refusal) => {
+    const { before, runs, status } = await bootWithPlanted((ssh) => {
       appendFileSync(m.path("etc/gshadow"), "leakgroup:!ShadowMarkerNotForUsers::\n");
       userDir(ssh);
       linkSync(m.path(target), `${ssh}/authorized_keys`);
