@@ -64,11 +64,13 @@ async function generateKeys(ctx: ModuleContext, types: string[]): Promise<void> 
 async function generateKey({ host, config, output }: ModuleContext, type: string): Promise<void> {
   const final = `/etc/ssh/ssh_host_${type}_key`;
   const temp = `/etc/ssh/.cloud-agent-${type}-${randomBytes(8).toString("hex")}`;
-  host.remove(temp);
-  host.remove(`${temp}.pub`);
   // no -C: ssh-keygen comments the key root@<hostname>, as with cloud-init (set_hostname ran first)
   const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", temp], { env: { LANG: "C" } });
-  if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0) {
+    host.remove(temp);
+    host.remove(`${temp}.pub`);
+    throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+  }
   host.rename(`${temp}.pub`, `${final}.pub`);
   host.rename(temp, final);
   if (config.ssh_quiet_keygen !== true) {

@@ -40,7 +40,8 @@ interface Dir {
 
 /** Replaces (or appends to) the file at guestPath under root; see the header for what is refused. */
 export function writeUserFile(root: string, guestPath: string, data: string | Uint8Array, options: UserFileOptions): void {
-  withParent(root, guestPath, options.parent ?? { mode: 0o755 }, (dir, name) => {
+  // an append, like cloud-init's, lands where a root-made link points (/etc/resolv.conf)
+  withParent(root, guestPath, options.parent ?? { mode: 0o755 }, options.append === true, (dir, name) => {
     const guest = child(dir, name);
     if (options.append) return appendTo(dir, name, guest, data, options);
     const existing = lstat(`${dir.ref}/${name}`);
@@ -54,7 +55,7 @@ export function writeUserFile(root: string, guestPath: string, data: string | Ui
  * is the uid the content is read for (it ends up in its file, or on the console for it).
  */
 export function readUserFile(root: string, guestPath: string, reader: number, limit = USER_FILE_READ_LIMIT): Buffer | undefined {
-  return withParent(root, guestPath, undefined, (dir, name) => {
+  return withParent(root, guestPath, undefined, false, (dir, name) => {
     const guest = child(dir, name);
     let fd: number;
     try {
@@ -104,44 +105,56 @@ function appendTo(dir: Dir, name: string, guest: string, data: string | Uint8Arr
   }
 }
 
-/** Walks to the directory holding guestPath's last component (making missing ones when `make` is given). */
-function withParent<T>(root: string, guestPath: string, make: UserFileOptions["parent"], use: (dir: Dir, name: string) => T): T | undefined {
+/**
+ * Walks to the directory holding guestPath's last component (making missing ones when `make`
+ * is given). The last component itself is followed only with `followLast`, and only as any
+ * other link: where no user controls the directory it is in.
+ */
+function withParent<T>(
+  root: string,
+  guestPath: string,
+  make: UserFileOptions["parent"],
+  followLast: boolean,
+  use: (dir: Dir, name: string) => T,
+): T | undefined {
   if (!guestPath.startsWith("/")) throw new Error(`not an absolute path: ${guestPath}`);
-  const pending = guestPath.split("/").filter((p) => p && p !== ".");
-  const name = pending.pop();
-  if (!name || name === "..") throw new Error(`${guestPath} does not name a file`);
+  const pending = guestPath.split("/").filter(Boolean);
   const rootFd = fs.openSync(root, O_RDONLY | O_DIRECTORY);
   const opened = [rootFd];
   const chain: Dir[] = [{ fd: rootFd, ref: BY_DESCRIPTOR ? `/proc/self/fd/${rootFd}` : root, guest: "/", userControlled: false }];
   try {
     let links = 0;
-    while (pending.length) {
-      const part = pending.shift()!;
+    for (;;) {
+      const part = pending.shift();
       const dir = chain[chain.length - 1];
+      if (part === undefined) throw new Error(`${guestPath} does not name a file`);
       if (part === "." || part === "..") {
         if (part === ".." && chain.length > 1) chain.pop();
         continue;
       }
+      const last = pending.length === 0;
       const guest = child(dir, part);
       const st = lstat(`${dir.ref}/${part}`);
-      if (!st) {
-        if (!make) return undefined;
-        const spec = pending.length ? { mode: 0o755 } : make;
-        fs.mkdirSync(`${dir.ref}/${part}`, spec.mode);
-        chain.push(openDir(dir, part, opened, spec));
-      } else if (st.isSymbolicLink()) {
-        if (dir.userControlled) throw new Error(`${guest} is a symlink in a directory a user controls; refused`);
+      if (st?.isSymbolicLink() && !dir.userControlled && (!last || followLast)) {
         if (++links > MAX_SYMLINKS) throw new Error(`${guestPath}: too many levels of symlinks`);
         const target = fs.readlinkSync(`${dir.ref}/${part}`);
         if (target.startsWith("/")) chain.length = 1;
         pending.unshift(...target.split("/").filter(Boolean));
+      } else if (last) {
+        return use(dir, part);
+      } else if (!st) {
+        if (!make) return undefined;
+        const spec = pending.length > 1 ? { mode: 0o755 } : make;
+        fs.mkdirSync(`${dir.ref}/${part}`, spec.mode);
+        chain.push(openDir(dir, part, opened, spec));
+      } else if (st.isSymbolicLink()) {
+        throw new Error(`${guest} is a symlink in a directory a user controls; refused`);
       } else if (st.isDirectory()) {
         chain.push(openDir(dir, part, opened));
       } else {
         throw new Error(`${guest} is not a directory`);
       }
     }
-    return use(chain[chain.length - 1], name);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
   }

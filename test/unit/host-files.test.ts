@@ -131,6 +131,15 @@ describe.skipIf(!isRoot)("writeUserFile in a home the user owns", () => {
     expect(fs.readFileSync(join(root, "etc/passwd"), "utf8")).toBe("root:x:0:0:root:/root:/bin/sh\n");
   });
 
+  it("appends through a link root made where no user can change it, and keeps the bytes as given", () => {
+    fs.mkdirSync(join(root, "run"));
+    fs.writeFileSync(join(root, "run/resolv.conf"), "nameserver 10.0.0.1\n");
+    fs.symlinkSync("../run/resolv.conf", join(root, "etc/resolv.conf"));
+    host.writeUserFile("/etc/resolv.conf", Buffer.from([0x23, 0xff, 0x0a]), { mode: 0o644, append: true });
+    expect(fs.readFileSync(join(root, "run/resolv.conf"))).toEqual(Buffer.concat([Buffer.from("nameserver 10.0.0.1\n"), Buffer.from([0x23, 0xff, 0x0a])]));
+    expect(fs.lstatSync(join(root, "etc/resolv.conf")).isSymbolicLink()).toBe(true);
+  });
+
   it("treats a world-writable directory as the user's even when root owns it (/tmp)", () => {
     fs.mkdirSync(join(root, "tmp"), { mode: 0o1777 });
     fs.chmodSync(join(root, "tmp"), 0o1777);
