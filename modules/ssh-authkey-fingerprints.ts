@@ -1,5 +1,7 @@
 // ssh_authkey_fingerprints: for every configured user, a table of the keys in its
 // authorized_keys (type, digest, options, comment) on the console, as cloud-init prints it.
+// The file is in the user's home: read refusing links a user planted (a link to /etc/shadow
+// must not reach the console), and a refusal costs that user's table only.
 import { createHash } from "node:crypto";
 import { account, parseKeyLine } from "../src/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
@@ -19,17 +21,26 @@ export const sshAuthkeyFingerprints: CloudConfigModule = {
     if (!HASHES.includes(hash)) throw new Error(`authkey_hash ${hash} is not one of ${HASHES.join(", ")}`);
     const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
     const defaultUser = isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined;
+    const failures: string[] = [];
     for (const user of normalizeUsers(config, defaultUser)) {
       if (user.options.no_create_home === true || user.options.system === true) continue;
-      const home = account(host, user.name)?.home;
-      if (!home) continue;
-      const file = `${home}/.ssh/authorized_keys`;
-      const keys = (host.readTextIfExists(file) ?? "").split("\n").flatMap((l) => parseKeyLine(l) ?? []);
-      const text = keys.length
+      const owner = account(host, user.name);
+      if (!owner) continue;
+      const file = `${owner.home}/.ssh/authorized_keys`;
+      let text: string;
+      try {
+        text = host.readUserFile(file, owner.uid)?.toString("utf8") ?? "";
+      } catch (err) {
+        failures.push(`user ${user.name}: ${(err as Error).message}`);
+        continue;
+      }
+      const keys = text.split("\n").flatMap((l) => parseKeyLine(l) ?? []);
+      const table = keys.length
         ? fingerprintTable(`Authorized keys from ${file} for user ${user.name}`, hash, keys.map((k) => [k.type, fingerprint(k.body, hash), k.options ?? "-", k.comment ?? "-"]))
         : `no authorized SSH keys fingerprints found for user ${user.name}.`;
-      output(`${text.split("\n").map((l) => `ci-info: ${l}`).join("\n")}\n`);
+      output(`${table.split("\n").map((l) => `ci-info: ${l}`).join("\n")}\n`);
     }
+    if (failures.length) throw new Error(failures.join("; "));
   },
 };
 

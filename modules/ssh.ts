@@ -1,7 +1,8 @@
 // ssh: fresh host keys for a new instance (or the ones given in ssh_keys), and the cloud's
 // public keys for the default user (and, fenced off, for root). The slow RSA key is made in
 // the background: sshd can start on the others, and is reloaded when RSA is in place.
-import { account, addAuthorizedKeys } from "../src/authorized-keys";
+import { randomBytes } from "node:crypto";
+import { account, addAuthorizedKeys, type Account } from "../src/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
@@ -62,12 +63,14 @@ async function generateKeys(ctx: ModuleContext, types: string[]): Promise<void> 
 /** ssh-keygen into a temporary name, then both files renamed into place: never a half key. */
 async function generateKey({ host, config, output }: ModuleContext, type: string): Promise<void> {
   const final = `/etc/ssh/ssh_host_${type}_key`;
-  const temp = `/etc/ssh/.cloud-agent-${type}-${process.pid}`;
-  host.remove(temp);
-  host.remove(`${temp}.pub`);
+  const temp = `/etc/ssh/.cloud-agent-${type}-${randomBytes(8).toString("hex")}`;
   // no -C: ssh-keygen comments the key root@<hostname>, as with cloud-init (set_hostname ran first)
   const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", temp], { env: { LANG: "C" } });
-  if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+  if (result.code !== 0) {
+    host.remove(temp);
+    host.remove(`${temp}.pub`);
+    throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+  }
   host.rename(`${temp}.pub`, `${final}.pub`);
   host.rename(temp, final);
   if (config.ssh_quiet_keygen !== true) {
@@ -82,21 +85,33 @@ async function reloadSshd({ host, config }: ModuleContext): Promise<void> {
   if (await isActive(host, service)) await manageService(host, "try-reload-or-restart", service);
 }
 
-/** The cloud's keys and ssh_authorized_keys: to the default user, and to root fenced off unless disable_root is false. */
+/**
+ * The cloud's keys and ssh_authorized_keys: to the default user, and to root fenced off unless
+ * disable_root is false. One home that holds a planted link does not keep the keys from the other.
+ */
 function installAuthorizedKeys(ctx: ModuleContext): void {
   const { host, config, instance } = ctx;
   const keys = [...(config.allow_public_ssh_keys === false ? [] : instance.publicKeys), ...authorizedKeyLines(config.ssh_authorized_keys)];
   if (!keys.length) return;
   const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
   const defaultUser = normalizeUsers(config, isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined).find((u) => u.isDefault)?.name;
+  const grants: [Account, string[]][] = [];
   const user = defaultUser ? account(host, defaultUser) : undefined;
-  if (user) addAuthorizedKeys(host, user, keys);
+  if (user) grants.push([user, keys]);
   const root = account(host, "root");
-  if (!root) return;
-  if (config.disable_root === false) {
-    addAuthorizedKeys(host, root, keys);
-  } else {
+  if (root && config.disable_root === false) {
+    grants.push([root, keys]);
+  } else if (root) {
     const opts = String(config.disable_root_opts ?? DISABLE_ROOT_OPTS).replace(/\$USER/g, defaultUser ?? "NONE").replace(/\$DISABLE_USER/g, "root");
-    addAuthorizedKeys(host, root, keys.map((k) => `${opts} ${k}`));
+    grants.push([root, keys.map((k) => `${opts} ${k}`)]);
   }
+  const failures: string[] = [];
+  for (const [who, lines] of grants) {
+    try {
+      addAuthorizedKeys(host, who, lines);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  if (failures.length) throw new Error(failures.join("; "));
 }

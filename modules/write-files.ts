@@ -1,5 +1,7 @@
 // write_files: files from cloud-config, written in the init stage (before users exist);
-// entries with `defer: true` wait for write_files_deferred in the final stage.
+// entries with `defer: true` wait for write_files_deferred in the final stage. Every entry
+// goes through Host's user-file walk: a path below a directory a user controls (a home, /tmp)
+// never follows a link the user planted (cloud-init follows them).
 import { gunzipSync } from "node:zlib";
 import type { Schema } from "../src/config/schema";
 import { isPlainObject } from "../src/config/yaml";
@@ -64,27 +66,31 @@ function writeEntry({ host, log }: ModuleContext, entry: Record<string, unknown>
   const data = decodeContent(entry.content ?? "", String(entry.encoding ?? "text/plain"), log.warn.bind(log));
   const mode = permissions(entry.permissions, (m) => log.warn(`${path}: ${m}`));
   const [uid, gid] = owner(host, String(entry.owner ?? "root:root"));
-  const parent = path.slice(0, path.lastIndexOf("/")) || "/";
-  if (!host.exists(parent)) {
-    host.mkdirp(parent);
-    host.chown(parent, uid, gid);
-  }
-  if (entry.append === true) host.append(path, data.toString("latin1"), mode);
-  else host.writeAtomic(path, data, mode);
-  host.chown(path, uid, gid);
-  host.chmod(path, mode);
+  host.writeUserFile(path, data, { mode, owner: { uid, gid }, append: entry.append === true, parent: { mode: 0o755, owner: { uid, gid } } });
   log.debug(`wrote ${path} (${data.length} bytes, mode ${mode.toString(8)})`);
 }
+
+/** Inflated content beyond this is refused: a small gzip can unpack to gigabytes. */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 /** b64/base64, gz/gzip and their combinations, as cloud-init decodes them. */
 export function decodeContent(content: unknown, encoding: string, warn: (m: string) => void): Buffer {
   const raw = content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(String(content), "utf8");
   const enc = encoding.trim().toLowerCase();
-  if (["gz+b64", "gz+base64", "gzip+b64", "gzip+base64"].includes(enc)) return gunzipSync(Buffer.from(raw.toString("latin1"), "base64"));
+  if (["gz+b64", "gz+base64", "gzip+b64", "gzip+base64"].includes(enc)) return gunzip(Buffer.from(raw.toString("latin1"), "base64"));
   if (enc === "b64" || enc === "base64") return Buffer.from(raw.toString("latin1"), "base64");
-  if (enc === "gz" || enc === "gzip") return gunzipSync(raw);
+  if (enc === "gz" || enc === "gzip") return gunzip(raw);
   if (enc !== "text/plain") warn(`unknown encoding ${encoding}, assuming text/plain`);
   return raw;
+}
+
+function gunzip(bytes: Buffer): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new Error(`gzip content inflates past ${MAX_INFLATED_BYTES} bytes; not written`);
+    throw new Error(`gzip content does not inflate: ${(err as Error).message}`);
+  }
 }
 
 /** YAML ints are used as they are (0644 is already 420); strings are read as octal. */

@@ -1,9 +1,11 @@
 // ~/.ssh/authorized_keys as cloud-init writes it: the directory 0700 and the file 0600,
 // both owned by the user; existing lines kept, a key already there (same base64 body)
-// replaced by the new entry, new keys appended.
+// replaced by the new entry, new keys appended. The home is the user's: read and written
+// through Host's user-file walk, so a planted symlink or hard link is refused, not followed.
 import type { Host } from "./host/host";
 
 export interface Account {
+  name: string;
   uid: number;
   gid: number;
   home: string;
@@ -12,7 +14,7 @@ export interface Account {
 export function account(host: Host, name: string): Account | undefined {
   for (const line of (host.readTextIfExists("/etc/passwd") ?? "").split("\n")) {
     const f = line.split(":");
-    if (f[0] === name && f.length >= 7) return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+    if (f[0] === name && f.length >= 7) return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
   }
   return undefined;
 }
@@ -62,14 +64,15 @@ export function mergeKeys(existing: string, keys: string[]): string {
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
+/** Throws, naming the user and the path, when the home holds something planted. */
 export function addAuthorizedKeys(host: Host, user: Account, keys: string[]): void {
   if (!keys.length) return;
-  const dir = `${user.home}/.ssh`;
-  if (!host.exists(dir)) {
-    host.mkdirp(dir, 0o700);
-    host.chown(dir, user.uid, user.gid);
+  const file = `${user.home}/.ssh/authorized_keys`;
+  const owner = { uid: user.uid, gid: user.gid };
+  try {
+    const existing = host.readUserFile(file, user.uid)?.toString("utf8") ?? "";
+    host.writeUserFile(file, mergeKeys(existing, keys), { mode: 0o600, owner, parent: { mode: 0o700, owner } });
+  } catch (err) {
+    throw new Error(`authorized_keys of user ${user.name}: ${(err as Error).message}`);
   }
-  const file = `${dir}/authorized_keys`;
-  host.writeAtomic(file, mergeKeys(host.readTextIfExists(file) ?? "", keys), 0o600);
-  host.chown(file, user.uid, user.gid);
 }

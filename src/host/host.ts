@@ -4,6 +4,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
+import { removeQuietly, replaceFile, tempName } from "./replace-file";
+import { readUserFile, writeUserFile, type UserFileOptions } from "./user-files";
 
 export interface HostOptions {
   root?: string;
@@ -85,26 +87,31 @@ export class Host {
   }
 
   /**
-   * Writes through a temp file, fsync and rename so a crash never leaves a half-written
-   * file; the mode is set before the content lands, so secrets are never world-readable.
-   * (The directory is not fsynced: a crash may lose the newest version, never the file.)
-   * A file that already holds these bytes with this mode is left alone: most state is the
-   * same on every boot, and each fsync costs.
+   * Root-owned state: writes through a random temp name, fsync and rename so a crash never
+   * leaves a half-written file; the mode is set before the content lands, so secrets are
+   * never world-readable. (The directory is not fsynced: a crash may lose the newest
+   * version, never the file.) A file that already holds these bytes with this mode is left
+   * alone: most state is the same on every boot, and each fsync costs.
+   * Anywhere a user may control, use writeUserFile.
    */
   writeAtomic(p: string, data: string | Uint8Array, mode = 0o644): void {
     const target = this.path(p);
     if (sameContent(target, data, mode)) return;
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const temp = `${target}.tmp-${process.pid}`;
-    const fd = fs.openSync(temp, "w", mode);
-    try {
-      fs.fchmodSync(fd, mode);
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, target);
+    replaceFile(path.dirname(target), path.basename(target), data, mode);
+  }
+
+  /**
+   * Writes a file in a place a user may control (a home, write_files anywhere): no symlink
+   * a user planted is followed, owner and mode are set on the descriptor (see user-files.ts).
+   */
+  writeUserFile(p: string, data: string | Uint8Array, options: UserFileOptions): void {
+    writeUserFile(this.root, p, data, options);
+  }
+
+  /** Reads a file in a place a user may control for `reader` (a uid), refusing what a user planted; bounded. */
+  readUserFile(p: string, reader: number, limit?: number): Buffer | undefined {
+    return readUserFile(this.root, p, reader, limit);
   }
 
   append(p: string, data: string | Uint8Array, mode = 0o644): void {
@@ -117,10 +124,6 @@ export class Host {
     fs.chmodSync(this.path(p), mode);
   }
 
-  chown(p: string, uid: number, gid: number): void {
-    fs.chownSync(this.path(p), uid, gid);
-  }
-
   rename(from: string, to: string): void {
     fs.renameSync(this.path(from), this.path(to));
   }
@@ -128,10 +131,14 @@ export class Host {
   /** Replaces `p` with a symlink to `target` (a guest path or a relative one). */
   symlink(target: string, p: string): void {
     const link = this.path(p);
-    const temp = `${link}.tmp-${process.pid}`;
-    fs.rmSync(temp, { force: true });
-    fs.symlinkSync(target, temp);
-    fs.renameSync(temp, link);
+    const temp = path.join(path.dirname(link), tempName(path.basename(link)));
+    try {
+      fs.symlinkSync(target, temp);
+      fs.renameSync(temp, link);
+    } catch (err) {
+      removeQuietly(temp);
+      throw err;
+    }
   }
 
   readlink(p: string): string | undefined {
@@ -149,9 +156,20 @@ export class Host {
   copyFile(from: string, to: string, mode: number): void {
     const target = this.path(to);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(from, `${target}.tmp-${process.pid}`);
-    fs.chmodSync(`${target}.tmp-${process.pid}`, mode);
-    fs.renameSync(`${target}.tmp-${process.pid}`, target);
+    const temp = path.join(path.dirname(target), tempName(path.basename(target)));
+    try {
+      fs.copyFileSync(from, temp, fs.constants.COPYFILE_EXCL);
+      const fd = fs.openSync(temp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        fs.fchmodSync(fd, mode);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, target);
+    } catch (err) {
+      removeQuietly(temp);
+      throw err;
+    }
   }
 
   /** Makes named pipes (0600). A file operation, so the machine's own mkfifo does it. */
@@ -194,14 +212,21 @@ export class Host {
   }
 }
 
+/** Never follows a link: a link where a file should be is a difference, and gets replaced. */
 function sameContent(target: string, data: string | Uint8Array, mode: number): boolean {
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  let fd: number;
   try {
-    const st = fs.lstatSync(target);
-    if (!st.isFile() || (st.mode & 0o7777) !== mode) return false;
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
+    fd = fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch {
     return false;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || (st.mode & 0o7777) !== mode || st.size !== bytes.length) return false;
+    return fs.readFileSync(fd).equals(bytes);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,12 +1,14 @@
 // The ssh module with the real ssh-keygen in a Debian root: fresh host keys (RSA finished in
 // the background before the stage ends), given keys installed as they are, and the cloud's
-// public keys for the default user and, fenced off, for root.
+// public keys for the default user and, fenced off, for root. A home that outlived its instance
+// may hold links its user planted: root's key writes and reads refuse them, and say so.
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { appendFileSync, linkSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
-import { agent } from "./root";
+import { agent, bootAsync } from "./root";
 
 const unsupported = bootUnsupported();
 const CLOUD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetaDataKey000000000000000000000000000 cloud";
@@ -56,5 +58,115 @@ describe.skipIf(unsupported)("ssh in a Debian root", () => {
   it("disable_root: false gives root the keys as they are; allow_public_ssh_keys: false leaves the cloud's out", () => {
     bootWith(`#cloud-config\ndisable_root: false\nallow_public_ssh_keys: false\nssh_authorized_keys: ['${USER_KEY}']\n`);
     expect(m.read("root/.ssh/authorized_keys")).toBe(`${USER_KEY}\n`);
+  });
+});
+
+const SHADOW_MARKER = "leakcheck:$6$ShadowMarkerNotForUsers$0123456789abcdef:19000:0:99999:7:::";
+
+describe.skipIf(unsupported)("ssh keys into a home holding links its user planted", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let m: any;
+  let uid: number;
+  afterEach(() => m?.dispose());
+
+  /** debian's home exists from an earlier instance, with whatever `plant` leaves in it (as debian). */
+  // awaited stage by stage (bootAsync: /run starts empty as on a real boot), so the test worker
+  // answers vitest between stages: these boots together run longer than its RPC timeout
+  async function bootWithPlanted(plant: (ssh: string) => void) {
+    m = prepareMachine("agent");
+    execFileSync("chroot", [m.root, "useradd", "-m", "-s", "/bin/bash", "debian"]);
+    appendFileSync(m.path("etc/shadow"), `${SHADOW_MARKER}\n`);
+    uid = Number(execFileSync("chroot", [m.root, "id", "-u", "debian"], { encoding: "utf8" }));
+    plant(m.path("home/debian/.ssh"));
+    const before = { shadow: readFileSync(m.path("etc/shadow"), "utf8"), passwd: readFileSync(m.path("etc/passwd"), "utf8") };
+    m.writeSeed({ "meta-data": `instance-id: iid-planted\npublic-keys:\n  - ${CLOUD_KEY}\n`, "user-data": "#cloud-config\nruncmd: [touch /var/tmp/runcmd-ran]\n" });
+    const runs = await bootAsync(m.root);
+    const status = agent(m.root, ["status", "--long"]).stdout;
+    return { before, runs, status };
+  }
+
+  const asDebian = (p: string) => lchownSync(p, uid, uid);
+  function userDir(ssh: string) {
+    mkdirSync(ssh);
+    asDebian(ssh);
+  }
+
+  /** Every file the boot wrote that debian, or anyone, can read: none holds the shadow line. */
+  function expectNoShadowLeak(runs: { stdout: string; stderr: string }[]) {
+    const marker = "ShadowMarkerNotForUsers";
+    for (const r of runs) expect(r.stdout + r.stderr).not.toContain(marker);
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+    const readable = walk(join(m.dir, "upper")).filter((f) => {
+      const st = lstatSync(f);
+      return (st.mode & 0o004) !== 0 || st.uid === uid;
+    });
+    expect(readable.length).toBeGreaterThan(10);
+    for (const f of readable) expect(readFileSync(f, "latin1").includes(marker), f).toBe(false);
+  }
+
+  function expectOthersRan() {
+    expect(m.read("root/.ssh/authorized_keys")).toContain(CLOUD_KEY);
+    expect(m.exists("var/tmp/runcmd-ran")).toBe(true);
+  }
+
+  it("authorized_keys -> ../../../etc/shadow: refused, shadow untouched and unread", async () => {
+    const { before, runs, status } = await bootWithPlanted((ssh) => {
+      userDir(ssh);
+      symlinkSync("../../../etc/shadow", `${ssh}/authorized_keys`);
+      asDebian(`${ssh}/authorized_keys`);
+    });
+    expect(readFileSync(m.path("etc/shadow"), "utf8")).toBe(before.shadow);
+    expect(statSync(m.path("etc/shadow")).uid).toBe(0);
+    expect(lstatSync(m.path("home/debian/.ssh/authorized_keys")).isSymbolicLink()).toBe(true);
+    expect(status).toContain("authorized_keys of user debian: /home/debian/.ssh/authorized_keys is a symlink; refused");
+    expect(status).toContain("user debian: /home/debian/.ssh/authorized_keys is a symlink; refused");
+    expectNoShadowLeak(runs);
+    expectOthersRan();
+  });
+
+  it("~/.ssh -> /etc/cron.daily: refused, nothing lands in /etc/cron.daily", async () => {
+    let cronBefore: string[] = [];
+    const { status } = await bootWithPlanted((ssh) => {
+      cronBefore = readdirSync(m.path("etc/cron.daily"));
+      symlinkSync("../../etc/cron.daily", ssh);
+      asDebian(ssh);
+    });
+    expect(readdirSync(m.path("etc/cron.daily"))).toEqual(cronBefore);
+    expect(status).toContain("authorized_keys of user debian: /home/debian/.ssh is a symlink in a directory a user controls; refused");
+    expectOthersRan();
+  });
+
+  it("authorized_keys.tmp-<pid> -> /etc/passwd for every pid: passwd untouched, keys written under a random name", async () => {
+    const pidMax = Math.min(Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")), 65536);
+    const { before, status } = await bootWithPlanted((ssh) => {
+      userDir(ssh);
+      for (let pid = 1; pid <= pidMax; pid++) symlinkSync("../../../etc/passwd", `${ssh}/authorized_keys.tmp-${pid}`);
+    });
+    expect(readFileSync(m.path("etc/passwd"), "utf8")).toBe(before.passwd);
+    expect(statSync(m.path("etc/passwd")).uid).toBe(0);
+    expect(m.read("home/debian/.ssh/authorized_keys")).toBe(`${CLOUD_KEY}\n`);
+    const file = statSync(m.path("home/debian/.ssh/authorized_keys"));
+    expect([file.uid, file.mode & 0o777]).toEqual([uid, 0o600]);
+    expect(readdirSync(m.path("home/debian/.ssh")).filter((n) => n.includes(".tmp-")).length).toBe(pidMax);
+    expect(status).not.toContain("authorized_keys of user");
+  });
+
+  // users_groups locks debian's password first, and passwd rewrites /etc/shadow: the planted
+  // link is then the only name of the old shadow file, still root's 0640. gshadow stays linked.
+  it.each([
+    ["etc/shadow", /authorized_keys of user debian: \/home\/debian\/.ssh\/authorized_keys belongs to uid 0, not to uid \d+, and is not world-readable; refused/],
+    ["etc/gshadow", /authorized_keys of user debian: \/home\/debian\/.ssh\/authorized_keys has 2 hard links; refused/],
+  ])("authorized_keys hard-linked to /%s: refused, not read, not printed", async (target, refusal) => {
+    const { before, runs, status } = await bootWithPlanted((ssh) => {
+      appendFileSync(m.path("etc/gshadow"), "leakgroup:!ShadowMarkerNotForUsers::\n");
+      userDir(ssh);
+      linkSync(m.path(target), `${ssh}/authorized_keys`);
+    });
+    expect(readFileSync(m.path("etc/shadow"), "utf8")).toBe(before.shadow);
+    expect(statSync(m.path(target)).uid).toBe(0);
+    expect(status).toMatch(refusal);
+    expect(status).toMatch(new RegExp(`ssh_authkey_fingerprints.*user debian: ${refusal.source.replace(/^authorized_keys of user debian: /, "")}`));
+    expectNoShadowLeak(runs);
+    expectOthersRan();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeContent, permissions } from "../../modules/write-files";
+import { decodeContent, MAX_INFLATED_BYTES, permissions } from "../../modules/write-files";
 import { renderTemplate } from "../../src/template";
 import { parseArgs, UsageError } from "../../src/cli/args";
 import { validate } from "../../src/config/schema";
@@ -27,6 +27,12 @@ describe("write_files permissions and encodings", () => {
     expect(decodeContent("aGVsbG8=", "b64", warn).toString()).toBe("hello");
     expect(decodeContent(gzipSync("hi"), "gzip", warn).toString()).toBe("hi");
     expect(decodeContent(gzipSync("hi").toString("base64"), "gz+b64", warn).toString()).toBe("hi");
+  });
+  it("refuses gzip that inflates past the bound, or does not inflate, without quoting it", () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_INFLATED_BYTES + 1));
+    expect(() => decodeContent(bomb, "gzip", warn)).toThrow(`gzip content inflates past ${MAX_INFLATED_BYTES} bytes; not written`);
+    expect(decodeContent(gzipSync(Buffer.alloc(MAX_INFLATED_BYTES)), "gzip", warn).length).toBe(MAX_INFLATED_BYTES);
+    expect(() => decodeContent("not gzip at all", "gz", warn)).toThrow(/^gzip content does not inflate: incorrect header check$/);
   });
 });
 
