@@ -108,7 +108,7 @@ async function applyPwauth({ host, config, log }: ModuleContext): Promise<void> 
   if (value === undefined || value === null || value === "unchanged") return;
   const word = String(value).toLowerCase();
   const setting = ["true", "yes", "on", "1"].includes(word) ? "yes" : ["false", "no", "off", "0"].includes(word) ? "no" : undefined;
-  if (!setting) return log.warn(`ssh_pwauth: ${JSON.stringify(value)} is neither true, false nor "unchanged"; sshd left alone`);
+  if (!setting) return log.warn('ssh_pwauth: expected true, false or "unchanged"; sshd left alone');
   const main = host.readTextIfExists("/etc/ssh/sshd_config") ?? "";
   const useDropin = /^Include\s+\/etc\/ssh\/sshd_config\.d\/\*\.conf/m.test(main);
   const file = useDropin ? SSHD_DROPIN : "/etc/ssh/sshd_config";
