@@ -9,7 +9,13 @@ import { sortKeys } from "./status-store";
 
 export const INSTANCE_DATA = `${RUN_DIR}/instance-data.json`;
 export const INSTANCE_DATA_SENSITIVE = `${RUN_DIR}/instance-data-sensitive.json`;
+/** What cloud-init redacts, by key anywhere or by path. */
 const SENSITIVE = ["combined_cloud_config", "merged_cfg", "merged_system_cfg", "security-credentials", "userdata", "user-data", "user_data", "vendordata", "vendor-data", "ds/vendor_data"];
+/**
+ * Beyond cloud-init: any key a datasource hands us under `ds` that names a secret
+ * (ConfigDrive's admin_pass, random_seed, tokens, keys). "private" IP addresses are not secrets.
+ */
+const SECRET_KEY = /pass(word)?|secret|token|private(?![-_]?ip)|credential|random_seed/i;
 const REDACTED = "redacted for non-root user";
 
 export function instanceDataDocument(data: InstanceData, distro: Distro, systemConfig: Record<string, unknown>): Record<string, unknown> {
@@ -40,7 +46,7 @@ export function instanceDataDocument(data: InstanceData, distro: Distro, systemC
     base64_encoded_keys: [],
     ds: data.ds,
     merged_system_cfg: systemConfig,
-    sensitive_keys: SENSITIVE,
+    sensitive_keys: sensitiveKeys(data.ds),
     sys_info: { platform: v1.system_platform, release: os.release(), system: "Linux", uname: [os.type(), os.hostname(), os.release(), os.version(), os.machine()], variant: distro.name },
     v1,
   };
@@ -52,12 +58,29 @@ export function writeInstanceData(host: Host, doc: Record<string, unknown>): voi
   host.writeAtomic(INSTANCE_DATA, `${JSON.stringify(sortKeys(redact(doc, "")), null, 1)}\n`, 0o644);
 }
 
-function redact(value: unknown, path: string): unknown {
-  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+function isSensitive(path: string): boolean {
+  const key = path.slice(path.lastIndexOf("/") + 1);
+  return SENSITIVE.includes(key) || SENSITIVE.includes(path) || (path.startsWith("ds/") && SECRET_KEY.test(key));
+}
+
+/** cloud-init's list plus the paths of the datasource's secret keys, so `query` users see what is hidden. */
+function sensitiveKeys(ds: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  redact(ds, "ds", found);
+  return [...SENSITIVE, ...found.filter((p) => !SENSITIVE.includes(p))];
+}
+
+/** A copy with every sensitive key's value replaced; `found` collects their paths. */
+function redact(value: unknown, path: string, found: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => redact(item, `${path}/${i}`, found));
+  if (!value || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const child = path ? `${path}/${key}` : key;
-    out[key] = SENSITIVE.includes(key) || SENSITIVE.includes(child) ? REDACTED : redact(item, child);
+    if (isSensitive(child)) {
+      out[key] = REDACTED;
+      found.push(child);
+    } else out[key] = redact(item, child, found);
   }
   return out;
 }
