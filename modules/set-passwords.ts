@@ -4,7 +4,7 @@
 // 22.4 would set as a plain-text password.
 import { randomInt } from "node:crypto";
 import { isPlainObject } from "../src/config/yaml";
-import { writeConsole } from "../src/console";
+import { openConsole } from "../src/console";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
@@ -31,15 +31,31 @@ export const setPasswords: CloudConfigModule = {
     },
   },
   async run(ctx) {
-    const changes = passwordChanges(ctx);
+    const asked = passwordChanges(ctx);
     const errors: string[] = [];
+    // a RANDOM password is shown on the console only, never in a log: with no console nobody
+    // could learn it, so the account keeps the password it has
+    const wantsRandom = asked.some((c) => c.kind === "random");
+    const console = wantsRandom ? openConsole(ctx.host) : undefined;
+    if (wantsRandom && !console) {
+      const names = asked.filter((c) => c.kind === "random").map((c) => c.name);
+      ctx.partialFailure(`chpasswd: there is no console to show the generated (RANDOM) passwords on; the passwords of ${names.join(", ")} were not changed`);
+    }
+    const changes = console ? asked : asked.filter((c) => c.kind !== "random");
     const text = changes.filter((c) => c.kind !== "hash");
     const hashed = changes.filter((c) => c.kind === "hash");
-    if (text.length) await chpasswd(ctx.host, [], text).catch((e: Error) => errors.push(e.message));
+    let randomSet = false;
+    if (text.length) {
+      await chpasswd(ctx.host, [], text)
+        .then(() => (randomSet = true))
+        .catch((e: Error) => errors.push(e.message));
+    }
     if (hashed.length) await chpasswd(ctx.host, ["-e"], hashed).catch((e: Error) => errors.push(e.message));
     const random = changes.filter((c) => c.kind === "random");
-    // RANDOM passwords go to the console only, never to a log file
-    if (random.length) writeConsole(ctx.host, `Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+    if (console) {
+      if (randomSet) console.write(`Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+      console.close();
+    }
     const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
     if (chp.expire !== false) {
       for (const c of changes) {
