@@ -4,6 +4,7 @@ import * as os from "node:os";
 import type { InstanceData } from "../datasources/types";
 import type { Distro } from "../distro";
 import type { Host } from "../host/host";
+import { fromMetadata, validHostname } from "../hostname";
 import { RUN_DIR } from "./paths";
 import { sortKeys } from "./status-store";
 
@@ -85,11 +86,12 @@ function redact(value: unknown, path: string, found: string[] = []): unknown {
   return out;
 }
 
-/** First label of local-hostname; an IPv4 address becomes ip-a-b-c-d (cloud-init's rule). */
+/**
+ * First label of local-hostname, an IPv4 address as ip-a-b-c-d; undefined when it is not a
+ * valid host name (jinja user-data may write v1.local_hostname into files).
+ */
 function shortHostname(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `ip-${name.replace(/\./g, "-")}`;
-  return name.split(".")[0];
+  return name ? validHostname(fromMetadata(name))?.split(".")[0] : undefined;
 }
 
 function cloudId(data: InstanceData): string {
