@@ -31,13 +31,13 @@ const MAX_ID_BYTES = 200;
 
 /**
  * An instance-id as one directory name: "/" becomes "_", as cloud-init does. An id that is
- * empty, "." or "..", holds a NUL or is longer than 200 bytes (where cloud-init fails with
- * ENAMETOOLONG) becomes "iid-<the id's first safe characters>-<sha256 of the whole id>":
- * stable across boots, distinct for distinct ids.
+ * empty, "." or "..", holds a control character (NUL, a newline) or is longer than 200 bytes
+ * (where cloud-init fails with ENAMETOOLONG) becomes "iid-<the id's first safe characters>-
+ * <sha256 of the whole id>": stable across boots, distinct for distinct ids.
  */
 export function instanceDirName(instanceId: string): string {
   const name = instanceId.replace(/\//g, "_");
-  if (name !== "" && name !== "." && name !== ".." && !name.includes("\0") && Buffer.byteLength(name) <= MAX_ID_BYTES) return name;
+  if (name !== "" && name !== "." && name !== ".." && !/[\x00-\x1f\x7f]/.test(name) && Buffer.byteLength(name) <= MAX_ID_BYTES) return name;
   const readable = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
   return `iid-${readable}-${createHash("sha256").update(instanceId).digest("hex")}`;
 }
