@@ -172,13 +172,15 @@ async function optional(client: Client, path: string): Promise<Buffer> {
 async function identityDocument(client: Client, version: string): Promise<Record<string, unknown>> {
   const path = `${version}/dynamic/instance-identity/document`;
   const text = (await mustGet(client, path)).toString("utf8");
+  // JSON.parse's message quotes the text: say only what was wrong with it
+  let doc: unknown;
   try {
-    const doc = JSON.parse(text);
-    if (!isPlainObject(doc)) throw new Error("not an object");
-    return doc;
-  } catch (err) {
-    throw new Error(`${client.base}/${path}: not a JSON document (${(err as Error).message})`);
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error(`${client.base}/${path}: not a JSON document`);
   }
+  if (!isPlainObject(doc)) throw new Error(`${client.base}/${path}: not a JSON document (not an object)`);
+  return doc;
 }
 
 /** Leaves: a JSON object stays an object, several lines become a list, else a string. */

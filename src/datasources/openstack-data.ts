@@ -25,12 +25,12 @@ export interface OpenStackFiles {
   readContent?: (path: string) => Buffer | undefined;
 }
 
-/** Parses a JSON file of the drive or service; a broken one is an error naming it. */
+/** Parses a JSON file of the drive or service; a broken one is an error naming it (not quoting it: JSON.parse's message would). */
 export function parseJsonFile(data: Buffer, name: string): unknown {
   try {
     return JSON.parse(data.toString("utf8"));
-  } catch (err) {
-    throw new Error(`${name}: invalid JSON: ${(err as Error).message}`);
+  } catch {
+    throw new Error(`${name}: invalid JSON`);
   }
 }
 
