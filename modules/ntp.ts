@@ -108,7 +108,7 @@ export const ntp: CloudConfigModule = {
 async function chooseClient({ host, distro, log, output }: ModuleContext, settings: Record<string, unknown>): Promise<{ name: string; client: Client }> {
   const known = clients(host, distro);
   const asked = String(settings.ntp_client ?? "auto");
-  if (asked !== "auto" && !known[asked]) throw new Error(`ntp_client ${asked} is not one of ${Object.keys(known).join(", ")}`);
+  if (asked !== "auto" && !known[asked]) throw new Error(`ntp.ntp_client: expected one of ${Object.keys(known).join(", ")}`);
   const present = (c: Client) => c.checkExe.some((exe) => (exe.startsWith("/") ? host.exists(exe) : host.which(exe)));
   const name = asked !== "auto" ? asked : (Object.keys(known).find((n) => present(known[n])) ?? "chrony");
   const client = withOverrides(known[name], settings.config);
