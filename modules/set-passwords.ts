@@ -44,17 +44,18 @@ export const setPasswords: CloudConfigModule = {
     const changes = console ? asked : asked.filter((c) => c.kind !== "random");
     const text = changes.filter((c) => c.kind !== "hash");
     const hashed = changes.filter((c) => c.kind === "hash");
-    let randomSet = false;
-    if (text.length) {
-      await chpasswd(ctx.host, [], text)
-        .then(() => (randomSet = true))
-        .catch((e: Error) => errors.push(e.message));
-    }
+    // RANDOM ones are set with the text ones: shown only when that worked
+    const textSet = text.length > 0 && (await chpasswd(ctx.host, [], text).then(() => true, (e: Error) => (errors.push(e.message), false)));
     if (hashed.length) await chpasswd(ctx.host, ["-e"], hashed).catch((e: Error) => errors.push(e.message));
-    const random = changes.filter((c) => c.kind === "random");
     if (console) {
-      if (randomSet) console.write(`Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
-      console.close();
+      const random = changes.filter((c) => c.kind === "random");
+      try {
+        if (textSet) console.write(`Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+      } catch {
+        errors.push("the generated (RANDOM) passwords were set but could not be written to the console");
+      } finally {
+        console.close();
+      }
     }
     const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
     if (chp.expire !== false) {
