@@ -18,7 +18,7 @@ export const locale: CloudConfigModule = {
     const { config, distro } = ctx;
     if (config.locale === false) return { skipped: "locale is false" };
     const asked = typeof config.locale === "string" && config.locale.trim() !== "";
-    if (asked && !/^[A-Za-z0-9_.@-]+$/.test(String(config.locale).trim())) throw new Error(`${JSON.stringify(config.locale)} is not a locale name`);
+    if (asked && !/^[A-Za-z0-9_.@-]+$/.test(String(config.locale).trim())) throw new Error("locale: expected a locale name");
     if (distro.family === "rhel") return setLocaleConf(ctx, String(config.locale ?? "") || DEFAULT_LOCALE.other);
     const file = String(config.locale_configfile ?? "/etc/default/locale");
     const current = readLang(ctx.host.readTextIfExists(file));

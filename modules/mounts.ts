@@ -37,9 +37,9 @@ export const mounts: CloudConfigModule = {
     const entries: Field[][] = [];
     (Array.isArray(config.mounts) ? config.mounts : []).forEach((item, i) => {
       const entry = completeEntry(item, defaults);
-      if (!entry || entry[0] === null) return partialFailure(`mounts[${i}] must be a list starting with a device, not ${JSON.stringify(item)}`);
+      if (!entry || entry[0] === null) return partialFailure(`mounts.${i}: expected a list starting with a device`);
       // a blank inside a field would split (or, as a newline, add) an fstab line
-      if (entry.some((f) => f !== null && /\s/.test(f))) return partialFailure(`mounts[${i}]: a field contains white space: ${JSON.stringify(item)}`);
+      if (entry.some((f) => f !== null && /\s/.test(f))) return partialFailure(`mounts.${i}: a field contains white space`);
       const device = resolveDevice(ctx, entry[0], aliases);
       if (device === undefined) return log.info(`mounts[${i}]: ${entry[0]} names no device of this machine; skipped`);
       if (fstab.devices.has(device)) return log.info(`mounts[${i}]: ${device} is already in /etc/fstab; left as it is`);
@@ -92,7 +92,7 @@ async function setUpSwapFile({ host, config, log, partialFailure }: ModuleContex
   const file = String(settings.filename ?? "/swap.img");
   if (!settings.size) return undefined;
   if (!file.startsWith("/") || /\s/.test(file)) {
-    partialFailure(`swap.filename must be an absolute path without white space, not ${JSON.stringify(file)}`);
+    partialFailure("swap.filename: expected an absolute path without white space");
     return undefined;
   }
   if (host.exists(file)) return file;

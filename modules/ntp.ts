@@ -91,7 +91,7 @@ export const ntp: CloudConfigModule = {
     };
     // one word per source: a newline in a name would be a directive in the client's config
     const bad = Object.values(sources).flat().find((word) => !/^[A-Za-z0-9._:/[\]-]+$/.test(word));
-    if (bad !== undefined) throw new Error(`ntp: ${JSON.stringify(bad)} is not a host name, address or network`);
+    if (bad !== undefined) throw new Error("ntp: an entry of servers, pools, peers or allow is not a host name, address or network");
     if (!sources.servers.length && !sources.pools.length) sources.pools = defaultPools(ctx.distro);
     const template = isPlainObject(settings.config) && typeof settings.config.template === "string" ? settings.config.template : undefined;
     const text = template ? renderJinja(template, { ...sources }).text : client.render(sources);
@@ -108,7 +108,7 @@ export const ntp: CloudConfigModule = {
 async function chooseClient({ host, distro, log, output }: ModuleContext, settings: Record<string, unknown>): Promise<{ name: string; client: Client }> {
   const known = clients(host, distro);
   const asked = String(settings.ntp_client ?? "auto");
-  if (asked !== "auto" && !known[asked]) throw new Error(`ntp_client ${asked} is not one of ${Object.keys(known).join(", ")}`);
+  if (asked !== "auto" && !known[asked]) throw new Error(`ntp.ntp_client: expected one of ${Object.keys(known).join(", ")}`);
   const present = (c: Client) => c.checkExe.some((exe) => (exe.startsWith("/") ? host.exists(exe) : host.which(exe)));
   const name = asked !== "auto" ? asked : (Object.keys(known).find((n) => present(known[n])) ?? "chrony");
   const client = withOverrides(known[name], settings.config);

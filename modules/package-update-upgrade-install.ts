@@ -37,7 +37,7 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
     const missing = known ? names.filter((n) => !known.has(n.split(/[=/]/)[0])) : [];
     const install = names.filter((n) => !missing.includes(n));
     if (install.length) await runPackageManager(host, manager, "install", install, output);
-    if (refused.length) partialFailure(`packages not understood: ${refused.join(", ")}`);
+    if (refused.length) partialFailure(`packages: ${refused.length} item(s) are not a name, [name, version] or {apt: [...]}; skipped`);
     if (missing.length) partialFailure(`packages ${manager} does not know: ${missing.join(", ")}`);
     const rebootAsked = config.package_reboot_if_required === true || config.apt_reboot_if_required === true;
     if (rebootAsked && (upgrade || install.length) && REBOOT_MARKERS.some((m) => host.exists(m))) {

@@ -31,7 +31,7 @@ export const phoneHome: CloudConfigModule = {
   async run({ host, config, instance, log, backgroundIdle }) {
     const settings = isPlainObject(config.phone_home) ? config.phone_home : {};
     const url = renderTemplate(String(settings.url), { INSTANCE_ID: instance.instanceId });
-    if (!/^https?:\/\//.test(url)) throw new Error(`phone_home.url must be an http(s) URL, not ${JSON.stringify(url)}`);
+    if (!/^https?:\/\//.test(url)) throw new Error("phone_home.url: expected an http(s) URL");
     const tries = Math.max(1, Number(settings.tries ?? 10));
     const wanted = settings.post === undefined || settings.post === "all" ? ALL : (settings.post as string[]);
     // the RSA host key may still be in the making
@@ -47,9 +47,9 @@ export const phoneHome: CloudConfigModule = {
         { retries: tries - 1, delayMs: 3_000, deadline: Date.now() + tries * 13_000 },
       );
       if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
-      log.info(`phoned home to ${url} (${wanted.join(", ")})`);
+      log.info(`phoned home to phone_home.url (${wanted.join(", ")})`);
     } catch (err) {
-      log.warn(`phone_home: posting to ${url} failed after ${tries} tries: ${(err as Error).message}`);
+      log.warn(`phone_home: posting to phone_home.url failed after ${tries} tries: ${(err as Error).message}`);
     }
   },
 };

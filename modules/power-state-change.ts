@@ -40,7 +40,7 @@ export const powerStateChange: CloudConfigModule = {
 
 export function shutdownCommand(settings: Record<string, unknown>): string[] {
   const flag = MODE_FLAGS[String(settings.mode)];
-  if (!flag) throw new Error(`power_state.mode must be one of ${Object.keys(MODE_FLAGS).join(", ")}, not ${JSON.stringify(settings.mode)}`);
+  if (!flag) throw new Error(`power_state.mode: expected one of ${Object.keys(MODE_FLAGS).join(", ")}`);
   const delay = shutdownDelay(settings.delay ?? "now");
   const message = settings.message === undefined ? [] : [String(settings.message)];
   // "--": a message starting with "-" is words for the wall, not an option
@@ -52,5 +52,5 @@ function shutdownDelay(value: unknown): string {
   const text = String(value).trim();
   if (text === "now" || /^\+\d+$/.test(text)) return text;
   if (/^\d+$/.test(text)) return `+${text}`;
-  throw new Error(`power_state.delay must be "now", minutes or "+minutes", not ${JSON.stringify(value)}`);
+  throw new Error('power_state.delay: expected "now", minutes or "+minutes"');
 }

@@ -4,7 +4,7 @@
 // 22.4 would set as a plain-text password.
 import { randomInt } from "node:crypto";
 import { isPlainObject } from "../src/config/yaml";
-import { writeConsole } from "../src/console";
+import { openConsole } from "../src/console";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
@@ -31,15 +31,32 @@ export const setPasswords: CloudConfigModule = {
     },
   },
   async run(ctx) {
-    const changes = passwordChanges(ctx);
+    const asked = passwordChanges(ctx);
     const errors: string[] = [];
+    // a RANDOM password is shown on the console only, never in a log: with no console nobody
+    // could learn it, so the account keeps the password it has
+    const wantsRandom = asked.some((c) => c.kind === "random");
+    const console = wantsRandom ? openConsole(ctx.host) : undefined;
+    if (wantsRandom && !console) {
+      const names = asked.filter((c) => c.kind === "random").map((c) => c.name);
+      ctx.partialFailure(`chpasswd: there is no console to show the generated (RANDOM) passwords on; the passwords of ${names.join(", ")} were not changed`);
+    }
+    const changes = console ? asked : asked.filter((c) => c.kind !== "random");
     const text = changes.filter((c) => c.kind !== "hash");
     const hashed = changes.filter((c) => c.kind === "hash");
-    if (text.length) await chpasswd(ctx.host, [], text).catch((e: Error) => errors.push(e.message));
+    // RANDOM ones are set with the text ones: shown only when that worked
+    const textSet = text.length > 0 && (await chpasswd(ctx.host, [], text).then(() => true, (e: Error) => (errors.push(e.message), false)));
     if (hashed.length) await chpasswd(ctx.host, ["-e"], hashed).catch((e: Error) => errors.push(e.message));
-    const random = changes.filter((c) => c.kind === "random");
-    // RANDOM passwords go to the console only, never to a log file
-    if (random.length) writeConsole(ctx.host, `Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+    if (console) {
+      const random = changes.filter((c) => c.kind === "random");
+      try {
+        if (textSet) console.write(`Set the following 'random' passwords\n${random.map((c) => `${c.name}:${c.password}`).join("\n")}\n`);
+      } catch {
+        errors.push("the generated (RANDOM) passwords were set but could not be written to the console");
+      } finally {
+        console.close();
+      }
+    }
     const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
     if (chp.expire !== false) {
       for (const c of changes) {
@@ -108,7 +125,7 @@ async function applyPwauth({ host, config, log }: ModuleContext): Promise<void> 
   if (value === undefined || value === null || value === "unchanged") return;
   const word = String(value).toLowerCase();
   const setting = ["true", "yes", "on", "1"].includes(word) ? "yes" : ["false", "no", "off", "0"].includes(word) ? "no" : undefined;
-  if (!setting) return log.warn(`ssh_pwauth: ${JSON.stringify(value)} is neither true, false nor "unchanged"; sshd left alone`);
+  if (!setting) return log.warn('ssh_pwauth: expected true, false or "unchanged"; sshd left alone');
   const main = host.readTextIfExists("/etc/ssh/sshd_config") ?? "";
   const useDropin = /^Include\s+\/etc\/ssh\/sshd_config\.d\/\*\.conf/m.test(main);
   const file = useDropin ? SSHD_DROPIN : "/etc/ssh/sshd_config";

@@ -14,7 +14,7 @@ export const timezone: CloudConfigModule = {
     const zone = String(config.timezone ?? "").trim();
     if (!zone) return { skipped: "timezone is empty" };
     const file = `${ZONEINFO}/${zone}`;
-    if (zone.split("/").includes("..") || !host.statFollow(file)?.isFile()) throw new Error(`invalid timezone ${zone}: ${file} does not exist`);
+    if (zone.split("/").includes("..") || !host.statFollow(file)?.isFile()) throw new Error(`timezone: no such zone under ${ZONEINFO}`);
     if (distro.family === "debian") host.writeAtomic("/etc/timezone", `${zone}\n`);
     // a symlink is replaced; a regular file /etc/localtime is kept a copy, as cloud-init does
     if (host.stat("/etc/localtime")?.isFile()) host.copyFile(host.path(file), "/etc/localtime", 0o644);

@@ -1,13 +1,36 @@
 // The machine's console, where cloud-init shows what only the person at the screen (or the
 // cloud's console log) should see: generated passwords, host key fingerprints.
+import * as fs from "node:fs";
 import type { Host } from "./host/host";
 
-/** Returns false when the machine has no console to write to. */
-export function writeConsole(host: Host, text: string): boolean {
+export const CONSOLE = "/dev/console";
+
+export interface ConsoleWriter {
+  write(text: string): void;
+  close(): void;
+}
+
+/**
+ * Opens the console for writing, or returns undefined when the machine has none. It is
+ * opened, never created (no O_CREAT: a root without /dev would otherwise get a regular file
+ * holding a password), must be a character device, and does not become our controlling tty.
+ */
+export function openConsole(host: Host): ConsoleWriter | undefined {
+  // a FIFO would block the open until someone reads it: check the kind before opening
+  if (!host.statFollow(CONSOLE)?.isCharacterDevice()) return undefined;
+  let fd: number;
   try {
-    host.append("/dev/console", text);
-    return true;
+    fd = fs.openSync(host.path(CONSOLE), fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_APPEND);
   } catch {
-    return false;
+    return undefined;
   }
+  // what was opened is what counts: the path may have changed since the check
+  if (!fs.fstatSync(fd).isCharacterDevice()) {
+    fs.closeSync(fd);
+    return undefined;
+  }
+  return {
+    write: (text) => void fs.writeSync(fd, text),
+    close: () => fs.closeSync(fd),
+  };
 }

@@ -62,7 +62,7 @@ const UNITS: Record<string, number> = { "": 1, B: 1, K: 2 ** 10, M: 2 ** 20, G: 
 export function humanToBytes(value: unknown): number {
   if (typeof value === "number") return value;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([BKMGT]?)B?\s*$/i.exec(String(value));
-  if (!m) throw new Error(`${JSON.stringify(value)} is not a size (e.g. 512M, 2G)`);
+  if (!m) throw new Error("a swap size or maxsize is not a size (e.g. 512M, 2G)");
   return Math.floor(Number(m[1]) * UNITS[m[2].toUpperCase()]);
 }
 

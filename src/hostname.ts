@@ -15,22 +15,46 @@ export interface Names {
   isDefault: boolean;
 }
 
-/** fqdn key > a dotted hostname key > the datasource's local-hostname > the current name. */
+/**
+ * fqdn key > a dotted hostname key > the datasource's local-hostname > the current name.
+ * A name from user-data or meta-data that is not a valid host name throws, naming the key.
+ */
 export function resolveNames(config: Config, instance: InstanceData, current: string): Names {
-  const configured = (key: string) => (typeof config[key] === "string" && config[key] ? String(config[key]) : undefined);
+  const configured = (key: string) => (typeof config[key] === "string" && config[key] ? checkedHostname(String(config[key]), key) : undefined);
   const fqdnKey = configured("fqdn");
   const hostKey = configured("hostname");
   if (fqdnKey) return { fqdn: fqdnKey, hostname: hostKey ?? fqdnKey.split(".")[0], isDefault: false };
   if (hostKey?.includes(".")) return { fqdn: hostKey, hostname: hostKey.split(".")[0], isDefault: false };
-  const local = instance.localHostname ? fromMetadata(instance.localHostname) : undefined;
+  const local = instance.localHostname ? checkedHostname(fromMetadata(instance.localHostname), "local-hostname (meta-data)") : undefined;
   const fallback = current || "localhost";
   const fqdn = local ?? fallback;
   return { fqdn, hostname: hostKey ?? fqdn.split(".")[0], isDefault: !local && !hostKey && fallback === "localhost" };
 }
 
 /** An IPv4 address as local-hostname becomes ip-a-b-c-d (cloud-init's rule). */
-function fromMetadata(name: string): string {
+export function fromMetadata(name: string): string {
   return /^\d+\.\d+\.\d+\.\d+$/.test(name) ? `ip-${name.replace(/\./g, "-")}` : name;
+}
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * The name as an RFC 1123 host name (dot-separated labels of 1-63 letters, digits and "-",
+ * not starting or ending with "-", at most 253 characters), or undefined. One trailing dot
+ * (the DNS root) is dropped. Underscores are refused: they are not valid in host names, and
+ * hostnamectl and /etc/hosts resolvers disagree about them.
+ */
+export function validHostname(name: string): string | undefined {
+  const bare = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (!bare || bare.length > 253) return undefined;
+  return bare.split(".").every((label) => LABEL.test(label)) ? bare : undefined;
+}
+
+/** Values in messages go to status, which every user reads: name the key, not the value. */
+function checkedHostname(name: string, key: string): string {
+  const valid = validHostname(name);
+  if (valid === undefined) throw new Error(`${key} is not a valid host name (RFC 1123: labels of letters, digits and "-", at most 63 characters each and 253 in all); not applied`);
+  return valid;
 }
 
 /** The names a hostname module should apply, or why it should do nothing. */

@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger";
 import { CONFIG_DIR, CONFIG_FILE, RUN_DIR } from "../state/paths";
 import { builtinConfig } from "./builtin";
 import { mergeConfigs } from "./merge";
+import { kindOf } from "./schema";
 import type { YamlCache } from "./yaml-cache";
 import { isPlainObject, parseYaml } from "./yaml";
 
@@ -42,7 +43,7 @@ function asConfig(parse: () => unknown, source: string, log: Logger): Config | u
     const value = parse();
     if (value === null || value === undefined) return undefined;
     if (!isPlainObject(value)) {
-      log.warn(`${source}: config must be a mapping, got ${describeType(value)}; ignored`);
+      log.warn(`${source}: config must be a mapping, got ${kindOf(value)}; ignored`);
       return undefined;
     }
     return value;
@@ -59,11 +60,4 @@ function kernelCmdlineConfig(cmdline: string, log: Logger): Config | undefined {
   for (let m = re.exec(cmdline); m; m = re.exec(cmdline)) pieces.push(m[1].trim().replace(/\\n/g, "\n"));
   if (!pieces.length) return undefined;
   return configFromText(pieces.join("\n"), "kernel command line cc:", log);
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (isPlainObject(value)) return "a mapping";
-  return `${typeof value} ${JSON.stringify(value)}`;
 }

@@ -1,6 +1,7 @@
 // cloud-init.log lines ("2026-01-01 10:00:00,123 - where[LEVEL]: message", UTC) plus the
 // WARNING-and-above records a stage keeps for status.json's recoverable_errors.
 import * as fs from "node:fs";
+import { groupId } from "../host/accounts";
 import type { Host } from "../host/host";
 import { writeStderr, writeStdout } from "../host/stdio";
 
@@ -44,12 +45,26 @@ export class LogSink {
     this.logFd = this.outputFd = undefined;
   }
 
+  /**
+   * Opens a log for appending, 0640 root:adm (as cloud-init's syslog_fix_perms leaves them)
+   * whether or not it existed: the file descriptor is changed, not the path. A symlink, a
+   * FIFO or a hard-linked file in its place is refused, and that log is then not written.
+   */
   private open(file: string): number | undefined {
     if (this.options.files === false) return undefined;
+    let fd: number | undefined;
     try {
       this.host.mkdirp("/var/log");
-      return fs.openSync(this.host.path(file), "a", 0o640);
-    } catch {
+      const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
+      fd = fs.openSync(this.host.path(file), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o640);
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || st.nlink !== 1) throw Object.assign(new Error("not a plain file"), { code: "ELOOP" });
+      if (process.getuid?.() === 0) fs.fchownSync(fd, 0, groupId(this.host, "adm") ?? 0);
+      fs.fchmodSync(fd, 0o640);
+      return fd;
+    } catch (err) {
+      if (fd !== undefined) fs.closeSync(fd);
+      if ((err as NodeJS.ErrnoException).code === "ELOOP") writeStderr(`cloud-agent: ${file} is a symlink or not a plain file; refusing to write to it\n`);
       return undefined;
     }
   }

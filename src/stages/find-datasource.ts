@@ -5,6 +5,7 @@ import { isPlainObject } from "../config/yaml";
 import { datasourceByName } from "../datasources/index";
 import type { DatasourceStage, InstanceData } from "../datasources/types";
 import { describeError } from "../log/logger";
+import { instanceIdLine } from "../state/instance";
 import type { StageEnv } from "./env";
 
 export async function findDatasource(env: StageEnv, stage: DatasourceStage): Promise<InstanceData | undefined> {
@@ -29,7 +30,7 @@ export async function findDatasource(env: StageEnv, stage: DatasourceStage): Pro
       if (!(await ds.detect(ctx))) continue;
       const data = await ds.read(ctx);
       if (data && data.dsmode !== "disabled") {
-        env.log.info(`found ${data.description} (instance-id ${data.instanceId})`);
+        env.log.info(`found ${data.description} (instance-id ${instanceIdLine(data.instanceId)})`);
         return data;
       }
     } catch (err) {

@@ -41,10 +41,10 @@ export interface RunOptions {
 /** Runs the entries in order; returns one error string per failed module. */
 export async function runModules(env: StageEnv, config: Config, instance: InstanceData, entries: unknown[], options: RunOptions): Promise<string[]> {
   const errors: string[] = [];
-  for (const raw of entries) {
+  for (const [index, raw] of entries.entries()) {
     const entry = parseModuleEntry(raw);
     if (!entry) {
-      env.log.warn(`${options.stage}: module list entry ${JSON.stringify(raw)} is not a name, a list or a mapping; skipped`);
+      env.log.warn(`${options.stage}: module list entry ${index} is not a name, a list or a mapping; skipped`);
       continue;
     }
     const mod = moduleByName(entry.name);
@@ -100,7 +100,7 @@ async function runOne(env: StageEnv, config: Config, instance: InstanceData, mod
 function frequencyFor(entry: ModuleEntry, mod: CloudConfigModule, log: StageEnv["log"]): Frequency {
   if (entry.frequency === undefined) return mod.frequency;
   if ((FREQUENCIES as readonly string[]).includes(entry.frequency)) return entry.frequency as Frequency;
-  log.deprecated(`module ${mod.name}: frequency '${entry.frequency}' is not one of ${FREQUENCIES.join(", ")}; using ${mod.frequency}`);
+  log.deprecated(`module ${mod.name}: its frequency is not one of ${FREQUENCIES.join(", ")}; using ${mod.frequency}`);
   return mod.frequency;
 }
 

@@ -5,7 +5,7 @@ import { mergeConfigs } from "../config/merge";
 import type { InstanceData } from "../datasources/types";
 import { INITIAL_DIRS, instancePath } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
-import { forgetBootFinished, instancify, restoreThisBoot } from "../state/instance";
+import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
 import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";
@@ -65,7 +65,7 @@ function prepareDirectories(env: StageEnv): void {
 /** Returns whether this is a new instance. */
 function adopt(env: StageEnv, data: InstanceData): boolean {
   const { newInstance } = instancify(env.host, data);
-  env.log.info(`instance ${data.instanceId} (${newInstance ? "new" : "same as last boot"})`);
+  env.log.info(`instance ${instanceIdLine(data.instanceId)} (${newInstance ? "new" : "same as last boot"})`);
   writeInstanceData(env.host, instanceDataDocument(data, env.distro, env.config));
   return newInstance;
 }

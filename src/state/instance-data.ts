@@ -4,12 +4,19 @@ import * as os from "node:os";
 import type { InstanceData } from "../datasources/types";
 import type { Distro } from "../distro";
 import type { Host } from "../host/host";
+import { fromMetadata, validHostname } from "../hostname";
 import { RUN_DIR } from "./paths";
 import { sortKeys } from "./status-store";
 
 export const INSTANCE_DATA = `${RUN_DIR}/instance-data.json`;
 export const INSTANCE_DATA_SENSITIVE = `${RUN_DIR}/instance-data-sensitive.json`;
+/** What cloud-init redacts, by key anywhere or by path. */
 const SENSITIVE = ["combined_cloud_config", "merged_cfg", "merged_system_cfg", "security-credentials", "userdata", "user-data", "user_data", "vendordata", "vendor-data", "ds/vendor_data"];
+/**
+ * Beyond cloud-init: any key a datasource hands us under `ds` that names a secret
+ * (ConfigDrive's admin_pass, random_seed, tokens, keys). "private" IP addresses are not secrets.
+ */
+const SECRET_KEY = /pass(word)?|secret|token|private(?![-_]?ip)|credential|random_seed/i;
 const REDACTED = "redacted for non-root user";
 
 export function instanceDataDocument(data: InstanceData, distro: Distro, systemConfig: Record<string, unknown>): Record<string, unknown> {
@@ -40,7 +47,7 @@ export function instanceDataDocument(data: InstanceData, distro: Distro, systemC
     base64_encoded_keys: [],
     ds: data.ds,
     merged_system_cfg: systemConfig,
-    sensitive_keys: SENSITIVE,
+    sensitive_keys: sensitiveKeys(data.ds),
     sys_info: { platform: v1.system_platform, release: os.release(), system: "Linux", uname: [os.type(), os.hostname(), os.release(), os.version(), os.machine()], variant: distro.name },
     v1,
   };
@@ -52,21 +59,39 @@ export function writeInstanceData(host: Host, doc: Record<string, unknown>): voi
   host.writeAtomic(INSTANCE_DATA, `${JSON.stringify(sortKeys(redact(doc, "")), null, 1)}\n`, 0o644);
 }
 
-function redact(value: unknown, path: string): unknown {
-  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+function isSensitive(path: string): boolean {
+  const key = path.slice(path.lastIndexOf("/") + 1);
+  return SENSITIVE.includes(key) || SENSITIVE.includes(path) || (path.startsWith("ds/") && SECRET_KEY.test(key));
+}
+
+/** cloud-init's list plus the paths of the datasource's secret keys, so `query` users see what is hidden. */
+function sensitiveKeys(ds: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  redact(ds, "ds", found);
+  return [...SENSITIVE, ...found.filter((p) => !SENSITIVE.includes(p))];
+}
+
+/** A copy with every sensitive key's value replaced; `found` collects their paths. */
+function redact(value: unknown, path: string, found: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => redact(item, `${path}/${i}`, found));
+  if (!value || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const child = path ? `${path}/${key}` : key;
-    out[key] = SENSITIVE.includes(key) || SENSITIVE.includes(child) ? REDACTED : redact(item, child);
+    if (isSensitive(child)) {
+      out[key] = REDACTED;
+      found.push(child);
+    } else out[key] = redact(item, child, found);
   }
   return out;
 }
 
-/** First label of local-hostname; an IPv4 address becomes ip-a-b-c-d (cloud-init's rule). */
+/**
+ * First label of local-hostname, an IPv4 address as ip-a-b-c-d; undefined when it is not a
+ * valid host name (jinja user-data may write v1.local_hostname into files).
+ */
 function shortHostname(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return `ip-${name.replace(/\./g, "-")}`;
-  return name.split(".")[0];
+  return name ? validHostname(fromMetadata(name))?.split(".")[0] : undefined;
 }
 
 function cloudId(data: InstanceData): string {

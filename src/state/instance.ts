@@ -12,19 +12,19 @@ export function instancify(host: Host, data: InstanceData): { newInstance: boole
   host.mkdirp(`${dir}/sem`);
   host.mkdirp(`${dir}/scripts`, 0o700);
   host.mkdirp(`${dir}/scripts/vendor`, 0o700);
-  const previousId = host.readTextIfExists(`${DATA_DIR}/instance-id`)?.trim();
+  const previousId = readInstanceId(host, `${DATA_DIR}/instance-id`);
   const dsLine = `DataSource${data.datasource}: ${data.description}\n`;
   const previousDs = host.readTextIfExists(`${dir}/datasource`);
   host.writeAtomic(`${dir}/datasource`, dsLine);
   host.writeAtomic(`${DATA_DIR}/previous-datasource`, previousDs ?? dsLine);
-  host.writeAtomic(`${DATA_DIR}/previous-instance-id`, `${previousId ?? "NO_PREVIOUS_INSTANCE_ID"}\n`);
-  host.writeAtomic(`${DATA_DIR}/instance-id`, `${data.instanceId}\n`);
+  host.writeAtomic(`${DATA_DIR}/previous-instance-id`, `${previousId === undefined ? "NO_PREVIOUS_INSTANCE_ID" : instanceIdLine(previousId)}\n`);
+  host.writeAtomic(`${DATA_DIR}/instance-id`, `${instanceIdLine(data.instanceId)}\n`);
   if (host.readlink(INSTANCE_LINK) !== dir) {
     host.remove(INSTANCE_LINK);
     host.symlink(dir, INSTANCE_LINK);
   }
   saveCache(host, data);
-  host.writeAtomic(`${RUN_DIR}/.instance-id`, `${data.instanceId}\n`);
+  host.writeAtomic(`${RUN_DIR}/.instance-id`, `${instanceIdLine(data.instanceId)}\n`);
   return { newInstance: previousId !== data.instanceId };
 }
 
@@ -41,14 +41,14 @@ function saveCache(host: Host, data: InstanceData): void {
 
 /** This boot's instance, if a stage of this boot found one (/run/cloud-init/.instance-id). */
 export function restoreThisBoot(host: Host): InstanceData | undefined {
-  const id = host.readTextIfExists(`${RUN_DIR}/.instance-id`)?.trim();
-  return id ? loadCache(host, id) : undefined;
+  const id = readInstanceId(host, `${RUN_DIR}/.instance-id`);
+  return id === undefined ? undefined : loadCache(host, id);
 }
 
 /** The last known instance, whatever boot found it (for `single`, `query`). */
 export function restoreLast(host: Host): InstanceData | undefined {
-  const id = host.readTextIfExists(`${DATA_DIR}/instance-id`)?.trim();
-  return id ? loadCache(host, id) : undefined;
+  const id = readInstanceId(host, `${DATA_DIR}/instance-id`);
+  return id === undefined ? undefined : loadCache(host, id);
 }
 
 function loadCache(host: Host, id: string): InstanceData | undefined {
@@ -69,7 +69,21 @@ function loadCache(host: Host, id: string): InstanceData | undefined {
 
 /** boot-finished of the instance the link points at, removed at the start of every boot. */
 export function forgetBootFinished(host: Host): void {
-  const id = host.readTextIfExists(`${DATA_DIR}/instance-id`)?.trim();
-  if (id) host.remove(instancePath(id, "boot-finished"));
+  const id = readInstanceId(host, `${DATA_DIR}/instance-id`);
+  if (id !== undefined) host.remove(instancePath(id, "boot-finished"));
 }
 
+/**
+ * The id as one line of an instance-id file: a backslash, control characters (a newline
+ * would make two lines) and blanks at either end (readers strip them) are written as \xHH.
+ * Ordinary ids are written as they are, as cloud-init does.
+ */
+export function instanceIdLine(id: string): string {
+  return id.replace(/[\\\x00-\x1f\x7f]|^ | $/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** The id an instance-id file holds (undoing instanceIdLine), or undefined when there is none. */
+export function readInstanceId(host: Host, file: string): string | undefined {
+  const line = host.readTextIfExists(file)?.split("\n")[0].trim();
+  return line ? line.replace(/\\x([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : undefined;
+}

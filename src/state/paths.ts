@@ -1,4 +1,6 @@
 // cloud-init's on-disk layout, in one place (cloudinit/helpers.py Paths).
+import { createHash } from "node:crypto";
+
 export const CLOUD_DIR = "/var/lib/cloud";
 export const RUN_DIR = "/run/cloud-init";
 export const INSTANCE_LINK = `${CLOUD_DIR}/instance`;
@@ -24,9 +26,24 @@ export const INITIAL_DIRS = [
   `${RUN_DIR}/sem`,
 ];
 
-/** An instance-id as a directory name: cloud-init replaces "/" with "_". */
+/** Longer ids are hashed: a path component may be 255 bytes, and names are built from it. */
+const MAX_ID_BYTES = 200;
+
+/**
+ * An instance-id as one directory name: "/" becomes "_", as cloud-init does. An id that is
+ * empty, "." or "..", holds a control character (NUL, a newline) or is longer than 200 bytes
+ * (where cloud-init fails with ENAMETOOLONG) becomes "iid-<the id's first safe characters>-
+ * <sha256 of the whole id>": stable across boots, distinct for distinct ids.
+ */
+export function instanceDirName(instanceId: string): string {
+  const name = instanceId.replace(/\//g, "_");
+  if (name !== "" && name !== "." && name !== ".." && !/[\x00-\x1f\x7f]/.test(name) && Buffer.byteLength(name) <= MAX_ID_BYTES) return name;
+  const readable = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
+  return `iid-${readable}-${createHash("sha256").update(instanceId).digest("hex")}`;
+}
+
 export function instanceDir(instanceId: string): string {
-  return `${CLOUD_DIR}/instances/${instanceId.replace(/\//g, "_")}`;
+  return `${CLOUD_DIR}/instances/${instanceDirName(instanceId)}`;
 }
 
 export function instancePath(instanceId: string, name: string): string {

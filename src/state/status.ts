@@ -172,6 +172,7 @@ export function statusObject(s: StatusSummary, statusFile: StatusFile | undefine
   };
 }
 
+/** One list item per message: no line breaks, and no terminal control sequences from a value. */
 function oneLine(text: string): string {
-  return text.replace(/\n/g, " ");
+  return text.replace(/[\x00-\x1f\x7f]/g, " ");
 }

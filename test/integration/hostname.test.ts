@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { boot, isRoot, makeRoot, writeSeed } from "./root";
+import { agent, boot, isRoot, makeRoot, writeSeed } from "./root";
 
 describe.skipIf(!isRoot)("hostname modules", () => {
   let root: string;
@@ -46,5 +46,30 @@ describe.skipIf(!isRoot)("hostname modules", () => {
     writeSeed(root, { "meta-data": "instance-id: i-h4\nlocal-hostname: tpl.example.net\n", "user-data": "#cloud-config\nmanage_etc_hosts: true\n" });
     boot(root);
     expect(read("etc/hosts")).toBe("10.9.9.9 tpl.example.net tpl # custom\n");
+  });
+  it("a local-hostname with a newline is refused by name: /etc/hosts and /etc/hostname keep their lines, the rest of the boot runs", () => {
+    const metaData = 'instance-id: i-h5\nlocal-hostname: "evil\\n10.6.6.6 bank.example.com"\n';
+    writeSeed(root, { "meta-data": metaData, "user-data": '#cloud-config\nmanage_etc_hosts: true\nruncmd: ["echo ran > /var/tmp/ran"]\n' });
+    boot(root);
+    expect(read("etc/hostname")).toBe("# set by the image\nlocalhost\n");
+    expect(read("etc/hosts")).toBe("127.0.0.1 localhost\n");
+    expect(read("var/tmp/ran")).toBe("ran\n");
+    const status = agent(root, ["status", "--long"]).stdout;
+    expect(status).toContain("module set_hostname failed: local-hostname (meta-data) is not a valid host name");
+    expect(status).toContain("module update_etc_hosts failed: local-hostname (meta-data) is not a valid host name");
+    expect(status).not.toContain("bank.example.com");
+    const query = agent(root, ["query", "v1.local_hostname"]).stdout;
+    expect(query).not.toContain("bank");
+  });
+
+  it("an fqdn with an underscore is refused; a trailing dot is dropped", () => {
+    writeSeed(root, { "meta-data": "instance-id: i-h6\nlocal-hostname: fine.example\n", "user-data": "#cloud-config\nfqdn: bad_name.example.com\n" });
+    boot(root);
+    expect(read("etc/hostname")).toBe("# set by the image\nlocalhost\n");
+    expect(agent(root, ["status", "--long"]).stdout).toContain("module set_hostname failed: fqdn is not a valid host name");
+    writeSeed(root, { "meta-data": "instance-id: i-h7\nlocal-hostname: rooted.example.com.\n", "user-data": "#cloud-config\nmanage_etc_hosts: true\n" });
+    boot(root);
+    expect(read("etc/hostname")).toBe("# set by the image\nrooted\n");
+    expect(read("etc/hosts")).toContain("\n127.0.1.1 rooted.example.com rooted\n");
   });
 });

@@ -1,6 +1,7 @@
 // set_passwords with the real chpasswd and passwd in a Debian root: text, hashed (yescrypt
 // and sha512) and RANDOM passwords, expiry, ssh_pwauth; no password in a log or in argv.
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
@@ -73,5 +74,37 @@ ssh_pwauth: true
   it("turns on password authentication in the sshd drop-in", () => {
     expect(m.read("etc/ssh/sshd_config.d/50-cloud-init.conf")).toBe("PasswordAuthentication yes\n");
     expect(agent(m.root, ["status"]).stdout).toBe("status: done\n");
+  });
+});
+
+describe.skipIf(unsupported)("set_passwords in a Debian root without a console", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let m: any;
+  let status: { code: number; stdout: string };
+  beforeAll(() => {
+    m = prepareMachine("agent");
+    rmSync(m.path("dev/console"));
+    const userData = `#cloud-config
+users: [default, {name: ann}, {name: dee}]
+chpasswd:
+  users:
+    - {name: ann, password: "plain pw", type: text}
+    - {name: dee, type: RANDOM}
+`;
+    m.writeSeed({ "meta-data": "instance-id: iid-pw-noconsole\n", "user-data": userData });
+    for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]]) agent(m.root, args);
+    status = agent(m.root, ["status", "--long"]);
+  }, 120_000);
+  afterAll(() => m?.dispose());
+
+  const shadow = (name: string) => m.read("etc/shadow").split("\n").find((l: string) => l.startsWith(`${name}:`)).split(":");
+
+  it("sets the other passwords, leaves the RANDOM one's account as it was, and says why without a password", () => {
+    expect(shadow("ann")[1]).toMatch(/^\$/);
+    expect(shadow("dee")[1]).not.toMatch(/^\$/);
+    expect(status.code).toBe(2);
+    expect(status.stdout).toContain("chpasswd: there is no console to show the generated (RANDOM) passwords on; the passwords of dee were not changed");
+    expect(m.exists("dev/console")).toBe(false);
+    expect(m.read("var/log/cloud-init.log") + m.read("var/log/cloud-init-output.log")).not.toMatch(/dee:\S/);
   });
 });

@@ -24,14 +24,14 @@ describe.skipIf(unsupported)("timezone in a Debian root", () => {
     expect(m.readlink("etc/localtime")).toBe("/usr/share/zoneinfo/Europe/Paris");
   });
 
-  it("an unknown zone is an error naming it, and the machine keeps its zone", () => {
+  it("an unknown zone is an error naming the key, and the machine keeps its zone", () => {
     const status = bootWith("Mars/Olympus_Mons");
     expect(status.code).toBe(1);
-    expect(status.stdout).toContain("module timezone failed: invalid timezone Mars/Olympus_Mons");
+    expect(status.stdout).toContain("module timezone failed: timezone: no such zone under /usr/share/zoneinfo");
     expect(m.readlink("etc/localtime")).toBe("/usr/share/zoneinfo/Etc/UTC");
   });
 
   it("a path out of zoneinfo is refused", () => {
-    expect(bootWith("../../../etc/shadow").stdout).toContain("invalid timezone ../../../etc/shadow");
+    expect(bootWith("../../../etc/shadow").stdout).toContain("timezone: no such zone");
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { builtinHosts, withOwnLine } from "../../modules/update-etc-hosts";
 import type { InstanceData } from "../../src/datasources/types";
 import type { Distro } from "../../src/distro";
-import { nameToWrite, resolveNames } from "../../src/hostname";
+import fc from "fast-check";
+import { nameToWrite, resolveNames, validHostname } from "../../src/hostname";
 
 const instance = (localHostname?: string) => ({ localHostname }) as InstanceData;
 const debian = { name: "debian", family: "debian", preferFqdnDefault: false, hostsAddress: "127.0.1.1", hostsTemplate: "debian" } as Distro;
@@ -30,6 +31,49 @@ describe("hostname and fqdn, as cloud-init resolves them", () => {
     expect(nameToWrite(names, {}, debian)).toBe("web");
     expect(nameToWrite(names, {}, rhel)).toBe("web.example.com");
     expect(nameToWrite(names, { prefer_fqdn_over_hostname: true }, debian)).toBe("web.example.com");
+  });
+});
+
+describe("host name validation (RFC 1123)", () => {
+  it.each([
+    ["web", "web"],
+    ["Web-01.example.COM", "Web-01.example.COM"],
+    ["host.example.com.", "host.example.com"],
+    ["9lives", "9lives"],
+    [`${"a".repeat(63)}.example`, `${"a".repeat(63)}.example`],
+  ])("accepts %s", (name, expected) => expect(validHostname(name)).toBe(expected));
+
+  it.each([
+    ["", "empty"],
+    [".", "only the root"],
+    ["evil\n10.0.0.1 bank.example", "a newline"],
+    ["a b", "a blank"],
+    ["-lead", "a leading hyphen"],
+    ["trail-", "a trailing hyphen"],
+    ["under_score", "an underscore"],
+    ["a..b", "an empty label"],
+    ["host.example.com..", "two trailing dots"],
+    ["a".repeat(64), "a 64-character label"],
+    [Array(64).fill("abc").join("."), "255 characters in all"],
+    ["bücher", "a non-ASCII letter"],
+  ])("refuses %j (%s)", (name) => expect(validHostname(name)).toBeUndefined());
+
+  it("a valid name is one line of host name characters, whatever the input (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (name) => {
+        const valid = validHostname(name);
+        if (valid !== undefined) expect(valid).toMatch(/^[A-Za-z0-9.-]{1,253}$/);
+      }),
+    );
+  });
+
+  it("an invalid name from meta-data or user-data throws naming the key, not the value", () => {
+    expect(() => resolveNames({}, instance("evil\n10.0.0.1 bank"), "current")).toThrow(/^local-hostname \(meta-data\) is not a valid host name/);
+    expect(() => resolveNames({ fqdn: "a_b.example" }, instance(), "current")).toThrow(/^fqdn is not a valid/);
+    expect(() => resolveNames({ fqdn: "ok.example", hostname: "bad name" }, instance(), "current")).toThrow(/^hostname is not a valid/);
+    expect(() => resolveNames({}, instance("evil\nline"), "current")).not.toThrow(/evil/);
+    // meta-data's name is not used when user-data names the machine
+    expect(resolveNames({ fqdn: "ok.example" }, instance("bad name"), "current").fqdn).toBe("ok.example");
   });
 });
 

@@ -94,7 +94,7 @@ describe("power_state_change", () => {
   });
 
   it("refuses an unknown mode or delay", () => {
-    expect(() => shutdownCommand({ mode: "explode" })).toThrow(/mode must be one of poweroff, reboot, halt/);
+    expect(() => shutdownCommand({ mode: "explode" })).toThrow(/mode: expected one of poweroff, reboot, halt/);
     expect(() => shutdownCommand({ mode: "reboot", delay: "soon; rm -rf /" })).toThrow(/delay/);
   });
 });

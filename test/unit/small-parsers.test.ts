@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { decodeContent, MAX_INFLATED_BYTES, permissions } from "../../modules/write-files";
 import { renderTemplate } from "../../src/template";
 import { parseArgs, UsageError } from "../../src/cli/args";
-import { validate } from "../../src/config/schema";
 import { parseNoCloudArgs, publicKeys } from "../../src/datasources/nocloud";
 import { parseModuleEntry } from "../../src/stages/run-modules";
 import { semaphoreFor } from "../../src/state/semaphore";
@@ -66,13 +65,6 @@ describe("module list entries and semaphores", () => {
     expect(semaphoreFor("once-per-instance", "i-1", "config-scripts-user")).toBe("/var/lib/cloud/instances/i-1/sem/config_scripts_user");
     expect(semaphoreFor("once", "i-1", "config-runcmd")).toBe("/var/lib/cloud/sem/config_runcmd.once");
     expect(semaphoreFor("always", "i-1", "config-bootcmd")).toBeUndefined();
-  });
-});
-
-describe("schema", () => {
-  it("says what is wrong and where", () => {
-    expect(validate({ runcmd: "ls" }, { properties: { runcmd: { type: "array" } } })).toEqual([{ path: "runcmd", message: '"ls" is not of type array' }]);
-    expect(validate({ write_files: [{}] }, { properties: { write_files: { type: "array", items: { type: "object", required: ["path"] } } } })[0].message).toMatch(/'path' is a required/);
   });
 });
 

@@ -82,4 +82,9 @@ describe("status summary", () => {
   it("formats dates as RFC 2822 in UTC", () => {
     expect(rfc2822(new Date(125_000))).toBe("Thu, 01 Jan 1970 00:02:05 +0000");
   });
+
+  it("--long shows each message as one line without control characters", () => {
+    const sum = summarize(finished(["module x failed: a\nb\x1b[2Jc"]), true, "enabled-by-generator");
+    expect(renderTabular(sum, true)).toContain("errors:\n\t- module x failed: a b [2Jc\n");
+  });
 });

@@ -3,6 +3,7 @@
 import { isPlainObject } from "../../config/yaml";
 import { DATA_DIR, instancePath } from "../../state/paths";
 import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
+import { readInstanceId } from "../../state/instance";
 import type { Command } from "../command";
 
 export const query: Command = {
@@ -24,7 +25,7 @@ export const query: Command = {
       return 1;
     }
     const data = JSON.parse(text) as Record<string, unknown>;
-    const iid = host.readTextIfExists(`${DATA_DIR}/instance-id`)?.trim();
+    const iid = readInstanceId(host, `${DATA_DIR}/instance-id`);
     if (root && iid) {
       data.userdata = host.readTextIfExists(instancePath(iid, "user-data.txt")) ?? "";
       data.vendordata = host.readTextIfExists(instancePath(iid, "vendor-data.txt")) ?? "";
