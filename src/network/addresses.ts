@@ -61,10 +61,13 @@ export function parseIp(value: unknown, where: string): string {
 /** Lower-case, colon-separated: 6 bytes for Ethernet, 20 for InfiniBand. */
 export function parseMac(value: unknown, where: string): string {
   const mac = typeof value === "string" ? value.toLowerCase().replace(/-/g, ":") : "";
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) && !/^[0-9a-f]{2}(:[0-9a-f]{2}){19}$/.test(mac)) {
-    throw new Error(`${where}: ${JSON.stringify(value)} is not a MAC address`);
-  }
+  if (!isMac(mac)) throw new Error(`${where}: ${JSON.stringify(value)} is not a MAC address`);
   return mac;
+}
+
+/** In the model's form: lower-case, colon-separated, Ethernet (6 bytes) or InfiniBand (20) unless `ethernetOnly`. */
+export function isMac(value: unknown, ethernetOnly = false): value is string {
+  return typeof value === "string" && (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(value) || (!ethernetOnly && /^[0-9a-f]{2}(:[0-9a-f]{2}){19}$/.test(value)));
 }
 
 /** A route's destination as CIDR; "default" means the whole address family of the gateway. */

@@ -21,15 +21,23 @@ export function describe(value: unknown): string {
  * provisional names are longer and give way to the kernel's names.) Globs only in a match.
  */
 export function interfaceName(value: unknown, where: string, glob = false): string {
-  const pattern = glob ? /^[A-Za-z0-9_.@+*?[\]-]+$/ : /^[A-Za-z0-9_.@+-]+$/;
-  if (typeof value !== "string" || !pattern.test(value) || value === "." || value === "..") throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
+  if (!isInterfaceName(value, glob)) throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
   return value;
+}
+
+export function isInterfaceName(value: unknown, glob = false): value is string {
+  const pattern = glob ? /^[A-Za-z0-9_.@+*?[\]-]+$/ : /^[A-Za-z0-9_.@+-]+$/;
+  return typeof value === "string" && pattern.test(value) && value !== "." && value !== "..";
 }
 
 /** A DNS search domain: labels of letters, digits, "-" and "_" (nothing a config file could misread). */
 export function domainName(value: string, where: string): string {
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not a domain name`);
+  if (!isDomainName(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not a domain name`);
   return value;
+}
+
+export function isDomainName(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value);
 }
 
 export function optionalMapping(value: unknown, where: string): Record<string, unknown> {

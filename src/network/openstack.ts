@@ -3,8 +3,9 @@
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute } from "./addresses";
 import { addUnique, describe, interfaceName, optionalList } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, NetInterface, NetworkModel } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseNetworkData(value: unknown): NetworkModel {
@@ -42,7 +43,7 @@ export function parseNetworkData(value: unknown): NetworkModel {
     if (!isPlainObject(service)) throw new Error(`service ${i} must be a mapping`);
     if (service.type === "dns") addUnique(model.nameservers.addresses, [parseIp(service.address, `service ${i}`)]);
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 

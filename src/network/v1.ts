@@ -3,8 +3,9 @@
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
 import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseV1(value: unknown): NetworkModel {
@@ -45,7 +46,7 @@ export function parseV1(value: unknown): NetworkModel {
     addUnique(iface.nameservers.addresses, ns.addresses);
     addUnique(iface.nameservers.search, ns.search);
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 

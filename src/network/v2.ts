@@ -3,8 +3,9 @@
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
 import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel, PhysicalInterface } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseV2(value: unknown): NetworkModel {
@@ -45,7 +46,7 @@ export function parseV2(value: unknown): NetworkModel {
     const link = ref(interfaceName(settings.link, `${where}: link`));
     model.interfaces.push(withCommon({ type: "vlan", ...base(id, where), id: vlanId, link }, settings, where));
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 
