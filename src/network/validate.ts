@@ -4,7 +4,7 @@
 // Messages name where the value sits, never the value.
 import { isIPv4, isIPv6 } from "node:net";
 import { isMac } from "./addresses";
-import { isDomainName, isInterfaceName } from "./document";
+import { isDomainName, isInterfaceName, keyName } from "./document";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel, Nameservers, Route, Subnet } from "./model";
 
 const UINT32 = 2 ** 32 - 1;
@@ -54,6 +54,11 @@ function checkInterface(iface: NetInterface, index: number): void {
     case "bond":
       checkMembers(iface.members, where);
       checkBondParams(iface.params, where);
+      // the kernel takes only one of the bond's own members
+      for (const key of ["primary", "active_slave"]) {
+        const member = iface.params[key];
+        if (member !== undefined && !iface.members.includes(member as string)) throw new Error(`${where}: bond option ${key} is not a member of the bond`);
+      }
       return;
     case "bridge":
       checkMembers(iface.members, where);
@@ -124,7 +129,7 @@ function checkBridgeParams(params: BridgeParams, where: string): void {
       continue;
     }
     const max = BRIDGE_LIMITS[key as keyof typeof BRIDGE_LIMITS];
-    if (max === undefined) throw new Error(`${where}: unknown bridge parameter ${JSON.stringify(key)}`);
+    if (max === undefined) throw new Error(`${where}: unknown bridge parameter ${keyName(key)}`);
     if (!isWhole(value, 0, max)) throw new Error(`${where}: bridge ${key} must be a whole number from 0 to ${max}`);
   }
 }
@@ -207,7 +212,7 @@ const BOND_OPTIONS: Record<string, BondRule> = {
 function checkBondParams(params: BondParams, where: string): void {
   for (const [key, value] of Object.entries(params)) {
     const rule = Object.hasOwn(BOND_OPTIONS, key) ? BOND_OPTIONS[key] : undefined;
-    if (!rule) throw new Error(`${where}: unknown bond option ${JSON.stringify(key.slice(0, 64))}`);
+    if (!rule) throw new Error(`${where}: unknown bond option ${keyName(key)}`);
     if (!rule.accepts(value)) throw new Error(`${where}: bond option ${key} must be ${rule.expected}`);
   }
 }

@@ -96,8 +96,9 @@ export function word(value: string, where: string): string {
   return value;
 }
 
-/** A value that stays on its line: no control character (a newline would start a line of its own). */
+/** A value that stays on its line: no control character (a newline would start a line of its
+ * own), none of the line breaks YAML adds (U+0085, U+2028, U+2029), no lone surrogate. */
 export function oneLine(value: string, where: string): string {
-  if (/[\x00-\x1f\x7f]/.test(value)) throw new Error(`${where} holds a control character`);
+  if (/[\p{Cc}\u2028\u2029\p{Cs}\ufffe\uffff]/u.test(value)) throw new Error(`${where} holds a control or line-break character`);
   return value;
 }

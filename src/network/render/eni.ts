@@ -15,16 +15,16 @@ export function renderEni(model: NetworkModel, options: RenderOptions = {}): Ren
 
 /** Global name servers hang off lo, the one interface that is always up (cloud-init's habit). */
 function loopback(model: NetworkModel): string[] {
-  const lines = ["auto lo", "iface lo inet loopback"];
-  if (model.nameservers.addresses.length) lines.push(`    dns-nameservers ${model.nameservers.addresses.join(" ")}`);
-  if (model.nameservers.search.length) lines.push(`    dns-search ${model.nameservers.search.join(" ")}`);
-  return lines.map((line) => plainOption(line, "lo"));
+  const options: string[] = [];
+  if (model.nameservers.addresses.length) options.push(`dns-nameservers ${model.nameservers.addresses.join(" ")}`);
+  if (model.nameservers.search.length) options.push(`dns-search ${model.nameservers.search.join(" ")}`);
+  return ["auto lo", "iface lo inet loopback", ...options.map((line) => `    ${plainOption(line, "lo")}`)];
 }
 
 /** ifupdown reads a line as an option name and its value, and joins a line ending in a backslash
  * to the next: every token of an option line must be a plain word (no blank, control character or quote). */
 function plainOption(line: string, iface: string): string {
-  for (const token of line.trim().split(" ")) word(token, `eni: an option of interface ${JSON.stringify(iface)}`);
+  for (const token of line.split(" ")) word(token, `eni: an option of interface ${JSON.stringify(iface)}`);
   return line;
 }
 
@@ -83,7 +83,8 @@ function interfaceOptions(model: NetworkModel, iface: NetInterface): string[] {
 }
 
 function bondOptions(params: Record<string, string | number | string[]>): string[] {
-  return Object.entries(params).map(([key, value]) => `bond-${key.replace(/_/g, "-")} ${Array.isArray(value) ? value.join(" ") : value}`);
+  // a blank in an option's name would make the rest of it the value
+  return Object.entries(params).map(([key, value]) => `bond-${word(key, "eni: a bond option's name").replace(/_/g, "-")} ${Array.isArray(value) ? value.join(" ") : value}`);
 }
 
 /** iproute2 rather than net-tools' `route`, which minimal images no longer ship. The line is
