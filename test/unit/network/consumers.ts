@@ -72,9 +72,20 @@ function iniShapes(text: string, systemd: boolean): string[] {
     });
 }
 
-/** KEY=value lines as initscripts' shell reads them (the real shell reads them in shellStructures). */
+/** KEY=value lines as initscripts' shell reads them (the real shell reads a sample in shellStructures). */
 function assignmentShapes(text: string): string[] {
-  return logicalLines(text, false).map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1].concat("=") ?? "NOT AN ASSIGNMENT");
+  return logicalLines(text, false).map((line) => {
+    const key = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1];
+    if (key === undefined) return "NOT AN ASSIGNMENT";
+    return isShellLiteral(line.slice(key.length + 1)) ? `${key}=` : `${key}= NOT ONE LITERAL WORD`;
+  });
+}
+
+/** Whether the shell reads `value` as one word with nothing expanded or run: bare characters
+ * with no meaning to it, '...' runs, and "..." runs without $, ` or backslash. */
+function isShellLiteral(value: string): boolean {
+  const parts = value.match(/'[^']*'|"[^"$`\\]*"|[^\s'"$`\\;&|<>()*?[\]#~{}!]+/g) ?? [];
+  return parts.join("") === value;
 }
 
 /** ifcfg and route files are shell: for each set, `sh -n` must accept every file, and sourcing

@@ -59,9 +59,9 @@ const V1 = {
 /** What the findings used, and what each file's grammar treats as syntax. */
 const INJECTIONS = [
   "\n",
-  "\npost-up touch /tmp/pwned",
-  '" ; touch /tmp/pwned ; "',
-  "' ; touch /tmp/pwned ; '",
+  "\npost-up touch pwned",
+  '" ; touch pwned ; "',
+  "' ; touch pwned ; '",
   "$(touch pwned)",
   "`touch pwned`",
   "\\",
@@ -181,7 +181,13 @@ function compare(hostile: Rendered, plains: Rendered[], label: string, batch: Ba
 function checkBatch(batch: Batch): void {
   consume("netplan (PyYAML)", batch.netplan, yamlStructures);
   // the shell and ifquery cost processes: the cases whose files differ from a plain one's, up to a bound
-  const differing = <T>(cases: Array<Case<T>>) => cases.filter(([h, plains]) => plains.every((p) => JSON.stringify(p) !== JSON.stringify(h))).slice(0, 20);
+  // cases with characters the formats give meaning to first
+  const meaningful = (label: string) => (/[$`"'\\;&|<>()#\s]/.test(label.slice(label.indexOf(" = ") + 4, -1)) ? 0 : 1);
+  const differing = <T>(cases: Array<Case<T>>) =>
+    cases
+      .filter(([h, plains]) => plains.every((p) => JSON.stringify(p) !== JSON.stringify(h)))
+      .sort((a, b) => meaningful(a[2]) - meaningful(b[2]))
+      .slice(0, 20);
   consume("sysconfig (sh)", differing(batch.sysconfig), shellStructures);
   if (haveIfquery) consume("ENI (ifquery)", differing(batch.eni), ifqueryStructures);
 }
