@@ -82,9 +82,9 @@ function assignmentShapes(text: string): string[] {
 }
 
 /** Whether the shell reads `value` as one word with nothing expanded or run: bare characters
- * with no meaning to it, '...' runs, and "..." runs without $, ` or backslash. */
+ * with no meaning to it, '...' runs, "..." runs without $, ` or backslash, and \x escapes. */
 function isShellLiteral(value: string): boolean {
-  const parts = value.match(/'[^']*'|"[^"$`\\]*"|[^\s'"$`\\;&|<>()*?[\]#~{}!]+/g) ?? [];
+  const parts = value.match(/'[^']*'|"[^"$`\\]*"|\\[^\n]|[^\s'"$`\\;&|<>()*?[\]#~{}!]+/g) ?? [];
   return parts.join("") === value;
 }
 
