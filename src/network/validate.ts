@@ -70,7 +70,7 @@ function checkInterface(iface: NetInterface, index: number): void {
 }
 
 function checkMembers(members: string[], where: string): void {
-  if (!Array.isArray(members) || !members.length) throw new Error(`${where}: needs at least one member`);
+  if (!Array.isArray(members)) throw new Error(`${where}: members must be a list`);
   members.forEach((m, i) => {
     if (!isInterfaceName(m)) throw new Error(`${where}: member ${i} is not an interface name`);
   });

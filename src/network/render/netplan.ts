@@ -18,7 +18,7 @@ export function renderNetplan(model: NetworkModel): RenderedFile[] {
     if (devices.length) network[section] = Object.fromEntries(devices.map((iface) => [iface.name, device(model, iface)]));
   }
   // YAML 1.1 quoting keeps a MAC such as 52:54:00:12:34:56 from reading as a base-60 number.
-  const yaml = toYaml(withoutControlCharacters({ network }, "netplan: network"), { indent: 4, version: "1.1" });
+  const yaml = toYaml({ network: withoutControlCharacters(network, "netplan: network") }, { indent: 4, version: "1.1" });
   return [{ path: NETPLAN_PATH, content: DISABLE_HEADER + yaml, mode: 0o600 }];
 }
 
