@@ -1,6 +1,7 @@
 // Checks and normalises the addresses, masks and MACs network configs hand us, so every
 // parser rejects the same malformed input with the same words.
 import { isIPv4, isIPv6 } from "node:net";
+import { describe } from "./document";
 import type { Route } from "./model";
 
 export interface Cidr {
@@ -11,12 +12,12 @@ export interface Cidr {
 /** "a.b.c.d/24", "2001:db8::1/64", or an address with a separate netmask or prefix.
  * Without either, cloud-init assumes /24 for IPv4 and /64 for IPv6. */
 export function parseCidr(value: unknown, mask: unknown, where: string): Cidr {
-  if (typeof value !== "string" || !value) throw new Error(`${where}: address must be a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== "string" || !value) throw new Error(`${where}: address must be a string, got ${describe(value)}`);
   const [address, inline] = value.split("/", 2);
   const v6 = isIPv6(address);
-  if (!v6 && !isIPv4(address)) throw new Error(`${where}: ${value} is not an IP address`);
+  if (!v6 && !isIPv4(address)) throw new Error(`${where}: ${describe(value)} is not an IP address`);
   const given = inline ?? mask;
-  const prefix = given === undefined || given === null || given === "" ? (v6 ? 64 : 24) : parsePrefix(given, v6, `${where}: ${value}`);
+  const prefix = given === undefined || given === null || given === "" ? (v6 ? 64 : 24) : parsePrefix(given, v6, `${where}: ${address}`);
   return { address, prefix };
 }
 
@@ -30,7 +31,7 @@ function parsePrefix(value: unknown, v6: boolean, where: string): number {
     return prefix;
   }
   const bits = v6 ? ipv6Bits(text) : ipv4Bits(text);
-  if (bits === undefined || !/^1*0*$/.test(bits)) throw new Error(`${where}: ${text} is not a netmask`);
+  if (bits === undefined || !/^1*0*$/.test(bits)) throw new Error(`${where}: ${describe(text)} is not a netmask`);
   return bits.indexOf("0") === -1 ? max : bits.indexOf("0");
 }
 
@@ -54,17 +55,20 @@ export function ipv4Netmask(prefix: number): string {
 }
 
 export function parseIp(value: unknown, where: string): string {
-  if (typeof value !== "string" || !(isIPv4(value) || isIPv6(value))) throw new Error(`${where}: ${JSON.stringify(value)} is not an IP address`);
+  if (typeof value !== "string" || !(isIPv4(value) || isIPv6(value))) throw new Error(`${where}: ${describe(value)} is not an IP address`);
   return value;
 }
 
 /** Lower-case, colon-separated: 6 bytes for Ethernet, 20 for InfiniBand. */
 export function parseMac(value: unknown, where: string): string {
   const mac = typeof value === "string" ? value.toLowerCase().replace(/-/g, ":") : "";
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) && !/^[0-9a-f]{2}(:[0-9a-f]{2}){19}$/.test(mac)) {
-    throw new Error(`${where}: ${JSON.stringify(value)} is not a MAC address`);
-  }
+  if (!isMac(mac)) throw new Error(`${where}: ${describe(value)} is not a MAC address`);
   return mac;
+}
+
+/** In the model's form: lower-case, colon-separated, Ethernet (6 bytes) or InfiniBand (20) unless `ethernetOnly`. */
+export function isMac(value: unknown, ethernetOnly = false): value is string {
+  return typeof value === "string" && (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(value) || (!ethernetOnly && /^[0-9a-f]{2}(:[0-9a-f]{2}){19}$/.test(value)));
 }
 
 /** A route's destination as CIDR; "default" means the whole address family of the gateway. */
@@ -85,7 +89,7 @@ export function parseRoute(to: unknown, mask: unknown, via: unknown, metric: unk
 
 export function parseNumber(value: unknown, where: string): number {
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`${where}: ${JSON.stringify(value)} is not a whole number`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`${where}: ${describe(value)} is not a whole number`);
   return n;
 }
 
@@ -94,7 +98,7 @@ export function stringList(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === "string") return value.split(/[\s,]+/).filter(Boolean);
   if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
-  throw new Error(`${where}: expected a list of strings, got ${JSON.stringify(value)}`);
+  throw new Error(`${where}: expected a list of strings, got ${describe(value)}`);
 }
 
 /** Whether `ip` lies in address/prefix (both of one family). */

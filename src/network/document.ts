@@ -8,10 +8,22 @@ export function networkDocument(value: unknown): Record<string, unknown> {
   return isPlainObject(inner) && !("version" in value) ? inner : value;
 }
 
+/** Words a message may quote: what a config says goes to the log and the world-readable
+ * status, so anything else is named by its place and kind only. */
+const PLAIN = /^[A-Za-z0-9_.:/+@-]{1,64}$/;
+
+/** A value for a message: a plain word quoted, anything else by its kind. */
 export function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null || value === undefined) return "nothing";
+  if (typeof value === "string" && !PLAIN.test(value)) return "a string";
   return typeof value === "object" ? "a mapping" : JSON.stringify(value);
+}
+
+/** A mapping key (a device id, an option name) as a message names it: as written when plain,
+ * else quoted as JSON (no raw control character reaches a log line) and shortened. */
+export function keyName(key: string): string {
+  return PLAIN.test(key) ? key : JSON.stringify(key.slice(0, 64));
 }
 
 /**
@@ -21,15 +33,23 @@ export function describe(value: unknown): string {
  * provisional names are longer and give way to the kernel's names.) Globs only in a match.
  */
 export function interfaceName(value: unknown, where: string, glob = false): string {
-  const pattern = glob ? /^[A-Za-z0-9_.@+*?[\]-]+$/ : /^[A-Za-z0-9_.@+-]+$/;
-  if (typeof value !== "string" || !pattern.test(value) || value === "." || value === "..") throw new Error(`${where}: ${JSON.stringify(value)} is not an interface name`);
+  if (!isInterfaceName(value, glob)) throw new Error(`${where}: ${describe(value)} is not an interface name`);
   return value;
+}
+
+export function isInterfaceName(value: unknown, glob = false): value is string {
+  const pattern = glob ? /^[A-Za-z0-9_.@+*?[\]-]+$/ : /^[A-Za-z0-9_.@+-]+$/;
+  return typeof value === "string" && pattern.test(value) && value !== "." && value !== "..";
 }
 
 /** A DNS search domain: labels of letters, digits, "-" and "_" (nothing a config file could misread). */
 export function domainName(value: string, where: string): string {
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value)) throw new Error(`${where}: ${JSON.stringify(value)} is not a domain name`);
+  if (!isDomainName(value)) throw new Error(`${where}: ${describe(value)} is not a domain name`);
   return value;
+}
+
+export function isDomainName(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(value);
 }
 
 export function optionalMapping(value: unknown, where: string): Record<string, unknown> {

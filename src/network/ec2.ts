@@ -4,6 +4,7 @@
 import { parseCidr, parseMac } from "./addresses";
 import { emptyModel, noNameservers } from "./model";
 import type { NetworkModel, PhysicalInterface, Subnet } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export interface Ec2NetworkOptions {
@@ -38,6 +39,7 @@ export function parseEc2Network(metadata: Record<string, unknown>, options: Ec2N
     const iface: PhysicalInterface = { type: "physical", name, mac, rename: false, subnets, routes: [], nameservers: noNameservers() };
     model.interfaces.push(iface);
   }
+  checkModel(model);
   return model;
 }
 

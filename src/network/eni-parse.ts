@@ -2,6 +2,7 @@
 // `network-interfaces`) and ConfigDrive's `network_config` hand over. Physical interfaces with
 // inet/inet6 static, dhcp and auto (SLAAC) stanzas become v1 items, then the v1 parser checks
 // them; `lo`'s dns-* options become global name servers.
+import { describe, keyName } from "./document";
 import type { NetworkModel } from "./model";
 import { parseV1 } from "./v1";
 
@@ -21,16 +22,16 @@ export function parseEniNetwork(value: unknown): NetworkModel {
 
 export function eniToV1(text: string): { version: 1; config: Record<string, unknown>[] } {
   const stanzas: Stanza[] = [];
-  for (const raw of text.split("\n")) {
+  for (const [n, raw] of text.split("\n").entries()) {
     const line = raw.replace(/#.*/, "").trim();
     if (!line) continue;
     const words = line.split(/\s+/);
     if (words[0] === "iface") {
-      if (words.length < 4) throw new Error(`network-interfaces: "${line}" needs a name, a family and a method`);
+      if (words.length < 4) throw new Error(`network-interfaces line ${n + 1}: an iface stanza needs a name, a family and a method`);
       stanzas.push({ name: words[1], family: words[2], method: words[3], options: new Map() });
     } else if (STANZA_WORDS.test(line)) continue;
     else if (stanzas.length) stanzas[stanzas.length - 1].options.set(words[0], words.slice(1).join(" "));
-    else throw new Error(`network-interfaces: "${line}" is outside any iface stanza`);
+    else throw new Error(`network-interfaces line ${n + 1}: ${describe(words[0])} is outside any iface stanza`);
   }
   const config: Record<string, unknown>[] = [];
   const byName = new Map<string, Record<string, unknown> & { subnets: Record<string, unknown>[] }>();
@@ -62,7 +63,7 @@ function subnetOf({ family, method, options, name }: Stanza): Record<string, unk
   if (method === "manual") return undefined;
   if (method === "dhcp") return { type: six ? "dhcp6" : "dhcp4" };
   if (method === "auto" && six) return { type: "ipv6_slaac" };
-  if (method !== "static") throw new Error(`network-interfaces: iface ${name} ${family} ${method} is not static, dhcp, auto (inet6) or manual`);
+  if (method !== "static") throw new Error(`network-interfaces: iface ${keyName(name)}: ${describe(family)} ${describe(method)} is not static, dhcp, auto (inet6) or manual`);
   const subnet: Record<string, unknown> = { type: six ? "static6" : "static", address: options.get("address") };
   for (const [option, key] of [["netmask", "netmask"], ["gateway", "gateway"]]) if (options.has(option)) subnet[key] = options.get(option);
   if (options.has("dns-nameservers")) subnet.dns_nameservers = options.get("dns-nameservers")!.split(/\s+/);

@@ -107,19 +107,3 @@ export const isDefaultRoute = (route: Route): boolean => route.to === "0.0.0.0/0
 export function staticSubnets(iface: NetInterface): StaticSubnet[] {
   return iface.subnets.filter((s): s is StaticSubnet => s.type === "static");
 }
-
-/** Every member and link names an interface the config declares, and names are unique. */
-export function checkReferences(model: NetworkModel): void {
-  const names = new Set<string>();
-  for (const iface of model.interfaces) {
-    if (names.has(iface.name)) throw new Error(`interface ${iface.name} is declared twice`);
-    names.add(iface.name);
-  }
-  const need = (owner: string, name: string) => {
-    if (!names.has(name)) throw new Error(`${owner} refers to ${name}, which the config does not declare`);
-  };
-  for (const iface of model.interfaces) {
-    if (iface.type === "bond" || iface.type === "bridge") iface.members.forEach((m) => need(iface.name, m));
-    if (iface.type === "vlan") need(iface.name, iface.link);
-  }
-}

@@ -2,9 +2,10 @@
 // networks are addresses on a link, services carry the name servers.
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute } from "./addresses";
-import { addUnique, describe, interfaceName, optionalList } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { addUnique, describe, interfaceName, keyName, optionalList } from "./document";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, NetInterface, NetworkModel } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseNetworkData(value: unknown): NetworkModel {
@@ -22,19 +23,19 @@ export function parseNetworkData(value: unknown): NetworkModel {
     const id = String(link.id);
     if (link.type === "bond") nameOf.set(id, `bond${bonds++}`);
     // A NIC's name is its kernel's; the link id stands in until the MAC is resolved.
-    else if (link.type !== "vlan") nameOf.set(id, interfaceName(link.name ?? id, `link ${id}`));
+    else if (link.type !== "vlan") nameOf.set(id, interfaceName(link.name ?? id, `link ${keyName(id)}`));
   }
   const ref = (id: unknown, where: string) => {
     const name = nameOf.get(String(id));
-    if (!name) throw new Error(`${where} refers to link ${JSON.stringify(id)}, which network_data.json does not declare`);
+    if (!name) throw new Error(`${where} refers to link ${keyName(String(id))}, which network_data.json does not declare`);
     return name;
   };
   // A vlan is named after the interface it rides on: eth0.100.
-  for (const link of links) if (link.type === "vlan") nameOf.set(String(link.id), `${ref(link.vlan_link, `link ${String(link.id)}`)}.${String(link.vlan_id)}`);
+  for (const link of links) if (link.type === "vlan") nameOf.set(String(link.id), `${ref(link.vlan_link, `link ${keyName(String(link.id))}`)}.${String(link.vlan_id)}`);
   for (const link of links) model.interfaces.push(linkInterface(link, ref, ref(link.id, "")));
   for (const [i, network] of optionalList(value.networks, "network_data.json networks").entries()) {
     if (!isPlainObject(network)) throw new Error(`network ${i} must be a mapping`);
-    const where = `network ${String(network.id ?? i)}`;
+    const where = `network ${keyName(String(network.id ?? i))}`;
     const name = ref(network.link, where);
     addNetwork(model.interfaces.find((iface) => iface.name === name) as NetInterface, network, where);
   }
@@ -42,12 +43,12 @@ export function parseNetworkData(value: unknown): NetworkModel {
     if (!isPlainObject(service)) throw new Error(`service ${i} must be a mapping`);
     if (service.type === "dns") addUnique(model.nameservers.addresses, [parseIp(service.address, `service ${i}`)]);
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 
 function linkInterface(link: Record<string, unknown>, ref: (id: unknown, where: string) => string, name: string): NetInterface {
-  const where = `link ${String(link.id)}`;
+  const where = `link ${keyName(String(link.id))}`;
   const base = { name, subnets: [], routes: [], nameservers: noNameservers() };
   const mac = link.ethernet_mac_address === undefined || link.ethernet_mac_address === null ? undefined : parseMac(link.ethernet_mac_address, `${where}: ethernet_mac_address`);
   let iface: NetInterface;

@@ -2,9 +2,10 @@
 // nameserver, route), interfaces carrying their subnets.
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
-import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { addUnique, describe, domainName, interfaceName, isInterfaceName, networkDocument, optionalList, optionalMapping } from "./document";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseV1(value: unknown): NetworkModel {
@@ -14,7 +15,7 @@ export function parseV1(value: unknown): NetworkModel {
   const scoped: Array<{ name: string; addresses: string[]; search: string[] }> = [];
   for (const [i, item] of optionalList(doc.config, "network config v1 `config`").entries()) {
     if (!isPlainObject(item)) throw new Error(`config item ${i} must be a mapping, got ${describe(item)}`);
-    const where = `config item ${i}${typeof item.name === "string" ? ` (${item.name})` : ""}`;
+    const where = `config item ${i}${isInterfaceName(item.name) ? ` (${item.name})` : ""}`;
     switch (item.type) {
       case "physical":
       case "bond":
@@ -45,7 +46,7 @@ export function parseV1(value: unknown): NetworkModel {
     addUnique(iface.nameservers.addresses, ns.addresses);
     addUnique(iface.nameservers.search, ns.search);
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 
@@ -60,7 +61,7 @@ function parseInterface(item: Record<string, unknown>, where: string): NetInterf
       iface = { type: "physical", ...base, rename: mac !== undefined };
       break;
     case "bond":
-      iface = { type: "bond", ...base, members: memberList(item.bond_interfaces, `${where}: bond_interfaces`), params: bondParams(item) };
+      iface = { type: "bond", ...base, members: memberList(item.bond_interfaces, `${where}: bond_interfaces`), params: bondParams(item, where) };
       break;
     case "vlan": {
       const id = parseNumber(item.vlan_id, `${where}: vlan_id`);
@@ -120,9 +121,9 @@ function addSubnet(iface: NetInterface, subnet: Record<string, unknown>, where: 
 }
 
 /** Bond options from `params` or the item itself, as bond-mode / bond_miimon: kernel names. */
-function bondParams(item: Record<string, unknown>): BondParams {
+function bondParams(item: Record<string, unknown>, where: string): BondParams {
   const params: BondParams = {};
-  const sources = [item, optionalMapping(item.params, `bond ${String(item.name)}: params`)];
+  const sources = [item, optionalMapping(item.params, `${where}: params`)];
   for (const source of sources) {
     for (const [key, value] of Object.entries(source)) {
       if (!/^bond[-_]/.test(key) || key === "bond_interfaces" || value === undefined || value === null) continue;

@@ -2,9 +2,10 @@
 // bonds, bridges and vlans referring to them by their ids.
 import { isIPv6 } from "node:net";
 import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
-import { addUnique, describe, domainName, interfaceName, networkDocument, optionalList, optionalMapping } from "./document";
-import { checkReferences, emptyModel, noNameservers } from "./model";
+import { addUnique, describe, domainName, interfaceName, keyName, networkDocument, optionalList, optionalMapping } from "./document";
+import { emptyModel, noNameservers } from "./model";
 import type { BondParams, BridgeParams, NetInterface, NetworkModel, PhysicalInterface } from "./model";
+import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
 export function parseV2(value: unknown): NetworkModel {
@@ -18,34 +19,34 @@ export function parseV2(value: unknown): NetworkModel {
   // Bonds, bridges and vlans name their parts by id; a set-name changes what the id stands for.
   const nameOf = new Map<string, string>();
   for (const [id, settings] of ethernets) {
-    const iface = ethernet(id, device(settings, `ethernets.${id}`));
+    const iface = ethernet(id, device(settings, `ethernets.${keyName(id)}`));
     nameOf.set(id, iface.name);
     model.interfaces.push(iface);
   }
   const ref = (id: string) => nameOf.get(id) ?? id;
   for (const [id, raw] of Object.entries(optionalMapping(doc.bonds, "bonds"))) {
-    const where = `bonds.${id}`;
+    const where = `bonds.${keyName(id)}`;
     const settings = device(raw, where);
     const members = stringList(settings.interfaces, `${where}: interfaces`).map(ref);
     const params = bondParams(optionalMapping(settings.parameters, `${where}: parameters`), ref, where);
     model.interfaces.push(withCommon({ type: "bond", ...base(id, where), members, params }, settings, where));
   }
   for (const [id, raw] of Object.entries(optionalMapping(doc.bridges, "bridges"))) {
-    const where = `bridges.${id}`;
+    const where = `bridges.${keyName(id)}`;
     const settings = device(raw, where);
     const members = stringList(settings.interfaces, `${where}: interfaces`).map(ref);
     const params = bridgeParams(optionalMapping(settings.parameters, `${where}: parameters`), where);
     model.interfaces.push(withCommon({ type: "bridge", ...base(id, where), members, params }, settings, where));
   }
   for (const [id, raw] of Object.entries(optionalMapping(doc.vlans, "vlans"))) {
-    const where = `vlans.${id}`;
+    const where = `vlans.${keyName(id)}`;
     const settings = device(raw, where);
     const vlanId = parseNumber(settings.id, `${where}: id`);
     if (vlanId > 4094) throw new Error(`${where}: id ${vlanId} is outside 0-4094`);
     const link = ref(interfaceName(settings.link, `${where}: link`));
     model.interfaces.push(withCommon({ type: "vlan", ...base(id, where), id: vlanId, link }, settings, where));
   }
-  checkReferences(model);
+  checkModel(model);
   return model;
 }
 
@@ -62,7 +63,7 @@ function base(id: string, where: string) {
 const GLOB = /[*?[]/;
 
 function ethernet(id: string, settings: Record<string, unknown>): PhysicalInterface {
-  const where = `ethernets.${id}`;
+  const where = `ethernets.${keyName(id)}`;
   const match = optionalMapping(settings.match, `${where}: match`);
   const setName = settings["set-name"] === undefined ? undefined : interfaceName(settings["set-name"], `${where}: set-name`);
   const mac = match.macaddress === undefined ? undefined : parseMac(match.macaddress, `${where}: match.macaddress`);
@@ -90,7 +91,7 @@ function withCommon<T extends NetInterface>(iface: T, settings: Record<string, u
     iface.subnets.push({ type: `dhcp${family}`, ...(metric === undefined ? {} : { routeMetric: parseNumber(metric, `${where}: route-metric`) }) });
   }
   for (const [i, address] of optionalList(settings.addresses, `${where}: addresses`).entries()) {
-    if (typeof address !== "string" || !address.includes("/")) throw new Error(`${where}: address ${i} must be a string with a prefix, got ${JSON.stringify(address)}`);
+    if (typeof address !== "string" || !address.includes("/")) throw new Error(`${where}: address ${i} must be a string with a prefix, got ${describe(address)}`);
     iface.subnets.push({ type: "static", ...parseCidr(address, undefined, `${where}: addresses`) });
   }
   for (const [key, v6] of [["gateway4", false], ["gateway6", true]] as const) {
@@ -136,7 +137,7 @@ function bondParams(params: Record<string, unknown>, ref: (id: string) => string
   const result: BondParams = {};
   for (const [key, value] of Object.entries(params)) {
     const kernelName = V2_BOND_PARAMS[key];
-    if (!kernelName) throw new Error(`${where}: unknown bond parameter ${key}`);
+    if (!kernelName) throw new Error(`${where}: unknown bond parameter ${keyName(key)}`);
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) result[kernelName] = value.map(String);
     else if (key === "primary") result[kernelName] = ref(String(value));
@@ -161,7 +162,7 @@ function bridgeParams(params: Record<string, unknown>, where: string): BridgePar
     // Per-port path costs and priorities are not carried by the model.
     if (!name) {
       if (key === "path-cost" || key === "port-priority") continue;
-      throw new Error(`${where}: unknown bridge parameter ${key}`);
+      throw new Error(`${where}: unknown bridge parameter ${keyName(key)}`);
     }
     if (name === "stp") {
       if (typeof value !== "boolean") throw new Error(`${where}: stp must be true or false`);

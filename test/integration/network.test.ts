@@ -86,6 +86,29 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.exists("var/tmp/ran")).toBe(true);
   });
 
+  it("a bond option carrying an ifupdown line (issue #9) is refused by its name, not its value; the fallback is written", async () => {
+    const hostile = `version: 1
+config:
+  - {type: physical, name: eth0, mac_address: '${MAC}'}
+  - type: bond
+    name: bond0
+    bond_interfaces: [eth0]
+    params:
+      bond-mode: "active-backup\\n    post-up touch /var/tmp/pwned"
+      bond-xmit-hash-policy: 'layer2" ; touch /var/tmp/pwned ; "'
+`;
+    machine({ "network-config": hostile });
+    const status = await boot();
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("network config from ds not applied: interface bond0: bond option mode must be one of balance-rr, active-backup");
+    expect(status.stdout).not.toContain("pwned");
+    const eni = m.read(ENI);
+    expect(eni).toContain("iface ens3 inet dhcp");
+    expect(eni).not.toMatch(/post-up|bond/);
+    expect(m.exists("var/tmp/pwned")).toBe(false);
+    expect(m.exists("var/tmp/ran")).toBe(true);
+  });
+
   it("network: {config: disabled} in cloud.cfg.d leaves the image's network alone", async () => {
     machine({ "network-config": STATIC_V1 });
     writeFileSync(m.path("etc/cloud/cloud.cfg.d/99-disable-network-config.cfg"), "network: {config: disabled}\n");

@@ -1,6 +1,7 @@
 // What every renderer shares: the file shape, the header, the order interfaces are written
 // in, and which name servers and routes belong to an interface.
 import { inNetwork } from "../addresses";
+import { isInterfaceName } from "../document";
 import { staticSubnets } from "../model";
 import type { Nameservers, NetInterface, NetworkModel, Route } from "../model";
 
@@ -72,9 +73,32 @@ export function masterOf(model: NetworkModel, iface: NetInterface): NetInterface
 export function persistentNetRules(model: NetworkModel): RenderedFile[] {
   const lines = model.interfaces
     .filter((iface) => iface.type === "physical" && iface.rename && iface.mac)
-    .map((iface) => `SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${iface.mac}", NAME="${iface.name}"\n`);
+    .map((iface) => `SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${word(iface.mac as string, "udev rule: a MAC")}", NAME="${nameIn("udev rule", iface.name)}"\n`);
   return lines.length ? [{ path: "/etc/udev/rules.d/70-persistent-net.rules", content: lines.join(""), mode: 0o644 }] : [];
 }
 
 export const prefixOf = (cidr: string): number => Number(cidr.split("/")[1]);
 export const networkOf = (cidr: string): string => cidr.split("/")[0];
+
+// The renderers' own guard, behind the model's checks (src/network/validate.ts): whatever
+// reaches them, a value stays one value of the file it is written into.
+
+/** An interface name where a file name, a stanza or a shell word takes it. */
+export function nameIn(file: string, name: string): string {
+  if (!isInterfaceName(name)) throw new Error(`${file}: an interface name is not a plain name`);
+  return name;
+}
+
+/** One token of a line that ifupdown or a shell splits at blanks (ifupdown's post-up lines,
+ * route6-* files): letters, digits and the punctuation of addresses, CIDRs and names. */
+export function word(value: string, where: string): string {
+  if (!/^[A-Za-z0-9_.:/@+-]+$/.test(value)) throw new Error(`${where} is not a plain word`);
+  return value;
+}
+
+/** A value that stays on its line: no control character (a newline would start a line of its
+ * own), none of the line breaks YAML adds (U+0085, U+2028, U+2029), no lone surrogate. */
+export function oneLine(value: string, where: string): string {
+  if (/[\p{Cc}\u2028\u2029\p{Cs}\ufffe\uffff]/u.test(value)) throw new Error(`${where} holds a control or line-break character`);
+  return value;
+}

@@ -2,7 +2,7 @@
 // interface-wide options on its first stanza, routes as post-up/pre-down `ip route` commands.
 import { isIpv6 } from "../model";
 import type { NetInterface, NetworkModel, Route, Subnet } from "../model";
-import { DISABLE_HEADER, inWriteOrder, masterOf, persistentNetRules, routesFor } from "./common";
+import { DISABLE_HEADER, inWriteOrder, masterOf, nameIn, persistentNetRules, routesFor, word } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
 
 export const ENI_PATH = "/etc/network/interfaces.d/50-cloud-init";
@@ -15,10 +15,17 @@ export function renderEni(model: NetworkModel, options: RenderOptions = {}): Ren
 
 /** Global name servers hang off lo, the one interface that is always up (cloud-init's habit). */
 function loopback(model: NetworkModel): string[] {
-  const lines = ["auto lo", "iface lo inet loopback"];
-  if (model.nameservers.addresses.length) lines.push(`    dns-nameservers ${model.nameservers.addresses.join(" ")}`);
-  if (model.nameservers.search.length) lines.push(`    dns-search ${model.nameservers.search.join(" ")}`);
-  return lines;
+  const options: string[] = [];
+  if (model.nameservers.addresses.length) options.push(`dns-nameservers ${model.nameservers.addresses.join(" ")}`);
+  if (model.nameservers.search.length) options.push(`dns-search ${model.nameservers.search.join(" ")}`);
+  return ["auto lo", "iface lo inet loopback", ...options.map((line) => `    ${plainOption(line, "lo")}`)];
+}
+
+/** ifupdown reads a line as an option name and its value, and joins a line ending in a backslash
+ * to the next: every token of an option line must be a plain word (no blank, control character or quote). */
+function plainOption(line: string, iface: string): string {
+  for (const token of line.split(" ")) word(token, `eni: an option of interface ${JSON.stringify(iface)}`);
+  return line;
 }
 
 function interfaceStanzas(model: NetworkModel, iface: NetInterface): string[][] {
@@ -27,10 +34,11 @@ function interfaceStanzas(model: NetworkModel, iface: NetInterface): string[][] 
   const family = (s: Subnet | undefined) => (s && (s.type === "dhcp6" || s.type === "ipv6_slaac" || (s.type === "static" && isIpv6(s.address))) ? "inet6" : "inet");
   // Each route goes with the first stanza of its family, or the first stanza at all.
   const routeStanza = (route: Route) => Math.max(0, subnets.findIndex((s) => family(s) === (isIpv6(route.to) ? "inet6" : "inet")));
+  const name = nameIn("eni", iface.name);
   return subnets.map((subnet, index) => {
-    const lines = [index === 0 ? `auto ${iface.name}` : `# control-alias ${iface.name}`, `iface ${iface.name} ${family(subnet)} ${method(subnet)}`];
-    lines.push(...subnetOptions(subnet).map((line) => `    ${line}`));
-    if (index === 0) lines.push(...interfaceOptions(model, iface).map((line) => `    ${line}`));
+    const lines = [index === 0 ? `auto ${name}` : `# control-alias ${name}`, `iface ${name} ${family(subnet)} ${method(subnet)}`];
+    const options = [...subnetOptions(subnet), ...(index === 0 ? interfaceOptions(model, iface) : [])];
+    lines.push(...options.map((line) => `    ${plainOption(line, name)}`));
     for (const route of routes.filter((r) => routeStanza(r) === index)) lines.push(...routeCommands(route, iface.name).map((line) => `    ${line}`));
     return lines;
   });
@@ -75,11 +83,14 @@ function interfaceOptions(model: NetworkModel, iface: NetInterface): string[] {
 }
 
 function bondOptions(params: Record<string, string | number | string[]>): string[] {
-  return Object.entries(params).map(([key, value]) => `bond-${key.replace(/_/g, "-")} ${Array.isArray(value) ? value.join(" ") : value}`);
+  // a blank in an option's name would make the rest of it the value
+  return Object.entries(params).map(([key, value]) => `bond-${word(key, "eni: a bond option's name").replace(/_/g, "-")} ${Array.isArray(value) ? value.join(" ") : value}`);
 }
 
-/** iproute2 rather than net-tools' `route`, which minimal images no longer ship. */
+/** iproute2 rather than net-tools' `route`, which minimal images no longer ship. The line is
+ * run by a shell: each part of it is a plain word. */
 function routeCommands(route: Route, dev: string): string[] {
-  const spec = `${route.to}${route.via ? ` via ${route.via}` : ""} dev ${dev}${route.metric === undefined ? "" : ` metric ${route.metric}`}`;
+  const part = (value: string | number) => word(String(value), `eni: a route of interface ${JSON.stringify(dev)}`);
+  const spec = `${part(route.to)}${route.via ? ` via ${part(route.via)}` : ""} dev ${part(dev)}${route.metric === undefined ? "" : ` metric ${part(route.metric)}`}`;
   return [`post-up ip route add ${spec} || true`, `pre-down ip route del ${spec} || true`];
 }

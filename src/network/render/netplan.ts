@@ -3,7 +3,7 @@ import { toYaml } from "../../config/yaml";
 import { isIpv6 } from "../model";
 import type { NetInterface, NetworkModel } from "../model";
 import { V2_BOND_PARAMS } from "../v2";
-import { DISABLE_HEADER, nameserversFor, routesFor } from "./common";
+import { DISABLE_HEADER, nameserversFor, oneLine, routesFor } from "./common";
 import type { RenderedFile } from "./common";
 
 export const NETPLAN_PATH = "/etc/netplan/50-cloud-init.yaml";
@@ -18,7 +18,7 @@ export function renderNetplan(model: NetworkModel): RenderedFile[] {
     if (devices.length) network[section] = Object.fromEntries(devices.map((iface) => [iface.name, device(model, iface)]));
   }
   // YAML 1.1 quoting keeps a MAC such as 52:54:00:12:34:56 from reading as a base-60 number.
-  const yaml = toYaml({ network }, { indent: 4, version: "1.1" });
+  const yaml = toYaml({ network: withoutControlCharacters(network, "netplan: network") }, { indent: 4, version: "1.1" });
   return [{ path: NETPLAN_PATH, content: DISABLE_HEADER + yaml, mode: 0o600 }];
 }
 
@@ -59,4 +59,13 @@ function device(model: NetworkModel, iface: NetInterface): Record<string, unknow
     out.nameservers = { ...(dns.addresses.length ? { addresses: dns.addresses } : {}), ...(dns.search.length ? { search: dns.search } : {}) };
   }
   return out;
+}
+
+/** The serializer quotes what YAML would misread, but a tab or other control character in a
+ * plain scalar is read differently by libyaml (netplan's parser): refused, as everywhere. */
+function withoutControlCharacters<T>(node: T, where: string): T {
+  if (typeof node === "string") oneLine(node, where);
+  else if (Array.isArray(node)) node.forEach((item, i) => withoutControlCharacters(item, `${where}[${i}]`));
+  else if (node && typeof node === "object") for (const [key, value] of Object.entries(node)) withoutControlCharacters(value, `${where}.${oneLine(key, `${where}: a key`)}`);
+  return node;
 }

@@ -1,7 +1,7 @@
 // systemd-networkd: a .network file per interface (what to match, how to address it) and a
 // .netdev for each device networkd must create (bond, vlan, bridge).
 import type { BondInterface, BridgeInterface, NetInterface, NetworkModel } from "../model";
-import { inWriteOrder, masterOf, nameserversFor, routesFor } from "./common";
+import { inWriteOrder, masterOf, nameIn, nameserversFor, oneLine, routesFor } from "./common";
 import type { RenderedFile } from "./common";
 
 const DIR = "/etc/systemd/network";
@@ -10,14 +10,21 @@ type Section = [title: string, lines: string[]];
 
 export function renderNetworkd(model: NetworkModel): RenderedFile[] {
   return inWriteOrder(model).flatMap((iface) => {
-    const files = [{ path: `${DIR}/10-cloud-init-${iface.name}.network`, content: write(networkSections(model, iface)), mode: 0o644 }];
-    if (iface.type !== "physical") files.push({ path: `${DIR}/10-cloud-init-${iface.name}.netdev`, content: write(netdevSections(iface)), mode: 0o644 });
+    const name = nameIn("networkd", iface.name);
+    const files = [{ path: `${DIR}/10-cloud-init-${name}.network`, content: write(networkSections(model, iface), name), mode: 0o644 }];
+    if (iface.type !== "physical") files.push({ path: `${DIR}/10-cloud-init-${name}.netdev`, content: write(netdevSections(iface), name), mode: 0o644 });
     return files;
   });
 }
 
-function write(sections: Section[]): string {
-  return sections.filter(([, lines]) => lines.length).map(([title, lines]) => `[${title}]\n${lines.join("\n")}\n`).join("\n");
+/** systemd's unit file syntax: a line is one Key=value, and a line ending in a backslash goes
+ * on on the next one; so no value holds a control character or ends in a backslash. */
+function write(sections: Section[], name: string): string {
+  const checked = (line: string) => {
+    if (line.endsWith("\\")) throw new Error(`networkd: ${line.split("=")[0]} of ${name} ends in a backslash`);
+    return oneLine(line, `networkd: a setting of ${name}`);
+  };
+  return sections.filter(([, lines]) => lines.length).map(([title, lines]) => `[${title}]\n${lines.map(checked).join("\n")}\n`).join("\n");
 }
 
 function networkSections(model: NetworkModel, iface: NetInterface): Section[] {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { isIpv6 } from "../model";
 import type { NetInterface, NetworkModel } from "../model";
-import { inWriteOrder, masterOf, nameserversFor, routesFor } from "./common";
+import { inWriteOrder, masterOf, nameIn, nameserversFor, oneLine, routesFor } from "./common";
 import type { RenderedFile } from "./common";
 
 const DIR = "/etc/NetworkManager/system-connections";
@@ -16,11 +16,26 @@ const TYPES = { physical: "ethernet", bond: "bond", vlan: "vlan", bridge: "bridg
 type Section = [title: string, entries: Array<[string, string]>];
 
 export function renderNetworkManager(model: NetworkModel): RenderedFile[] {
-  return inWriteOrder(model).map((iface) => ({
-    path: `${DIR}/cloud-init-${iface.name}.nmconnection`,
-    content: HEADER + profile(model, iface).map(([title, entries]) => `[${title}]\n${entries.map(([k, v]) => `${k}=${v}\n`).join("")}`).join("\n"),
-    mode: 0o600,
-  }));
+  return inWriteOrder(model).map((iface) => {
+    const name = nameIn("network-manager", iface.name);
+    const entry = ([key, value]: [string, string]) => `${keyName(key, name)}=${keyfileValue(value, `network-manager: ${key} of ${name}`)}\n`;
+    return {
+      path: `${DIR}/cloud-init-${name}.nmconnection`,
+      content: HEADER + profile(model, iface).map(([title, entries]) => `[${title}]\n${entries.map(entry).join("")}`).join("\n"),
+      mode: 0o600,
+    };
+  });
+}
+
+function keyName(key: string, name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(key)) throw new Error(`network-manager: a setting of ${name} has a key that is not a plain name`);
+  return key;
+}
+
+/** A GKeyFile string: a backslash is doubled and a leading blank is written \s (else it is lost);
+ * a control character is refused, as every renderer refuses it. */
+function keyfileValue(value: string, where: string): string {
+  return oneLine(value, where).replace(/\\/g, "\\\\").replace(/^ /, "\\s");
 }
 
 function profileUuid(name: string): string {

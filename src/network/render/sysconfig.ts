@@ -3,7 +3,7 @@
 import { ipv4Netmask } from "../addresses";
 import { isDefaultRoute, isIpv6 } from "../model";
 import type { NetInterface, NetworkModel, Route } from "../model";
-import { inWriteOrder, masterOf, nameserversFor, networkOf, persistentNetRules, prefixOf, routesFor } from "./common";
+import { inWriteOrder, masterOf, nameIn, nameserversFor, networkOf, oneLine, persistentNetRules, prefixOf, routesFor, word } from "./common";
 import type { RenderedFile } from "./common";
 
 const DIR = "/etc/sysconfig/network-scripts";
@@ -16,11 +16,12 @@ export function renderSysconfig(model: NetworkModel): RenderedFile[] {
   const files = inWriteOrder(model).flatMap((iface) => {
     const routes = routesFor(model, iface);
     const settings = ifcfg(model, iface, routes);
-    const out = [{ path: `${DIR}/ifcfg-${iface.name}`, content: HEADER + format(settings), mode: 0o644 }];
+    const name = nameIn("sysconfig", iface.name);
+    const out = [{ path: `${DIR}/ifcfg-${name}`, content: HEADER + format(settings), mode: 0o644 }];
     const v4 = routes.filter((r) => !isIpv6(r.to) && !(isDefaultRoute(r) && settings.GATEWAY === r.via));
     const v6 = routes.filter((r) => isIpv6(r.to) && !(isDefaultRoute(r) && settings.IPV6_DEFAULTGW === r.via));
-    if (v4.length) out.push({ path: `${DIR}/route-${iface.name}`, content: HEADER + v4.map((r, i) => ipv4Route(r, i)).join(""), mode: 0o644 });
-    if (v6.length) out.push({ path: `${DIR}/route6-${iface.name}`, content: HEADER + v6.map((r) => ipv6Route(r, iface.name)).join(""), mode: 0o644 });
+    if (v4.length) out.push({ path: `${DIR}/route-${name}`, content: HEADER + v4.map((r, i) => ipv4Route(r, i)).join(""), mode: 0o644 });
+    if (v6.length) out.push({ path: `${DIR}/route6-${name}`, content: HEADER + v6.map((r) => ipv6Route(r, name)).join(""), mode: 0o644 });
     return out;
   });
   return [...files, ...persistentNetRules(model)];
@@ -29,13 +30,21 @@ export function renderSysconfig(model: NetworkModel): RenderedFile[] {
 function format(settings: Settings): string {
   return Object.keys(settings)
     .sort()
-    .map((key) => `${key}=${quote(settings[key])}\n`)
+    .map((key) => assignment(key, settings[key]))
     .join("");
 }
 
-function quote(value: string | number | boolean): string {
-  const text = value === true ? "yes" : value === false ? "no" : String(value);
-  return /\s/.test(text) ? `"${text}"` : text;
+/**
+ * KEY=value as initscripts source it with a shell: plain words bare, lists of them in double
+ * quotes (as cloud-init writes them), anything else in single quotes with each ' written '\''.
+ * A control character is refused: a newline would survive quoting but not NetworkManager's
+ * line-by-line ifcfg reader.
+ */
+function assignment(key: string, value: string | number | boolean): string {
+  const text = oneLine(value === true ? "yes" : value === false ? "no" : String(value), `sysconfig: ${key}`);
+  if (/^[A-Za-z0-9_.:/@+,=-]*$/.test(text)) return `${key}=${text}\n`;
+  if (/^[A-Za-z0-9_.:/@+,= -]*$/.test(text)) return `${key}="${text}"\n`;
+  return `${key}='${text.replace(/'/g, "'\\''")}'\n`;
 }
 
 function ifcfg(model: NetworkModel, iface: NetInterface, routes: Route[]): Settings {
@@ -103,9 +112,13 @@ function addressing(s: Settings, iface: NetInterface): void {
 }
 
 function ipv4Route(route: Route, i: number): string {
-  return [`ADDRESS${i}=${networkOf(route.to)}`, ...(route.via ? [`GATEWAY${i}=${route.via}`] : []), `NETMASK${i}=${ipv4Netmask(prefixOf(route.to))}`, ...(route.metric === undefined ? [] : [`METRIC${i}=${route.metric}`])].join("\n") + "\n";
+  const settings: Settings = { [`ADDRESS${i}`]: networkOf(route.to), ...(route.via ? { [`GATEWAY${i}`]: route.via } : {}), [`NETMASK${i}`]: ipv4Netmask(prefixOf(route.to)) };
+  if (route.metric !== undefined) settings[`METRIC${i}`] = route.metric;
+  return Object.entries(settings).map(([key, value]) => assignment(key, value)).join("");
 }
 
+/** A line ifup-routes hands to `ip -6 route add` unquoted: each part a plain word. */
 function ipv6Route(route: Route, dev: string): string {
-  return `${route.to}${route.via ? ` via ${route.via}` : ""}${route.metric === undefined ? "" : ` metric ${route.metric}`} dev ${dev}\n`;
+  const part = (value: string | number) => word(String(value), `sysconfig: a route of interface ${JSON.stringify(dev)}`);
+  return `${part(route.to)}${route.via ? ` via ${part(route.via)}` : ""}${route.metric === undefined ? "" : ` metric ${part(route.metric)}`} dev ${part(dev)}\n`;
 }

@@ -44,11 +44,11 @@ describe("interfaces(5) text as network config (NoCloud network-interfaces)", ()
   });
 
   it.each([
-    ["an option before any stanza", "address 10.0.0.5\n", 'network-interfaces: "address 10.0.0.5" is outside any iface stanza'],
-    ["an unknown method", "iface eth0 inet ppp\n", "iface eth0 inet ppp is not static, dhcp, auto (inet6) or manual"],
-    ["a short iface line", "iface eth0 inet\n", "needs a name, a family and a method"],
-    ["a bad address", "iface eth0 inet static\n  address 10.0.0.300/24\n", "10.0.0.300/24 is not an IP address"],
-    ["a name with shell syntax", "iface $(reboot) inet dhcp\n", '"$(reboot)" is not an interface name'],
+    ["an option before any stanza", "address 10.0.0.5\n", "network-interfaces line 1: \"address\" is outside any iface stanza"],
+    ["an unknown method", "iface eth0 inet ppp\n", 'iface eth0: "inet" "ppp" is not static, dhcp, auto (inet6) or manual'],
+    ["a short iface line", "iface eth0 inet\n", "network-interfaces line 1: an iface stanza needs a name, a family and a method"],
+    ["a bad address", "iface eth0 inet static\n  address 10.0.0.300/24\n", '"10.0.0.300/24" is not an IP address'],
+    ["a name with shell syntax", "iface $(reboot) inet dhcp\n", "config item 0: a string is not an interface name"],
   ])("refuses %s", (_, text, message) => {
     expect(() => parseEniNetwork(text)).toThrow(message);
   });

@@ -230,9 +230,9 @@ describe("malformed network config is refused with a clear error", () => {
     ["a bad version", { version: 3, config: [] }, "unknown network config version 3 (1 or 2 expected)"],
     ["no version", { config: [] }, "unknown network config version nothing (1 or 2 expected)"],
     ["not a mapping", ["eth0"], "network config must be a mapping, got a list"],
-    ["a bad address", { version: 1, config: [physical("eth0", { subnets: [{ type: "static", address: "10.0.0.300/24" }] })] }, "config item 0 (eth0): subnet 0: 10.0.0.300/24 is not an IP address"],
-    ["a bad netmask", { version: 1, config: [physical("eth0", { subnets: [{ type: "static", address: "10.0.0.3", netmask: "255.0.255.0" }] })] }, "config item 0 (eth0): subnet 0: 10.0.0.3: 255.0.255.0 is not a netmask"],
-    ["a prefix too long", { version: 2, ethernets: { eth0: { addresses: ["10.0.0.3/33"] } } }, "ethernets.eth0: addresses: 10.0.0.3/33: prefix 33 is over 32"],
+    ["a bad address", { version: 1, config: [physical("eth0", { subnets: [{ type: "static", address: "10.0.0.300/24" }] })] }, 'config item 0 (eth0): subnet 0: "10.0.0.300/24" is not an IP address'],
+    ["a bad netmask", { version: 1, config: [physical("eth0", { subnets: [{ type: "static", address: "10.0.0.3", netmask: "255.0.255.0" }] })] }, 'config item 0 (eth0): subnet 0: 10.0.0.3: "255.0.255.0" is not a netmask'],
+    ["a prefix too long", { version: 2, ethernets: { eth0: { addresses: ["10.0.0.3/33"] } } }, "ethernets.eth0: addresses: 10.0.0.3: prefix 33 is over 32"],
     ["an address without prefix in v2", { version: 2, ethernets: { eth0: { addresses: ["10.0.0.3"] } } }, 'ethernets.eth0: address 0 must be a string with a prefix, got "10.0.0.3"'],
     ["a bad MAC", { version: 1, config: [physical("eth0", { mac_address: "52:54:00:zz:00:01" })] }, 'config item 0 (eth0): "52:54:00:zz:00:01" is not a MAC address'],
     ["an unknown item type", { version: 1, config: [{ type: "wifi", name: "wlan0" }] }, 'config item 0 (wlan0): unknown type "wifi"'],
@@ -244,10 +244,10 @@ describe("malformed network config is refused with a clear error", () => {
     ["set-name without match", { version: 2, ethernets: { eth0: { "set-name": "lan" } } }, "ethernets.eth0: set-name needs a match"],
     ["an unknown bond parameter", { version: 2, ethernets: { e: {} }, bonds: { b: { interfaces: ["e"], parameters: { speed: 3 } } } }, "bonds.b: unknown bond parameter speed"],
     // names and domains end up in ifupdown's shell lines and in config files: nothing a shell or a parser could misread
-    ["a name with shell syntax", { version: 1, config: [physical("$(reboot)")] }, '"$(reboot)" is not an interface name'],
+    ["a name with shell syntax", { version: 1, config: [physical("$(reboot)")] }, "config item 0: a string is not an interface name"],
     ["a set-name with a newline", { version: 2, ethernets: { e: { match: { macaddress: "52:54:00:00:00:01" }, "set-name": "eth0\npost-up x" } } }, "is not an interface name"],
     ["a search domain with a newline", { version: 1, config: [physical("eth0", { subnets: [{ type: "dhcp", dns_search: ["example.com\n    post-up reboot"] }] })] }, "is not a domain name"],
-    ["a v2 search domain with a semicolon", { version: 2, ethernets: { eth0: { nameservers: { search: ["a;b"] } } } }, '"a;b" is not a domain name'],
+    ["a v2 search domain with a semicolon", { version: 2, ethernets: { eth0: { nameservers: { search: ["a;b"] } } } }, "ethernets.eth0: nameservers.search: a string is not a domain name"],
   ])("%s", (_, config, message) => {
     expect(() => parseNetworkConfig(config)).toThrow(message);
   });
@@ -255,7 +255,7 @@ describe("malformed network config is refused with a clear error", () => {
   it.each([
     ["a NIC without MAC or name", { links: [{ id: "l0", type: "phy" }] }, "link l0: a phy link needs ethernet_mac_address or name"],
     ["an unknown network type", { links: [{ id: "l0", type: "phy", ethernet_mac_address: "fa:16:3e:00:00:01" }], networks: [{ id: "n0", type: "ipv5", link: "l0" }] }, 'network n0: unknown network type "ipv5"'],
-    ["a network on an unknown link", { links: [], networks: [{ id: "n0", type: "ipv4_dhcp", link: "l9" }] }, 'network n0 refers to link "l9", which network_data.json does not declare'],
+    ["a network on an unknown link", { links: [], networks: [{ id: "n0", type: "ipv4_dhcp", link: "l9" }] }, "network n0 refers to link l9, which network_data.json does not declare"],
   ])("network_data.json with %s", (_, data, message) => {
     expect(() => parseNetworkData(data)).toThrow(message);
   });
