@@ -16,7 +16,7 @@ import { readMachineNics } from "../network/machine";
 import type { NetworkModel } from "../network/model";
 import { parseNetworkData } from "../network/openstack";
 import { parseNetworkConfig } from "../network/parse";
-import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERERS } from "../network/render/index";
+import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERERS, type RenderedFile } from "../network/render/index";
 import { resolveInterfaces, type Rename } from "../network/resolve";
 import { instancePath, RUN_DIR } from "../state/paths";
 import type { StageEnv } from "./env";
@@ -60,18 +60,21 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
   for (const source of sources) {
     let resolved: ReturnType<typeof resolveInterfaces> | undefined;
     let config: unknown;
+    let files: RenderedFile[] | undefined;
     try {
       config = source.load();
       const model = source.parse(config);
       if (!model) continue;
       resolved = resolve(model);
+      // rendered here (pure) so a model the renderer cannot express costs this source alone
+      if (renderer) files = RENDERERS[renderer](resolved.model, { eniPath: eniPath(env) });
     } catch (err) {
       const message = `network config from ${source.name} not applied: ${describeError(err)}; using the fallback`;
       if (rerender) errors.push(message);
       log[rerender ? "error" : "warn"](message);
       continue;
     }
-    if (!renderer) {
+    if (!renderer || !files) {
       // an image without a network stack we know (a container, say) keeps its own setup
       const message = `network config from ${source.name} not written: none of the renderers ${rendererOrder(env.config).join(", ")} is usable on this image`;
       log[source.name === "fallback" ? "info" : "warn"](message);
@@ -83,7 +86,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
     const staleFallback = source.name === "fallback" && !rerender && data !== undefined && fallbackNicGone(env, data, nics);
     if (staleFallback) log.info("the NIC of this instance's fallback network config is gone (a new MAC?); making the fallback again");
     if (rerender || staleFallback) {
-      render(env, renderer, resolved.model);
+      writeRendered(env, files);
       if (data) host.writeAtomic(instancePath(data.instanceId, "network-config.json"), `${JSON.stringify(config ?? fallbackDocument(resolved.model), null, 1)}\n`, 0o600);
       log.info(`network config from ${source.name} rendered with ${renderer}`);
       if (renderer === "netplan" && host.root === "/") await host.run(["netplan", "generate"], { timeoutMs: 60_000 });
@@ -154,9 +157,10 @@ function everyBoot(config: Config): boolean {
   return when.includes("boot") || when.includes("boot-legacy");
 }
 
-function render(env: StageEnv, renderer: string, model: NetworkModel): void {
+const eniPath = (env: StageEnv): string => (env.distro.family === "debian" ? "/etc/network/interfaces.d/50-cloud-init" : "/etc/network/interfaces");
+
+function writeRendered(env: StageEnv, files: RenderedFile[]): void {
   const { host, log } = env;
-  const files = RENDERERS[renderer](model, { eniPath: env.distro.family === "debian" ? "/etc/network/interfaces.d/50-cloud-init" : "/etc/network/interfaces" });
   const keep = new Set(files.map((f) => f.path));
   for (const { dir, pattern } of RENDERED) {
     for (const file of host.list(dir)) if (pattern.test(file) && !keep.has(`${dir}/${file}`)) host.remove(`${dir}/${file}`);

@@ -149,6 +149,26 @@ config:
     expect(m.exists(ENI)).toBe(false);
   });
 
+  it("a config the chosen renderer cannot express costs the network config alone: the fallback, the rest of the boot", async () => {
+    const bond = `version: 1
+config:
+  - {type: physical, name: eth0, mac_address: '${MAC}'}
+  - type: bond
+    name: bond0
+    bond_interfaces: [eth0]
+    params: {bond-mode: 802.3ad, bond-ad_actor_sys_prio: 100}
+    subnets: [{type: dhcp4}]
+`;
+    machine({ "network-config": bond });
+    writeFileSync(m.path("etc/cloud/cloud.cfg.d/50-renderer.cfg"), "system_info:\n  network:\n    renderers: [networkd]\n");
+    const { stdout } = await boot();
+    expect(stdout).toContain("networkd cannot express bond option ad_actor_sys_prio of bond0");
+    expect(stdout).toMatch(/status: error/);
+    expect(m.exists("etc/systemd/network/10-cloud-init-bond0.netdev")).toBe(false);
+    expect(m.read("etc/systemd/network/10-cloud-init-ens3.network")).toContain("DHCP=");
+    expect(m.exists("var/tmp/ran")).toBe(true);
+  });
+
   it("no config: DHCP on the NIC, made again on a later boot only if that NIC's MAC is gone (KubeVirt masquerade)", async () => {
     machine({});
     expect((await boot()).code).toBe(0);
