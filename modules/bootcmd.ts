@@ -4,6 +4,7 @@ import type { CloudConfigModule } from "../src/module";
 import { RUN_DIR } from "../src/state/paths";
 import { shellify } from "../src/shell";
 import { COMMAND_LIST } from "./runcmd";
+import { instanceIdLine } from "../src/state/instance";
 
 export const bootcmd: CloudConfigModule = {
   name: "bootcmd",
@@ -16,7 +17,7 @@ export const bootcmd: CloudConfigModule = {
     const file = `${RUN_DIR}/tmp/bootcmd-${process.pid}.sh`;
     host.writeAtomic(file, script, 0o700);
     try {
-      const result = await host.run(["/bin/sh", file], { env: { INSTANCE_ID: instance.instanceId }, onOutput: output });
+      const result = await host.run(["/bin/sh", file], { env: { INSTANCE_ID: instanceIdLine(instance.instanceId) }, onOutput: output });
       if (result.code !== 0) throw new Error(`bootcmd exited with code ${result.signal ?? result.code}`);
     } finally {
       host.remove(file);

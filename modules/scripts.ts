@@ -4,6 +4,7 @@ import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { CLOUD_DIR, instancePath } from "../src/state/paths";
 import { runParts } from "../src/run-parts";
 import type { Frequency } from "../src/state/semaphore";
+import { instanceIdLine } from "../src/state/instance";
 
 function scriptsModule(name: string, frequency: Frequency, dir: (ctx: ModuleContext) => string): CloudConfigModule {
   return {
@@ -16,7 +17,7 @@ function scriptsModule(name: string, frequency: Frequency, dir: (ctx: ModuleCont
       const prefix = name === "scripts_vendor" ? vendorPrefix(ctx) : undefined;
       const failed = await runParts(ctx.host, path, ctx.log, {
         output: ctx.output,
-        env: { INSTANCE_ID: ctx.instance.instanceId },
+        env: { INSTANCE_ID: instanceIdLine(ctx.instance.instanceId) },
         prefix,
       });
       if (failed.length) throw new Error(`${failed.length} script(s) in ${path} failed: ${failed.join(", ")}`);

@@ -2,6 +2,8 @@
 // the datasource's meta-data, then runs an optional seeding command such as pollinate.
 import { gunzipSync } from "node:zlib";
 import { isPlainObject } from "../src/config/yaml";
+import { openCharDevice } from "../src/console";
+import type { Host } from "../src/host/host";
 import type { CloudConfigModule } from "../src/module";
 import { toList } from "../src/users";
 
@@ -31,7 +33,7 @@ export const seedRandom: CloudConfigModule = {
       Buffer.from(typeof instance.metadata.random_seed === "string" ? instance.metadata.random_seed : ""),
     ]);
     if (seed.length) {
-      host.append(file, seed, 0o600);
+      addSeed(host, file, seed);
       log.info(`${seed.length} bytes of seed data added to ${file}`);
     }
     const command = toList(settings.command ?? []);
@@ -46,9 +48,27 @@ export const seedRandom: CloudConfigModule = {
   },
 };
 
+/** A device (the kernel's pool) must exist and is never created; another file gets the seed appended, 0600. */
+function addSeed(host: Host, file: string, seed: Buffer): void {
+  if (file.startsWith("/dev/")) {
+    const device = openCharDevice(host, file);
+    if (!device) throw new Error(`random_seed.file: ${file} is not a character device here; the seed was not written`);
+    try {
+      device.write(seed);
+    } finally {
+      device.close();
+    }
+    return;
+  }
+  host.writeUserFile(file, seed, { mode: 0o600, append: true });
+}
+
 /** `data` is text, or bytes when the YAML said !!binary. */
+/** More seed than this is no better seed: a gzip that inflates past it is refused. */
+const MAX_SEED_BYTES = 1024 * 1024;
+
 export function decodeSeed(data: unknown, encoding: string): Buffer {
   const bytes = data instanceof Uint8Array ? Buffer.from(data) : Buffer.from(String(data), encoding === "base64" || encoding === "b64" ? "base64" : "utf8");
-  if (encoding === "gzip" || encoding === "gz") return gunzipSync(bytes);
+  if (encoding === "gzip" || encoding === "gz") return gunzipSync(bytes, { maxOutputLength: MAX_SEED_BYTES });
   return bytes;
 }

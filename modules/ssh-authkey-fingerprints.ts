@@ -18,7 +18,7 @@ export const sshAuthkeyFingerprints: CloudConfigModule = {
   async run({ host, config, output }) {
     if (config.no_ssh_fingerprints === true) return { skipped: "no_ssh_fingerprints is true" };
     const hash = String(config.authkey_hash ?? "sha256").toLowerCase();
-    if (!HASHES.includes(hash)) throw new Error(`authkey_hash ${hash} is not one of ${HASHES.join(", ")}`);
+    if (!HASHES.includes(hash)) throw new Error(`authkey_hash must be one of ${HASHES.join(", ")}`);
     const systemInfo = isPlainObject(config.system_info) ? config.system_info : {};
     const defaultUser = isPlainObject(systemInfo.default_user) ? systemInfo.default_user : undefined;
     const failures: string[] = [];

@@ -6,21 +6,26 @@ import type { Host } from "./host/host";
 export const CONSOLE = "/dev/console";
 
 export interface ConsoleWriter {
-  write(text: string): void;
+  write(data: string | Uint8Array): void;
   close(): void;
 }
 
-/**
- * Opens the console for writing, or returns undefined when the machine has none. It is
- * opened, never created (no O_CREAT: a root without /dev would otherwise get a regular file
- * holding a password), must be a character device, and does not become our controlling tty.
- */
+/** Opens the console for writing, or returns undefined when the machine has none. */
 export function openConsole(host: Host): ConsoleWriter | undefined {
+  return openCharDevice(host, CONSOLE);
+}
+
+/**
+ * Opens an existing character device (the console, /dev/urandom) for writing, or returns
+ * undefined when there is none. Never created (no O_CREAT: a root without /dev would
+ * otherwise get a regular file holding a password or seed), never our controlling tty.
+ */
+export function openCharDevice(host: Host, device: string): ConsoleWriter | undefined {
   // a FIFO would block the open until someone reads it: check the kind before opening
-  if (!host.statFollow(CONSOLE)?.isCharacterDevice()) return undefined;
+  if (!host.statFollow(device)?.isCharacterDevice()) return undefined;
   let fd: number;
   try {
-    fd = fs.openSync(host.path(CONSOLE), fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_APPEND);
+    fd = fs.openSync(host.path(device), fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_APPEND);
   } catch {
     return undefined;
   }
@@ -30,7 +35,7 @@ export function openConsole(host: Host): ConsoleWriter | undefined {
     return undefined;
   }
   return {
-    write: (text) => void fs.writeSync(fd, text),
+    write: (data) => void (typeof data === "string" ? fs.writeSync(fd, data) : fs.writeSync(fd, data)),
     close: () => fs.closeSync(fd),
   };
 }

@@ -9,8 +9,9 @@ import { CLOUD_DIR, instancePath } from "../state/paths";
 import { createHash } from "node:crypto";
 import { requestWithRetry } from "../http/client";
 import { INSTANCE_DATA_SENSITIVE } from "../state/instance-data";
-import { processUserData, type Script, type UserDataEnv } from "../userdata/process";
+import { MAX_INCLUDED_BYTES, processUserData, type Script, type UserDataEnv } from "../userdata/process";
 import type { StageEnv } from "./env";
+import { instanceIdLine } from "../state/instance";
 
 export async function consumeUserData(env: StageEnv, data: InstanceData): Promise<void> {
   const { host, log } = env;
@@ -137,11 +138,19 @@ function userDataEnv(env: StageEnv, iid: string): UserDataEnv {
         const kept = env.host.readBytesIfExists(cached);
         if (kept) return kept;
       }
-      const body = url.startsWith("file://") ? env.host.readBytes(url.slice("file://".length)) : await fetchBody(url);
+      const body = url.startsWith("file://") ? readIncludedFile(env, url.slice("file://".length)) : await fetchBody(url);
       if (once) env.host.writeAtomic(cached, body, 0o600);
       return body;
     },
   };
+}
+
+/** A file:// include: a regular file no larger than all includes together may be (/dev/zero never ends). */
+function readIncludedFile(env: StageEnv, path: string): Buffer {
+  const st = env.host.statFollow(path);
+  if (!st?.isFile()) throw new Error(st ? "not a regular file" : "no such file");
+  if (st.size > MAX_INCLUDED_BYTES) throw new Error(`larger than ${MAX_INCLUDED_BYTES} bytes; refused`);
+  return env.host.readBytes(path);
 }
 
 async function fetchBody(url: string): Promise<Buffer> {
@@ -169,7 +178,7 @@ async function runBoothook(env: StageEnv, iid: string, hook: Script): Promise<vo
   const path = instancePath(iid, `boothooks/${hook.filename}`);
   env.host.writeAtomic(path, hook.content, 0o700);
   try {
-    const result = await env.host.run([path], { env: { INSTANCE_ID: iid }, onOutput: (c) => env.sink.output(c) });
+    const result = await env.host.run([path], { env: { INSTANCE_ID: instanceIdLine(iid) }, onOutput: (c) => env.sink.output(c) });
     if (result.code !== 0) env.sink.write("boothook", "ERROR", `boothook ${hook.filename} exited with code ${result.code}`);
   } catch (err) {
     env.sink.write("boothook", "ERROR", `boothook ${hook.filename}: ${describeError(err)}`);

@@ -200,7 +200,7 @@ describe.skipIf(unsupported)("secondary modules given bad input", () => {
       "module ntp failed: ntp: an entry of servers, pools, peers or allow is not a host name, address or network",
       "module seed_random failed: random_seed command no-such-seeder is not in this image",
       "module phone_home failed: phone_home.url: expected an http(s) URL",
-      "module ssh_authkey_fingerprints failed: authkey_hash crc32 is not one of",
+      "module ssh_authkey_fingerprints failed: authkey_hash must be one of",
       "power_state.mode",
       "ca_certs.trusted[0] is not a PEM certificate",
       "swap.filename: expected an absolute path without white space",

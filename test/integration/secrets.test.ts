@@ -90,6 +90,11 @@ describe.skipIf(!isRoot)("secrets from a hostile seed, as an unprivileged user s
     expect(log).not.toMatch(/root:[^\s]{20}/);
     expect(existsSync(join(root, "var/tmp/rest-of-boot-ran"))).toBe(true);
   });
+
+  it("with no /dev/urandom device, the meta-data's random_seed is not written into a file of that name", () => {
+    expect(existsSync(join(root, "dev/urandom"))).toBe(false);
+    expect(read(root, "var/log/cloud-init.log")).toContain("random_seed.file: /dev/urandom is not a character device here; the seed was not written");
+  });
 });
 
 describe.skipIf(!isRoot)("logs and the console in a throwaway root", () => {

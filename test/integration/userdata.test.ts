@@ -2,7 +2,8 @@
 // #include-once kept for the instance, and jinja rendered with this boot's instance data.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
@@ -59,6 +60,15 @@ describe.skipIf(!isRoot)("user-data formats end to end", () => {
     const s = agent(root, ["status", "--long"]);
     expect(s.code).toBe(2);
     expect(s.stdout).toMatch(/user-data part-001: #include http:\/\/127.0.0.1:9\/nothing failed: .*ECONNREFUSED/);
+  });
+
+  it("a file:// include of a device that never ends (/dev/zero) is refused, not read until memory runs out", async () => {
+    mkdirSync(join(root, "dev"), { recursive: true });
+    if (!existsSync(join(root, "dev/zero"))) execFileSync("mknod", ["-m", "0666", join(root, "dev/zero"), "c", "1", "5"]);
+    writeSeed(root, { "meta-data": "instance-id: iid-zero\n", "user-data": `Content-Type: multipart/mixed; boundary="B"\nMIME-Version: 1.0\n\n--B\nContent-Type: text/x-include-url\n\nfile:///dev/zero\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\nruncmd: [echo zero >> /var/tmp/zero.log]\n--B--\n` });
+    await bootAsync(root);
+    expect(readFileSync(join(root, "var/tmp/zero.log"), "utf8")).toBe("zero\n");
+    expect(agent(root, ["status", "--long"]).stdout).toContain("user-data part-001: #include file:///dev/zero failed: not a regular file");
   });
 });
 
