@@ -48,4 +48,11 @@ describe.skipIf(!isRoot)("instance-ids that are no safe path component", () => {
     expect(instances()).toEqual([expect.stringMatching(/^iid-\.\.-[0-9a-f]{64}$/)]);
     expect(read(root, "var/lib/cloud/data/instance-id")).toBe("..\n");
   });
+
+  it("an id with a NUL byte reaches bootcmd and scripts as one escaped line (a NUL cannot be in the environment)", () => {
+    writeSeed(root, { "meta-data": 'instance-id: "iid-\\0x"\n', "user-data": '#cloud-config\nbootcmd: ["echo \\"$INSTANCE_ID\\" >> /var/tmp/boot-id"]\nruncmd: ["echo ran >> /var/tmp/runs"]\n' });
+    expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(lines(root, "var/tmp/boot-id")).toEqual(["iid-\\x00x"]);
+    expect(lines(root, "var/tmp/runs")).toEqual(["ran"]);
+  });
 });
