@@ -3,7 +3,7 @@
 // its bound, and a killed holder frees the lock at once.
 import { spawn, spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Host } from "../../src/host/host";
 import { LOCK_FILE, lockRoot } from "../../src/state/lock";
