@@ -58,20 +58,21 @@ async function runLocked(env: StageEnv, key: StageKey, body: () => Promise<Stage
   status.v1[key].errors = [...carried, ...bookkeeping, ...result.errors];
   status.v1[key].finished = now();
   status.v1.stage = null;
-  const errorsOf = () => status.v1[key].errors;
-  status.v1[key].recoverable_errors = recoverableErrors(sink.records.filter((r) => !errorsOf().includes(r.message)));
+  const errors = status.v1[key].errors;
+  status.v1[key].recoverable_errors = recoverableErrors(sink.records.filter((r) => !errors.includes(r.message)));
   persist(env, status, key, note);
   if (key === "modules-final") {
-    const errors = STAGES.flatMap((k) => status.v1[k].errors);
+    const all = STAGES.flatMap((k) => status.v1[k].errors);
     attempt(() => {
-      const problem = writeResult(host, { v1: { datasource: status.v1.datasource, errors } });
+      const problem = writeResult(host, { v1: { datasource: status.v1.datasource, errors: all } });
       if (problem) note(problem);
     }, "could not write result.json", note);
   }
   attempt(() => removeRunningMarker(host), "could not remove the running-stage marker", note);
   const took = (performance.now() - bodyStarted).toFixed(1);
   env.log.debug(`stage ${key} done in ${took} ms (${bodyStarted.toFixed(1)} ms after process start; max RSS ${process.resourceUsage().maxRSS} KiB)`);
-  return status.v1[key].errors.length;
+  // problems after the last status write (result.json, the marker) still count for the exit code
+  return new Set([...status.v1[key].errors, ...bookkeeping]).size;
 }
 
 /**
