@@ -7,7 +7,7 @@ import { isPlainObject } from "../config/yaml";
 import type { InstanceData } from "../datasources/types";
 import { describeError } from "../log/logger";
 import type { CloudConfigModule, ModuleContext } from "../module";
-import { FREQUENCIES, hasRun, markRun, semaphoreFor, type Frequency } from "../state/semaphore";
+import { claimRun, FREQUENCIES, semaphoreFor, type Frequency } from "../state/semaphore";
 import { moduleByName, normalModuleName } from "../../modules/index";
 import type { StageEnv } from "./env";
 
@@ -71,16 +71,24 @@ async function runOne(env: StageEnv, config: Config, instance: InstanceData, mod
   }
   const frequency = options.forceFrequency ?? frequencyFor(entry, mod, log);
   const semaphore = semaphoreFor(frequency, instance.instanceId, `config-${entry.name}`);
-  if (hasRun(env.host, semaphore)) {
-    log.debug(`${mod.name} already ran (${frequency}); skipped`);
-    return undefined;
+  const fail = (message: string) => {
+    env.sink.write(mod.name, "ERROR", message);
+    return message;
+  };
+  try {
+    if (!claimRun(env.host, semaphore)) {
+      log.debug(`${mod.name} already ran (${frequency}); skipped`);
+      return undefined;
+    }
+  } catch (err) {
+    // the run cannot be recorded, so it could run again: this module fails, the others go on
+    return fail(`module ${mod.name} not run: could not record its run in ${semaphore}: ${describeError(err)}`);
   }
   for (const issue of validate(config, mod.schema)) {
     const text = `${mod.name}: ${issue.path}: ${issue.message}`;
     if (issue.deprecation) log.deprecated(text);
     else log.warn(`invalid cloud-config: ${text}`);
   }
-  markRun(env.host, semaphore);
   const started = process.hrtime.bigint();
   const finish = (result: string) => log.debug(`finish: ${label}: ${result} (duration: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)}s)`);
   log.debug(`start: ${label}: running config-${entry.name} with frequency ${frequency}`);
@@ -90,8 +98,7 @@ async function runOne(env: StageEnv, config: Config, instance: InstanceData, mod
     finish(`SUCCESS: config-${entry.name} ran successfully`);
     return undefined;
   } catch (err) {
-    const message = `module ${mod.name} failed: ${describeError(err)}`;
-    env.sink.write(mod.name, "ERROR", message);
+    const message = fail(`module ${mod.name} failed: ${describeError(err)}`);
     finish(`FAIL: ${message}`);
     return message;
   }

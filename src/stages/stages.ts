@@ -3,6 +3,7 @@
 import { readConfigFile, type Config } from "../config/load";
 import { mergeConfigs } from "../config/merge";
 import type { InstanceData } from "../datasources/types";
+import { describeError } from "../log/logger";
 import { INITIAL_DIRS, instancePath } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
 import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
@@ -17,14 +18,14 @@ export type ModulesMode = "config" | "final";
 
 export function initLocal(env: StageEnv): Promise<number> {
   return runStage(env, "init-local", async () => {
-    prepareDirectories(env);
-    forgetBootFinished(env.host);
+    const dirErrors = prepareDirectories(env);
+    forgetBootFinished(env.host, warnTo(env));
     const data = await findDatasource(env, "local");
     if (!data) {
       env.log.info("no local datasource found; the network stage will search again");
-      return { errors: await applyNetworkConfig(env, undefined, false) };
+      return { errors: [...dirErrors, ...(await applyNetworkConfig(env, undefined, false))] };
     }
-    const networkErrors = await applyNetworkConfig(env, data, adopt(env, data));
+    const networkErrors = [...dirErrors, ...(await applyNetworkConfig(env, data, adopt(env, data)))];
     if (data.dsmode !== "local") return { errors: networkErrors, datasource: data.description };
     // dsmode local: everything the network stage does happens now (cloud-init's rule)
     return { errors: [...networkErrors, ...(await initModules(env, data))], datasource: data.description };
@@ -33,22 +34,22 @@ export function initLocal(env: StageEnv): Promise<number> {
 
 export function initNetwork(env: StageEnv): Promise<number> {
   return runStage(env, "init", async () => {
-    prepareDirectories(env);
-    const cached = restoreThisBoot(env.host);
-    if (cached?.dsmode === "local") return { errors: [], datasource: cached.description };
+    const dirErrors = prepareDirectories(env);
+    const cached = restoreThisBoot(env.host, warnTo(env));
+    if (cached?.dsmode === "local") return { errors: dirErrors, datasource: cached.description };
     const data = cached ?? (await findDatasource(env, "network"));
-    if (!data) return { errors: ["No instance datasource found."] };
+    if (!data) return { errors: [...dirErrors, "No instance datasource found."] };
     // cloud-init instancifies again here, so after a full boot previous-instance-id holds
     // the current id (observed with 22.4 on a clone); we keep that for tools that read it
-    if (cached) instancify(env.host, cached);
+    if (cached) instancify(env.host, cached, warnTo(env));
     const networkErrors = cached ? [] : await applyNetworkConfig(env, data, adopt(env, data));
-    return { errors: [...networkErrors, ...(await initModules(env, data))], datasource: data.description };
+    return { errors: [...dirErrors, ...networkErrors, ...(await initModules(env, data))], datasource: data.description };
   });
 }
 
 export function modulesStage(env: StageEnv, mode: ModulesMode): Promise<number> {
   return runStage(env, `modules-${mode}`, async () => {
-    const data = restoreThisBoot(env.host);
+    const data = restoreThisBoot(env.host, warnTo(env));
     if (!data) return { errors: [`Can not apply stage modules-${mode}, no datasource found! Likely bad things to come!`] };
     const config = mergedConfig(env, data);
     const list = config[`cloud_${mode}_modules`];
@@ -57,14 +58,32 @@ export function modulesStage(env: StageEnv, mode: ModulesMode): Promise<number> 
   });
 }
 
-function prepareDirectories(env: StageEnv): void {
-  for (const dir of INITIAL_DIRS) env.host.mkdirp(dir);
-  env.host.mkdirp("/run/cloud-init/tmp", 0o700);
+/**
+ * The state directories; one that cannot be made (a file in its place, a read-only disk) is
+ * an error of the stage, and what needs it fails on its own later, not the whole stage now.
+ */
+function prepareDirectories(env: StageEnv): string[] {
+  const errors: string[] = [];
+  for (const [dir, mode] of [...INITIAL_DIRS.map((d) => [d, 0o755] as const), ["/run/cloud-init/tmp", 0o700] as const]) {
+    try {
+      env.host.mkdirp(dir, mode);
+    } catch (err) {
+      const message = `could not create ${dir}: ${describeError(err)}`;
+      env.log.error(message);
+      errors.push(message);
+    }
+  }
+  return errors;
+}
+
+/** Where a state file read back in the wrong shape is reported. */
+function warnTo(env: StageEnv): (message: string) => void {
+  return (message) => env.log.warn(message);
 }
 
 /** Returns whether this is a new instance. */
 function adopt(env: StageEnv, data: InstanceData): boolean {
-  const { newInstance } = instancify(env.host, data);
+  const { newInstance } = instancify(env.host, data, warnTo(env));
   env.log.info(`instance ${instanceIdLine(data.instanceId)} (${newInstance ? "new" : "same as last boot"})`);
   writeInstanceData(env.host, instanceDataDocument(data, env.distro, env.config));
   return newInstance;

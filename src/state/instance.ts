@@ -3,16 +3,22 @@
 import type { InstanceData } from "../datasources/types";
 import type { Host } from "../host/host";
 import { DATA_DIR, INSTANCE_LINK, instanceDir, instancePath, RUN_DIR } from "./paths";
-import { stateJson } from "./status-store";
+import { describeError } from "../log/logger";
+import { stateJson, type Warn } from "./status-store";
 
 const CACHE = "obj.json";
 
-export function instancify(host: Host, data: InstanceData): { newInstance: boolean } {
+export function instancify(host: Host, data: InstanceData, warn: Warn): { newInstance: boolean } {
   const dir = instanceDir(data.instanceId);
-  host.mkdirp(`${dir}/sem`);
+  try {
+    host.mkdirp(`${dir}/sem`);
+  } catch (err) {
+    // each per-instance module then fails to claim its run, and says so; the rest goes on
+    warn(`could not create ${dir}/sem: ${describeError(err)}`);
+  }
   host.mkdirp(`${dir}/scripts`, 0o700);
   host.mkdirp(`${dir}/scripts/vendor`, 0o700);
-  const previousId = readInstanceId(host, `${DATA_DIR}/instance-id`);
+  const previousId = readInstanceId(host, `${DATA_DIR}/instance-id`, warn);
   const dsLine = `DataSource${data.datasource}: ${data.description}\n`;
   const previousDs = host.readTextIfExists(`${dir}/datasource`);
   host.writeAtomic(`${dir}/datasource`, dsLine);
@@ -40,36 +46,57 @@ function saveCache(host: Host, data: InstanceData): void {
 }
 
 /** This boot's instance, if a stage of this boot found one (/run/cloud-init/.instance-id). */
-export function restoreThisBoot(host: Host): InstanceData | undefined {
-  const id = readInstanceId(host, `${RUN_DIR}/.instance-id`);
-  return id === undefined ? undefined : loadCache(host, id);
+export function restoreThisBoot(host: Host, warn: Warn): InstanceData | undefined {
+  const id = readInstanceId(host, `${RUN_DIR}/.instance-id`, warn);
+  return id === undefined ? undefined : loadCache(host, id, warn);
 }
 
 /** The last known instance, whatever boot found it (for `single`, `query`). */
-export function restoreLast(host: Host): InstanceData | undefined {
-  const id = readInstanceId(host, `${DATA_DIR}/instance-id`);
-  return id === undefined ? undefined : loadCache(host, id);
+export function restoreLast(host: Host, warn: Warn): InstanceData | undefined {
+  const id = readInstanceId(host, `${DATA_DIR}/instance-id`, warn);
+  return id === undefined ? undefined : loadCache(host, id, warn);
 }
 
-function loadCache(host: Host, id: string): InstanceData | undefined {
-  const text = host.readTextIfExists(instancePath(id, CACHE));
+function loadCache(host: Host, id: string, warn: Warn): InstanceData | undefined {
+  const file = instancePath(id, CACHE);
+  const text = host.readTextIfExists(file);
   if (!text) return undefined;
   try {
-    const plain = JSON.parse(text);
+    const plain: unknown = JSON.parse(text);
+    if (!isCache(plain) || plain.instanceId !== id) {
+      warn(`ignoring ${file}: not this instance's datasource cache`);
+      return undefined;
+    }
     return {
-      ...plain,
+      ...(plain as unknown as InstanceData),
       userData: Buffer.from(plain.userData ?? "", "base64"),
       vendorData: plain.vendorData === undefined ? undefined : Buffer.from(plain.vendorData, "base64"),
       vendorData2: plain.vendorData2 === undefined ? undefined : Buffer.from(plain.vendorData2, "base64"),
     };
   } catch {
+    warn(`ignoring ${file}: it is not JSON`);
     return undefined;
   }
 }
 
+/** The fields every stage relies on; the rest is the datasource's and read where used. */
+interface StoredCache {
+  instanceId: string;
+  userData?: string;
+  vendorData?: string;
+  vendorData2?: string;
+}
+
+function isCache(value: unknown): value is StoredCache {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const optionalString = (key: string) => v[key] === undefined || typeof v[key] === "string";
+  return typeof v.instanceId === "string" && typeof v.datasource === "string" && typeof v.description === "string" && ["userData", "vendorData", "vendorData2", "dsmode"].every(optionalString);
+}
+
 /** boot-finished of the instance the link points at, removed at the start of every boot. */
-export function forgetBootFinished(host: Host): void {
-  const id = readInstanceId(host, `${DATA_DIR}/instance-id`);
+export function forgetBootFinished(host: Host, warn: Warn): void {
+  const id = readInstanceId(host, `${DATA_DIR}/instance-id`, warn);
   if (id !== undefined) host.remove(instancePath(id, "boot-finished"));
 }
 
@@ -82,8 +109,17 @@ export function instanceIdLine(id: string): string {
   return id.replace(/[\\\x00-\x1f\x7f]|^ | $/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-/** The id an instance-id file holds (undoing instanceIdLine), or undefined when there is none. */
-export function readInstanceId(host: Host, file: string): string | undefined {
+/**
+ * The id an instance-id file holds (undoing instanceIdLine), or undefined when there is none.
+ * A line with a raw control character (NUL bytes from a crash) was not written by
+ * instanceIdLine: it is treated as no id, with a warning.
+ */
+export function readInstanceId(host: Host, file: string, warn?: Warn): string | undefined {
   const line = host.readTextIfExists(file)?.split("\n")[0].trim();
-  return line ? line.replace(/\\x([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : undefined;
+  if (!line) return undefined;
+  if (/[\x00-\x1f\x7f]/.test(line)) {
+    warn?.(`ignoring ${file}: it holds control characters, not an instance-id`);
+    return undefined;
+  }
+  return line.replace(/\\x([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }

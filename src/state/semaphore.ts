@@ -1,4 +1,6 @@
 // Frequencies and their semaphore files (cloudinit/helpers.py FileSemaphores).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Host } from "../host/host";
 import { CLOUD_DIR, instancePath } from "./paths";
 
@@ -16,12 +18,29 @@ export function semaphoreFor(frequency: Frequency, instanceId: string, name: str
   return undefined;
 }
 
-export function hasRun(host: Host, semaphore: string | undefined): boolean {
-  return semaphore !== undefined && host.exists(semaphore);
-}
-
-/** Written before the work runs, as cloud-init does: a failed per-instance run is not retried. */
-export function markRun(host: Host, semaphore: string | undefined): void {
-  if (semaphore === undefined) return;
-  host.writeAtomic(semaphore, `${process.pid}: ${Date.now() / 1000}\n`);
+/**
+ * Claims the run before the work starts, as cloud-init does: a per-instance module that
+ * fails or is killed midway is not run again for this instance. The file is created with
+ * O_EXCL, so of two agents only one can claim it. Returns false when it was already claimed
+ * (the module ran); throws when it cannot be written (then the module must not run).
+ * `always` keeps no semaphore and is always claimed.
+ */
+export function claimRun(host: Host, semaphore: string | undefined): boolean {
+  if (semaphore === undefined) return true;
+  host.mkdirp(path.posix.dirname(semaphore));
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(host.path(semaphore), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, `${process.pid}: ${Date.now() / 1000}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
 }

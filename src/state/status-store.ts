@@ -1,41 +1,66 @@
-// Reads and writes status.json / result.json: real files in /var/lib/cloud/data, relative
-// symlinks in /run/cloud-init, every write atomic, JSON indent 1 with sorted keys.
+// Reads and writes this boot's status.json / result.json and the running-stage marker.
+// As cloud-init lays them out, the files live in /var/lib/cloud/data with relative symlinks
+// in /run/cloud-init; but only /run is ever read, so a file from an earlier boot never speaks
+// for this one, and when /var/lib/cloud cannot be written the file is kept in /run instead.
+// Every write is atomic; JSON is indented by 1 with sorted keys, as cloud-init's.
 import type { Host } from "../host/host";
+import { describeError } from "../log/logger";
 import { DATA_DIR, DISABLED_MARKER, RUN_DIR } from "./paths";
-import { emptyStatus, type ResultFile, type StatusFile } from "./status";
+import { isRunning, parseIdentity, thisProcess, type ProcessIdentity } from "./process";
+import { checkResultFile, checkStatusFile, emptyStatus, STAGES, type ResultFile, type StageKey, type StatusFile } from "./status";
 
 export const STATUS_FILE = `${DATA_DIR}/status.json`;
 export const RESULT_FILE = `${DATA_DIR}/result.json`;
+export const RUNNING_MARKER = `${RUN_DIR}/.running-stage`;
 
-export function readStatus(host: Host): StatusFile | undefined {
-  return readJson(host, `${RUN_DIR}/status.json`) ?? readJson(host, STATUS_FILE);
+/** Where a state file that is unreadable or of the wrong shape is reported (it is then treated as absent). */
+export type Warn = (message: string) => void;
+
+export function readStatus(host: Host, warn: Warn): StatusFile | undefined {
+  return readChecked(host, `${RUN_DIR}/status.json`, checkStatusFile, warn);
 }
 
-export function resultExists(host: Host): boolean {
-  return host.exists(`${RUN_DIR}/result.json`) || host.exists(RESULT_FILE);
+export function readResult(host: Host, warn: Warn): ResultFile | undefined {
+  return readChecked(host, `${RUN_DIR}/result.json`, checkResultFile, warn);
 }
 
-/** The first stage of a boot starts from nothing, as cloud-init's init-local does. */
-export function resetStatus(host: Host): StatusFile {
+/**
+ * The first stage of a boot starts from nothing, as cloud-init's init-local does. The files
+ * in /run must go; a leftover in /var/lib/cloud is harmless (never read) and is reported.
+ */
+export function resetStatus(host: Host): { status: StatusFile; problems: string[] } {
+  const problems: string[] = [];
   for (const name of ["status.json", "result.json"]) {
-    host.remove(`${DATA_DIR}/${name}`);
     host.remove(`${RUN_DIR}/${name}`);
+    try {
+      host.remove(`${DATA_DIR}/${name}`);
+    } catch (err) {
+      problems.push(`could not remove the last boot's ${DATA_DIR}/${name}: ${describeError(err)}`);
+    }
   }
-  return emptyStatus();
+  return { status: emptyStatus(), problems };
 }
 
-export function writeStatus(host: Host, status: StatusFile): void {
-  writeLinkedJson(host, "status.json", status);
+/** Returns a problem to record when the file could be kept in /run only; throws when not even there. */
+export function writeStatus(host: Host, status: StatusFile): string | undefined {
+  return writeLinkedJson(host, "status.json", status);
 }
 
-export function writeResult(host: Host, result: ResultFile): void {
-  writeLinkedJson(host, "result.json", result);
+export function writeResult(host: Host, result: ResultFile): string | undefined {
+  return writeLinkedJson(host, "result.json", result);
 }
 
-function writeLinkedJson(host: Host, name: string, value: unknown): void {
-  host.writeAtomic(`${DATA_DIR}/${name}`, stateJson(value));
+function writeLinkedJson(host: Host, name: string, value: unknown): string | undefined {
+  const text = stateJson(value);
   host.mkdirp(RUN_DIR);
-  if (host.readlink(`${RUN_DIR}/${name}`) === undefined) host.symlink(`../../var/lib/cloud/data/${name}`, `${RUN_DIR}/${name}`);
+  try {
+    host.writeAtomic(`${DATA_DIR}/${name}`, text);
+    if (host.readlink(`${RUN_DIR}/${name}`) === undefined) host.symlink(`../../var/lib/cloud/data/${name}`, `${RUN_DIR}/${name}`);
+    return undefined;
+  } catch (err) {
+    host.writeAtomic(`${RUN_DIR}/${name}`, text);
+    return `could not write ${DATA_DIR}/${name}: ${describeError(err)}; this boot's status is kept in ${RUN_DIR} only`;
+  }
 }
 
 /** cloud-init's json dump for state files: indent 1, sorted keys, trailing newline. */
@@ -53,13 +78,73 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
-function readJson<T>(host: Host, path: string): T | undefined {
+/** State files are small: anything larger is not one of ours. */
+const MAX_STATE_BYTES = 1 << 20;
+
+function readChecked<T>(host: Host, path: string, check: (value: unknown) => T | string, warn: Warn): T | undefined {
+  let bytes: Buffer | undefined;
   try {
-    const text = host.readTextIfExists(path);
-    return text === undefined ? undefined : (JSON.parse(text) as T);
-  } catch {
+    const st = host.statFollow(path);
+    if (!st) return undefined;
+    if (!st.isFile() || st.size > MAX_STATE_BYTES) {
+      warn(`ignoring ${path}: not a state file (${st.isFile() ? `${st.size} bytes` : "not a regular file"})`);
+      return undefined;
+    }
+    bytes = host.readBytesIfExists(path);
+  } catch (err) {
+    warn(`ignoring ${path}: ${describeError(err)}`);
     return undefined;
   }
+  if (bytes === undefined) return undefined;
+  let checked: T | string;
+  try {
+    checked = check(JSON.parse(bytes.toString("utf8")));
+  } catch {
+    checked = "it is not JSON";
+  }
+  if (typeof checked === "string") {
+    warn(`ignoring ${path}: ${checked}`);
+    return undefined;
+  }
+  return checked;
+}
+
+export interface RunningMarker extends ProcessIdentity {
+  stage: StageKey;
+}
+
+/** Written before a stage's status entry, so a reader that sees the entry also sees the marker. */
+export function writeRunningMarker(host: Host, stage: StageKey): void {
+  const me = thisProcess();
+  host.writeAtomic(RUNNING_MARKER, `${me.pid} ${me.startTime} ${stage}\n`);
+}
+
+export function removeRunningMarker(host: Host): void {
+  host.remove(RUNNING_MARKER);
+}
+
+/** The marker as written ("<pid> <start time> <stage>"), or undefined plus a warning for anything else. */
+export function readRunningMarker(host: Host, warn: Warn): RunningMarker | undefined {
+  let text: string | undefined;
+  try {
+    text = host.readTextIfExists(RUNNING_MARKER);
+  } catch (err) {
+    warn(`ignoring ${RUNNING_MARKER}: ${describeError(err)}`);
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  const [pid, startTime, stage, ...rest] = text.trim().split(" ");
+  const identity = parseIdentity(pid, startTime);
+  if (!identity || !(STAGES as readonly string[]).includes(stage) || rest.length) {
+    warn(`ignoring ${RUNNING_MARKER}: not "<pid> <start time> <stage>"`);
+    return undefined;
+  }
+  return { ...identity, stage: stage as StageKey };
+}
+
+/** The stage a live process is running now, if the marker names one. */
+export function liveStage(marker: RunningMarker | undefined): StageKey | undefined {
+  return marker && isRunning(marker) ? marker.stage : undefined;
 }
 
 /** cloud-init's boot_status_code, first match wins. */

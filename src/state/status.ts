@@ -34,6 +34,79 @@ export function emptyStatus(): StatusFile {
   };
 }
 
+/**
+ * status.json as read back, checked for shape (a file that parses but is not a status file
+ * is as good as none); returns the file or why it is not one.
+ */
+export function checkStatusFile(value: unknown): StatusFile | string {
+  if (!isObject(value) || !isObject(value.v1)) return "it has no v1 object";
+  const v1 = value.v1;
+  if (!isNullOr(v1.datasource, "string")) return "v1.datasource is not a string";
+  if (v1.stage !== null && v1.stage !== undefined && !(STAGES as readonly unknown[]).includes(v1.stage)) return "v1.stage is not a stage name";
+  const checked = emptyStatus();
+  checked.v1.datasource = (v1.datasource as string | null | undefined) ?? null;
+  checked.v1.stage = (v1.stage as StageKey | null | undefined) ?? null;
+  for (const key of STAGES) {
+    const stage = v1[key];
+    if (stage === undefined) continue;
+    if (!isObject(stage)) return `v1.${key} is not an object`;
+    if (!isStringList(stage.errors)) return `v1.${key}.errors is not a list of strings`;
+    if (!isNullOr(stage.start, "number") || !isNullOr(stage.finished, "number")) return `v1.${key}.start or .finished is not a number`;
+    const recoverable = stage.recoverable_errors ?? {};
+    const byLevel = isObject(recoverable) && Object.entries(recoverable).every(([level, msgs]) => /^[A-Z]{1,20}$/.test(level) && isStringList(msgs));
+    if (!byLevel) return `v1.${key}.recoverable_errors is not lists of strings by level`;
+    checked.v1[key] = {
+      errors: stage.errors,
+      finished: (stage.finished as number | null | undefined) ?? null,
+      recoverable_errors: recoverable as Record<string, string[]>,
+      start: (stage.start as number | null | undefined) ?? null,
+    };
+  }
+  return checked;
+}
+
+/** result.json as read back: the same rule as checkStatusFile. */
+export function checkResultFile(value: unknown): ResultFile | string {
+  if (!isObject(value) || !isObject(value.v1)) return "it has no v1 object";
+  if (!isNullOr(value.v1.datasource, "string")) return "v1.datasource is not a string";
+  if (!isStringList(value.v1.errors)) return "v1.errors is not a list of strings";
+  return { v1: { datasource: (value.v1.datasource as string | null | undefined) ?? null, errors: value.v1.errors } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isNullOr(value: unknown, type: "string" | "number"): boolean {
+  return value === null || value === undefined || typeof value === type;
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/** The error a stage that started and never finished carries for the rest of the boot. */
+export function interruptedError(key: StageKey, pid?: number): string {
+  return `stage ${key} did not finish: cloud-agent exited while running it${pid ? ` (pid ${pid})` : ""}`;
+}
+
+/**
+ * Records, as an error of the stage itself, every stage that started and has not finished
+ * and is not `running` (in a live process now); returns those stages.
+ * The last running-stage marker names the pid of the stage it was written for.
+ */
+export function markInterrupted(status: StatusFile, running: (key: StageKey) => boolean, lastMarker?: { stage: StageKey; pid: number }): StageKey[] {
+  const interrupted: StageKey[] = [];
+  for (const key of STAGES) {
+    const stage = status.v1[key];
+    if (running(key) || stage.start === null || stage.finished !== null) continue;
+    interrupted.push(key);
+    const pid = lastMarker?.stage === key ? lastMarker.pid : undefined;
+    if (!stage.errors.some((e) => e.startsWith(interruptedError(key)))) stage.errors.push(interruptedError(key, pid));
+  }
+  return interrupted;
+}
+
 /** Groups a stage's WARNING-and-above log records by level, as recoverable_errors. */
 export function recoverableErrors(records: LogRecord[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emptyStatus, renderTabular, rfc2822, summarize, statusObject } from "../../src/state/status";
+import { checkResultFile, checkStatusFile, emptyStatus, markInterrupted, renderTabular, rfc2822, summarize, statusObject } from "../../src/state/status";
 
 function finished(errors: string[] = [], recoverable: Record<string, string[]> = {}) {
   const s = emptyStatus();
@@ -86,5 +87,57 @@ describe("status summary", () => {
   it("--long shows each message as one line without control characters", () => {
     const sum = summarize(finished(["module x failed: a\nb\x1b[2Jc"]), true, "enabled-by-generator");
     expect(renderTabular(sum, true)).toContain("errors:\n\t- module x failed: a b [2Jc\n");
+  });
+});
+
+describe("status.json read back", () => {
+  it("keeps a well-formed file as it is, filling stages it lacks", () => {
+    const file = finished(["e"], { WARNING: ["w"] });
+    expect(checkStatusFile(JSON.parse(JSON.stringify(file)))).toEqual(file);
+    const partial = checkStatusFile({ v1: { datasource: "DataSourceNone", stage: "init", init: { errors: [], start: 3, finished: null } } });
+    expect(partial).toMatchObject({ v1: { stage: "init", init: { start: 3, finished: null, recoverable_errors: {} }, "modules-final": { start: null } } });
+  });
+
+  it("names what is wrong with a file of the wrong shape", () => {
+    expect(checkStatusFile(null)).toBe("it has no v1 object");
+    expect(checkStatusFile({ v1: [] })).toBe("it has no v1 object");
+    expect(checkStatusFile({ v1: { stage: "bogus" } })).toBe("v1.stage is not a stage name");
+    expect(checkStatusFile({ v1: { init: { errors: [1] } } })).toBe("v1.init.errors is not a list of strings");
+    expect(checkStatusFile({ v1: { init: { errors: [], start: "1" } } })).toBe("v1.init.start or .finished is not a number");
+    expect(checkStatusFile(JSON.parse('{"v1": {"init": {"errors": [], "recoverable_errors": {"__proto__": ["x"]}}}}'))).toBe(
+      "v1.init.recoverable_errors is not lists of strings by level",
+    );
+    expect(checkResultFile({ v1: { datasource: 1, errors: [] } })).toBe("v1.datasource is not a string");
+    expect(checkResultFile({ v1: { datasource: null, errors: ["e"] } })).toEqual({ v1: { datasource: null, errors: ["e"] } });
+  });
+
+  it("never throws, and what it accepts summarizes and renders without throwing", () => {
+    const stage = fc.record({ errors: fc.anything(), start: fc.oneof(fc.double(), fc.constant(null), fc.string()), finished: fc.anything(), recoverable_errors: fc.anything() }, { requiredKeys: [] });
+    const v1 = fc.record({ datasource: fc.anything(), stage: fc.constantFrom("init", "bogus", null), init: stage, "modules-final": stage }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ v1 })), (value) => {
+        const checked = checkStatusFile(value);
+        if (typeof checked === "string") return;
+        markInterrupted(checked, () => false);
+        renderTabular(summarize(checked, false, "unknown"), true);
+      }),
+    );
+  });
+});
+
+describe("interrupted stages", () => {
+  it("a stage started and never finished is an error unless it is running now", () => {
+    const s = emptyStatus();
+    s.v1["init-local"] = { errors: [], finished: 2, recoverable_errors: {}, start: 1 };
+    s.v1.init = { errors: [], finished: null, recoverable_errors: {}, start: 3 };
+    expect(markInterrupted(s, (key) => key === "init")).toEqual([]);
+    expect(markInterrupted(s, () => false, { stage: "init", pid: 77 })).toEqual(["init"]);
+    expect(s.v1.init.errors).toEqual(["stage init did not finish: cloud-agent exited while running it (pid 77)"]);
+    // marking again (every later stage and every status call does) adds nothing
+    markInterrupted(s, () => false);
+    expect(s.v1.init.errors).toHaveLength(1);
+    s.v1["modules-final"] = { errors: [], finished: 9, recoverable_errors: {}, start: 8 };
+    const sum = summarize(s, true, "enabled-by-generator");
+    expect([sum.status, sum.extended_status, sum.exitCode]).toEqual(["error", "error - done", 1]);
   });
 });

@@ -3,7 +3,9 @@ import { moduleByName } from "../../../modules/index";
 import { stageEnv } from "../../stages/env";
 import { runModules } from "../../stages/run-modules";
 import { mergedConfig } from "../../stages/stages";
+import { describeError } from "../../log/logger";
 import { restoreLast } from "../../state/instance";
+import { lockRoot } from "../../state/lock";
 import type { Frequency } from "../../state/semaphore";
 import type { Command } from "../command";
 
@@ -32,14 +34,25 @@ export const single: Command = {
       return 1;
     }
     const env = stageEnv(io.host);
-    const data = restoreLast(io.host);
-    if (!data) {
-      io.stderr("No instance datasource found; run the boot stages first.\n");
+    let lock;
+    try {
+      lock = await lockRoot(io.host, { holder: `single ${mod.name}`, onWait: (message) => env.log.warn(message) });
+    } catch (err) {
+      io.stderr(`module ${mod.name} not run: ${describeError(err)}\n`);
       return 1;
     }
-    const frequency = args.options.frequency ? FREQUENCY[args.options.frequency as string] : undefined;
-    const errors = await runModules(env, mergedConfig(env, data), data, [mod.name], { stage: "single", forceFrequency: frequency, ungated: true });
-    for (const e of errors) io.stderr(`${e}\n`);
-    return errors.length ? 1 : 0;
+    try {
+      const data = restoreLast(io.host, (message) => env.log.warn(message));
+      if (!data) {
+        io.stderr("No instance datasource found; run the boot stages first.\n");
+        return 1;
+      }
+      const frequency = args.options.frequency ? FREQUENCY[args.options.frequency as string] : undefined;
+      const errors = await runModules(env, mergedConfig(env, data), data, [mod.name], { stage: "single", forceFrequency: frequency, ungated: true });
+      for (const e of errors) io.stderr(`${e}\n`);
+      return errors.length ? 1 : 0;
+    } finally {
+      await lock.release();
+    }
   },
 };

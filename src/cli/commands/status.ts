@@ -2,9 +2,8 @@
 import { toYaml } from "../../config/yaml";
 import type { Host } from "../../host/host";
 import { readCmdline } from "../../stages/env";
-import { RUNNING_MARKER } from "../../stages/stage";
-import { renderTabular, statusObject, summarize, type StatusFile, type StatusSummary } from "../../state/status";
-import { bootStatusCode, readStatus, resultExists } from "../../state/status-store";
+import { markInterrupted, renderTabular, statusObject, summarize, type StageKey, type StatusFile, type StatusSummary } from "../../state/status";
+import { bootStatusCode, liveStage, readResult, readRunningMarker, readStatus, type Warn } from "../../state/status-store";
 import type { Command } from "../command";
 
 export const status: Command = {
@@ -26,7 +25,13 @@ export const status: Command = {
       return 2;
     }
     const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
-    let current = readSummary(io.host);
+    // a state file of the wrong shape counts as absent; say so once, not on every poll
+    const warned = new Set<string>();
+    const warn = (message: string) => {
+      if (!warned.has(message)) io.stderr(`warning: ${message}\n`);
+      warned.add(message);
+    };
+    let current = readSummary(io.host, warn);
     if (args.options.wait) {
       while (current.summary.status === "running" || current.summary.status === "not started") {
         if (Date.now() >= deadline) {
@@ -36,7 +41,7 @@ export const status: Command = {
         }
         if (format === "tabular") io.stdout(".");
         await new Promise((r) => setTimeout(r, 250));
-        current = readSummary(io.host);
+        current = readSummary(io.host, warn);
       }
     }
     const { summary, file } = current;
@@ -47,29 +52,22 @@ export const status: Command = {
   },
 };
 
-function readSummary(host: Host): { summary: StatusSummary; file: StatusFile | undefined } {
-  const file = readStatus(host);
-  noteInterruptedStage(host, file);
-  return { summary: summarize(file, resultExists(host), bootStatusCode(host, readCmdline(host))), file };
-}
-
-/** A stage marked running whose process is gone was killed or crashed: that is an error. */
-function noteInterruptedStage(host: Host, file: StatusFile | undefined): void {
-  const stage = file?.v1.stage;
-  if (!file || !stage) return;
-  const marker = host.readTextIfExists(RUNNING_MARKER);
-  const pid = Number(marker?.split(" ")[0]);
-  if (marker && pid && processAlive(pid)) return;
-  file.v1[stage].errors.push(`stage ${stage} did not finish: cloud-agent exited while running it${pid ? ` (pid ${pid})` : ""}`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+/**
+ * This boot's status, from /run only. A stage that started and has not finished is
+ * interrupted unless a live process is running it. status.json is read before and after
+ * the marker: a stage seen unfinished in both reads, with no live process between them,
+ * cannot just have finished (its marker goes only after its final status write).
+ */
+function readSummary(host: Host, warn: Warn): { summary: StatusSummary; file: StatusFile | undefined } {
+  const before = readStatus(host, warn);
+  const marker = readRunningMarker(host, warn);
+  const file = readStatus(host, warn);
+  if (file) {
+    const running = liveStage(marker);
+    const unfinishedBefore = (key: StageKey) => before !== undefined && before.v1[key].finished === null && before.v1[key].start === file.v1[key].start;
+    markInterrupted(file, (key) => key === running || !unfinishedBefore(key), marker);
   }
+  return { summary: summarize(file, readResult(host, warn) !== undefined, bootStatusCode(host, readCmdline(host))), file };
 }
 
 function sortedReplacer(_key: string, value: unknown): unknown {

@@ -1,0 +1,103 @@
+// One agent at a time per root (src/state/lock.ts): real concurrent agents on one root never
+// run per-instance work twice, a waiting agent says whom it waits for and gives up after
+// its bound, and a killed holder frees the lock at once.
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Host } from "../../src/host/host";
+import { LOCK_FILE, lockRoot } from "../../src/state/lock";
+import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed, type AgentResult } from "./root";
+
+const SHIM = resolve(__dirname, "../../units/cloud-agent-stage.sh");
+const USER_DATA = "#cloud-config\nwrite_files: [{path: /var/tmp/wf.log, content: \"once\\n\", append: true}]\nruncmd: ['echo run >> /var/tmp/run.log']\n";
+
+function run(child: ReturnType<typeof spawn>): Promise<AgentResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((r) => child.on("close", (code) => r({ code: code ?? -1, stdout, stderr })));
+}
+
+function shim(root: string, stage: string, args: string[]) {
+  return spawn("sh", [SHIM, stage, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") } });
+}
+
+describe.skipIf(!isRoot)("one agent at a time per root", () => {
+  const roots: string[] = [];
+  const newRoot = (iid: string) => {
+    const root = makeRoot();
+    roots.push(root);
+    writeSeed(root, { "meta-data": `instance-id: ${iid}\n`, "user-data": USER_DATA });
+    return root;
+  };
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("two inits, then two finals at once: per-instance work runs once (several trials)", async () => {
+    for (let trial = 0; trial < 4; trial++) {
+      const root = newRoot(`iid-twice-${trial}`);
+      expect(agent(root, ["init", "--local"]).code).toBe(0);
+      const inits = await Promise.all([run(agentAsync(root, ["init"])), run(agentAsync(root, ["init"]))]);
+      expect(inits.map((r) => r.code)).toEqual([0, 0]);
+      expect(agent(root, ["modules", "--mode=config"]).code).toBe(0);
+      const finals = await Promise.all([run(agentAsync(root, ["modules", "--mode=final"])), run(agentAsync(root, ["modules", "--mode=final"]))]);
+      expect(finals.map((r) => r.code)).toEqual([0, 0]);
+      expect([trial, lines(root, "var/tmp/wf.log"), lines(root, "var/tmp/run.log")]).toEqual([trial, ["once"], ["run"]]);
+      expect(agent(root, ["status"]).stdout).toBe("status: done\n");
+    }
+  }, 120_000);
+
+  it("the boot process under its shims and a manual `modules --mode final`: runcmd runs once (several trials)", async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const root = newRoot(`iid-shim-${trial}`);
+      const main = run(agentAsync(root, ["boot"]));
+      for (const [stage, args] of [["local", ["init", "--local"]], ["network", ["init"]], ["config", ["modules", "--mode=config"]]] as const) {
+        expect((await run(shim(root, stage, [...args]))).code).toBe(0);
+      }
+      const [unit, manual] = await Promise.all([run(shim(root, "final", ["modules", "--mode=final"])), run(agentAsync(root, ["modules", "--mode=final"]))]);
+      expect([unit.code, manual.code, (await main).code]).toEqual([0, 0, 0]);
+      expect([trial, lines(root, "var/tmp/wf.log"), lines(root, "var/tmp/run.log")]).toEqual([trial, ["once"], ["run"]]);
+    }
+  }, 120_000);
+
+  it("`single` waits for a running stage, then finds the module already ran", async () => {
+    const root = newRoot("iid-single");
+    writeSeed(root, { "meta-data": "instance-id: iid-single\n", "user-data": "#cloud-config\nruncmd: ['echo run >> /var/tmp/run.log', 'sleep 2']\n" });
+    for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"]]) expect(agent(root, args).code).toBe(0);
+    const final = run(agentAsync(root, ["modules", "--mode=final"]));
+    await new Promise((r) => setTimeout(r, 700));
+    const single = await run(agentAsync(root, ["single", "--name", "scripts_user"]));
+    expect(single.code).toBe(0);
+    expect(single.stderr).toMatch(/WARNING: waiting for cloud-agent pid \d+ \(stage modules-final\) to finish with this root \(\/run\/cloud-init\/cloud-agent.lock\)/);
+    expect((await final).code).toBe(0);
+    expect(lines(root, "var/tmp/run.log")).toEqual(["run"]);
+  }, 30_000);
+
+  it("waiting is bounded and names the holder; a holder killed with SIGKILL frees the lock at once", async () => {
+    const root = newRoot("iid-bound");
+    const host = new Host({ root });
+    const file = host.path(LOCK_FILE);
+    host.mkdirp("/run/cloud-init");
+    writeFileSync(file, "4242 1 stage init\n");
+    const holder = spawn("flock", ["--no-fork", file, "sleep", "60"], { stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 300));
+    const waits: string[] = [];
+    const started = Date.now();
+    await expect(lockRoot(host, { holder: "test", waitSeconds: 1.5, onWait: (m) => waits.push(m) })).rejects.toThrow(
+      "gave up after 1.5 s waiting for cloud-agent pid 4242 (stage init) to finish with this root (/run/cloud-init/cloud-agent.lock)",
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(waits).toEqual(["waiting for cloud-agent pid 4242 (stage init) to finish with this root (/run/cloud-init/cloud-agent.lock)"]);
+    holder.kill("SIGKILL");
+    await new Promise((r) => holder.on("exit", r));
+    const lock = await lockRoot(host, { holder: "test", waitSeconds: 5, onWait: (m) => waits.push(m) });
+    // held now: another taker must wait
+    expect(spawnSync("flock", ["--nonblock", file, "true"]).status).toBe(1);
+    await lock.release();
+    expect(spawnSync("flock", ["--nonblock", file, "true"]).status).toBe(0);
+    expect(waits).toHaveLength(1);
+  }, 30_000);
+});
