@@ -3,7 +3,7 @@
 import { readConfigFile, type Config } from "../config/load";
 import { mergeConfigs } from "../config/merge";
 import type { InstanceData } from "../datasources/types";
-import { INITIAL_DIRS, instancePath } from "../state/paths";
+import { CLOUD_DIR, INITIAL_DIRS, instancePath, RUN_DIR } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
 import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
 import { consumeUserData } from "./consume";
@@ -18,6 +18,8 @@ export type ModulesMode = "config" | "final";
 export function initLocal(env: StageEnv): Promise<number> {
   return runStage(env, "init-local", async () => {
     prepareDirectories(env);
+    // temps a crash or a full disk left in the last boot: never scripts, only space taken
+    for (const temp of env.host.sweepTemps([CLOUD_DIR, RUN_DIR])) env.log.info(`removed ${temp}, left by an interrupted write`);
     forgetBootFinished(env.host);
     const data = await findDatasource(env, "local");
     if (!data) {

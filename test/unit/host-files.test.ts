@@ -33,7 +33,7 @@ describe("writeAtomic", () => {
   it("gives every call its own unguessable temp name", () => {
     const names = new Set(Array.from({ length: 200 }, () => tempName("authorized_keys")));
     expect(names.size).toBe(200);
-    for (const name of names) expect(name).toMatch(/^authorized_keys\.tmp-[0-9a-f]{16}$/);
+    for (const name of names) expect(name).toMatch(/^\.authorized_keys\.tmp-[0-9a-f]{16}$/);
   });
 
   it("never writes through a link planted at an old-style temp name", () => {
