@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
-import { removeQuietly, replaceFile, replaceFiles, syncDirectory, TEMP_NAME, tempName } from "./replace-file";
+import { fsyncFile, removeQuietly, replaceFile, replaceFiles, syncDirectory, TEMP_NAME, tempName } from "./replace-file";
 import { spaceError } from "./space";
 import { readUserFile, writeUserFile, type UserFileOptions } from "./user-files";
 
@@ -146,9 +146,14 @@ export class Host {
     this.unsynced.clear();
   }
 
+  /** fsyncs files another program wrote (before they are renamed into place). */
+  syncFiles(files: string[]): void {
+    for (const file of files) fsyncFile(this.path(file));
+  }
+
   /**
-   * Removes temp files a crash left behind (names only tempName makes) under each directory,
-   * at any depth, never following a link. Returns their guest paths.
+   * Removes temp files and directories a crash left behind (names only tempName makes) under
+   * each directory, at any depth, never following a link. Returns their guest paths.
    */
   sweepTemps(dirs: string[]): string[] {
     const removed: string[] = [];
@@ -161,9 +166,10 @@ export class Host {
       }
       for (const entry of entries) {
         const child = `${guest}/${entry.name}`;
-        if (entry.isDirectory()) walk(child);
-        else if (TEMP_NAME.test(entry.name) && (entry.isFile() || entry.isSymbolicLink())) {
-          removeQuietly(this.path(child));
+        if (!TEMP_NAME.test(entry.name)) {
+          if (entry.isDirectory()) walk(child);
+        } else if (entry.isFile() || entry.isSymbolicLink() || entry.isDirectory()) {
+          fs.rmSync(this.path(child), { recursive: true, force: true });
           this.unsynced.add(this.path(guest));
           removed.push(child);
         }

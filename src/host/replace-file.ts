@@ -98,7 +98,7 @@ export function replaceFiles(files: NewFile[], syncFilesystems: (dirs: string[])
   }
 }
 
-function fsyncFile(file: string): void {
+export function fsyncFile(file: string): void {
   const fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW);
   try {
     fs.fsyncSync(fd);

@@ -6,6 +6,7 @@ import type { InstanceData } from "../datasources/types";
 import { CLOUD_DIR, INITIAL_DIRS, instancePath, RUN_DIR } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
 import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
+import { repairHostKeys } from "../../modules/ssh";
 import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";
@@ -36,6 +37,8 @@ export function initLocal(env: StageEnv): Promise<number> {
 export function initNetwork(env: StageEnv): Promise<number> {
   return runStage(env, "init", async () => {
     prepareDirectories(env);
+    // before sshd starts (this unit is ordered before it): a key a power cut emptied is made again
+    await repairHostKeys(env.host, env.log.child("ssh"));
     const cached = restoreThisBoot(env.host);
     if (cached?.dsmode === "local") return { errors: [], datasource: cached.description };
     const data = cached ?? (await findDatasource(env, "network"));
