@@ -39,8 +39,8 @@ export const TEMP_NAME = /^\..*\.tmp-[0-9a-f]{16}$/s;
 
 /**
  * `dir` is a directory path as the kernel resolves it (a real one, or /proc/self/fd/N).
- * Until the rename the temp is 0600: never runnable, never readable by others, even if a
- * crash leaves it half written.
+ * Until its content is complete and durable the temp is 0600: never runnable, never readable
+ * by others, even if a crash leaves it half written.
  */
 export function replaceFile(dir: string, name: string, data: string | Uint8Array, mode: number, options: ReplaceOptions = {}): void {
   const temp = `${dir}/${tempName(name)}`;
@@ -89,6 +89,7 @@ export function replaceFiles(files: NewFile[], syncFilesystems: (dirs: string[])
     }
     if (batched && !syncFilesystems([...new Set(files.map((f) => f.dir))])) temps.forEach(fsyncFile);
     files.forEach((f, i) => {
+      if (batched) setMode(temps[i], f.mode);
       fs.renameSync(temps[i], `${f.dir}/${f.name}`);
       temps[i] = "";
     });
@@ -107,14 +108,30 @@ export function fsyncFile(file: string): void {
   }
 }
 
+/**
+ * The mode comes last: after chown (which clears set-id bits), and after the content is on
+ * disk, so neither a kill nor a power cut leaves a runnable file that is not complete.
+ * (Journalled filesystems commit the chmod no later than the rename that follows it.)
+ */
 function writeTemp(temp: string, data: string | Uint8Array, mode: number, { owner, sync = true }: ReplaceOptions): void {
   const fd = fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
     if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
     fs.writeFileSync(fd, data);
-    // after chown (which clears set-id bits) and after the content: a partial file is never runnable
+    if (sync) {
+      fs.fsyncSync(fd);
+      fs.fchmodSync(fd, mode);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The batch's second half of writeTemp: once the content is durable, the mode. */
+function setMode(temp: string, mode: number): void {
+  const fd = fs.openSync(temp, O_RDONLY | O_NOFOLLOW);
+  try {
     fs.fchmodSync(fd, mode);
-    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
