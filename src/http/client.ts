@@ -97,7 +97,7 @@ export async function requestWithRetry(url: string, options: RequestOptions, pol
     const left = policy.deadline.left();
     if (left <= 0) break;
     try {
-      const res = await request(url, { ...options, timeoutMs: Math.min(options.timeoutMs, left) });
+      const res = await request(url, { ...options, timeoutMs: Math.ceil(Math.min(options.timeoutMs, left)) });
       if (!RETRYABLE(res.status)) return res;
       lastError = new HttpError(`${url}: HTTP ${res.status}`, res.status);
     } catch (err) {
