@@ -4,6 +4,7 @@
 import { isPlainObject } from "../src/config/yaml";
 import { currentHostname, resolveNames } from "../src/hostname";
 import { requestWithRetry } from "../src/http/client";
+import { monotonicDeadline } from "../src/host/clock";
 import type { CloudConfigModule } from "../src/module";
 import { renderTemplate } from "../src/template";
 
@@ -44,7 +45,7 @@ export const phoneHome: CloudConfigModule = {
       const res = await requestWithRetry(
         url,
         { method: "POST", body: form, headers: { "Content-Type": "application/x-www-form-urlencoded" }, timeoutMs: 10_000 },
-        { retries: tries - 1, delayMs: 3_000, deadline: Date.now() + tries * 13_000 },
+        { retries: tries - 1, delayMs: 3_000, deadline: monotonicDeadline(tries * 13_000) },
       );
       if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
       log.info(`phoned home to phone_home.url (${wanted.join(", ")})`);

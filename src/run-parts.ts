@@ -1,6 +1,9 @@
 // Runs every executable regular file of a directory in name order, as cloud-init's
 // util.runparts does: non-executables are warned about, failures collected, none stop the rest.
+// One exception: a file named as our writer names its temps is a write in progress or one a
+// crash cut short, never a script.
 import type { Host } from "./host/host";
+import { TEMP_NAME } from "./host/replace-file";
 import type { Logger } from "./log/logger";
 
 export interface RunPartsOptions {
@@ -14,6 +17,7 @@ export interface RunPartsOptions {
 export async function runParts(host: Host, dir: string, log: Logger, options: RunPartsOptions): Promise<string[]> {
   const failed: string[] = [];
   for (const name of host.list(dir)) {
+    if (TEMP_NAME.test(name)) continue;
     const path = `${dir}/${name}`;
     const real = host.statFollow(path);
     if (!real || !real.isFile()) continue;

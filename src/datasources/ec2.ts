@@ -3,6 +3,7 @@
 // IMDSv2 (token PUT, token on every GET) with plain GETs where the service has no token
 // endpoint (EC2-compatible clouds), the API version chosen in one round of parallel probes,
 // and the meta-data tree crawled level by level in parallel. The token is never logged.
+import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
 import type { Host } from "../host/host";
 import { isPlainObject, MAX_NESTING, parseJson, PROTOTYPE_KEYS } from "../config/yaml";
@@ -75,11 +76,11 @@ interface Client {
 
 /** Finds the first metadata URL that answers, with a token where the service hands one out. */
 async function connect(ctx: DatasourceContext, settings: Ec2Settings, aws: boolean): Promise<Client> {
-  const deadline = Date.now() + settings.maxWaitMs;
+  const deadline = monotonicDeadline(settings.maxWaitMs);
   const policy = { retries: settings.retries, delayMs: 1000, deadline };
   const perRequest = Math.min(settings.timeoutMs, 5000);
   const problems: string[] = [];
-  while (Date.now() < deadline) {
+  while (!deadline.passed()) {
     for (const base of settings.urls) {
       try {
         let token = await fetchToken(base, perRequest, policy, aws);
@@ -99,7 +100,7 @@ async function connect(ctx: DatasourceContext, settings: Ec2Settings, aws: boole
         problems.push((err as Error).message);
       }
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+    await new Promise((r) => setTimeout(r, Math.min(1000, deadline.left())));
   }
   throw new Error(`no metadata service answered within ${settings.maxWaitMs / 1000} s: ${[...new Set(problems)].slice(-3).join("; ")}`);
 }

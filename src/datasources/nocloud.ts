@@ -4,6 +4,7 @@ import { isPlainObject, parseYaml, setOwn } from "../config/yaml";
 import type { Host } from "../host/host";
 import { SEED_DIR } from "../state/paths";
 import { requestWithRetry } from "../http/client";
+import { monotonicDeadline } from "../host/clock";
 import { readLabelledDrive } from "./seed-drives";
 import { dmi, DS_DOC, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
 
@@ -166,7 +167,7 @@ export function withDmiValues(host: DatasourceContext["host"], seedfrom: string)
 /** meta-data and user-data are required; vendor-data and network-config are optional. */
 async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
   const timeoutMs = (Number(ctx.settings.timeout) || 10) * 1000;
-  const policy = { retries: 10, delayMs: 1000, deadline: Date.now() + (Number(ctx.settings.max_wait) || 60) * 1000 };
+  const policy = { retries: 10, delayMs: 1000, deadline: monotonicDeadline((Number(ctx.settings.max_wait) || 60) * 1000) };
   const get = async (name: string, required: boolean) => {
     const fileUrl = seedFileUrl(url, name);
     const meta = name === "meta-data" || name === "network-config";

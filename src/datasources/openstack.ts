@@ -1,6 +1,7 @@
 // OpenStack's metadata service (Huawei Cloud and OpenStack clouds without a config drive):
 // /openstack/<version>/meta_data.json, user_data, vendor_data.json, network_data.json over
 // HTTP, with the same local identification discipline and fault bounds as EC2.
+import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, requestWithRetry, type RetryPolicy } from "../http/client";
 import { openStackInstance, pickOpenStackVersion } from "./openstack-data";
 import { dmi, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext } from "./types";
@@ -23,7 +24,7 @@ export const openStack: Datasource = {
     const s = ctx.settings;
     const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;
     const timeoutMs = (Number(s.timeout) || 10) * 1000;
-    const policy: RetryPolicy = { retries: Number.isInteger(s.retries) ? Number(s.retries) : 5, delayMs: 1000, deadline: Date.now() + (Number(s.max_wait) || 120) * 1000 };
+    const policy: RetryPolicy = { retries: Number.isInteger(s.retries) ? Number(s.retries) : 5, delayMs: 1000, deadline: monotonicDeadline((Number(s.max_wait) || 120) * 1000) };
     const problems: string[] = [];
     for (const base of urls) {
       try {

@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
-import { removeQuietly, replaceFile, tempName } from "./replace-file";
+import { fsyncFile, removeQuietly, replaceFile, replaceFiles, syncDirectory, TEMP_NAME, tempName } from "./replace-file";
+import { spaceError } from "./space";
 import { readUserFile, writeUserFile, type UserFileOptions } from "./user-files";
 
 export interface HostOptions {
@@ -13,8 +14,24 @@ export interface HostOptions {
   cmdline?: string;
 }
 
+export interface WriteOptions {
+  /**
+   * Durable before this call returns: first everything written through this Host so far
+   * (see syncDirs), then this file's rename. For what must survive a power cut in order.
+   */
+  durable?: boolean;
+}
+
+export interface FileToWrite {
+  path: string;
+  data: string | Uint8Array;
+  mode: number;
+}
+
 export class Host {
   readonly root: string;
+  /** Directories (machine paths) whose entries changed since the last syncDirs. */
+  private readonly unsynced = new Set<string>();
 
   constructor(options: HostOptions = {}) {
     this.root = path.resolve(options.root ?? "/");
@@ -83,22 +100,83 @@ export class Host {
   }
 
   mkdirp(p: string, mode = 0o755): void {
-    fs.mkdirSync(this.path(p), { recursive: true, mode });
+    this.makeDirectory(this.path(p), mode);
   }
 
   /**
-   * Root-owned state: writes through a random temp name, fsync and rename so a crash never
-   * leaves a half-written file; the mode is set before the content lands, so secrets are
-   * never world-readable. (The directory is not fsynced: a crash may lose the newest
-   * version, never the file.) A file that already holds these bytes with this mode is left
-   * alone: most state is the same on every boot, and each fsync costs.
-   * Anywhere a user may control, use writeUserFile.
+   * Root-owned state: writes through a random hidden temp name (0600 until complete), fsync
+   * and rename, so a crash never leaves a half-written file under the name, nor a runnable
+   * one anywhere. The directory is fsynced by the next syncDirs (or now, with `durable`).
+   * A file that already holds these bytes with this mode is left alone: most state is the
+   * same on every boot, and each fsync costs. Anywhere a user may control, use writeUserFile.
    */
-  writeAtomic(p: string, data: string | Uint8Array, mode = 0o644): void {
+  writeAtomic(p: string, data: string | Uint8Array, mode = 0o644, options: WriteOptions = {}): void {
     const target = this.path(p);
-    if (sameContent(target, data, mode)) return;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    replaceFile(path.dirname(target), path.basename(target), data, mode);
+    if (!sameContent(target, data, mode)) {
+      this.makeDirectory(path.dirname(target));
+      replaceFile(path.dirname(target), path.basename(target), data, mode, { shownAs: p });
+      this.unsynced.add(path.dirname(target));
+    }
+    if (options.durable) this.syncDirs([path.posix.dirname(p)]);
+  }
+
+  /**
+   * writeAtomic for many files at once (user-data scripts): all written, their content made
+   * durable in one go, then renamed into place. A write that fails replaces none of them.
+   */
+  writeAtomicAll(files: FileToWrite[]): void {
+    const changed = files.filter((f) => !sameContent(this.path(f.path), f.data, f.mode));
+    const entries = changed.map((f) => {
+      const target = this.path(f.path);
+      return { dir: path.dirname(target), name: path.basename(target), data: f.data, mode: f.mode, shownAs: f.path };
+    });
+    for (const dir of new Set(entries.map((e) => e.dir))) this.makeDirectory(dir);
+    replaceFiles(entries, syncFilesystems);
+    for (const e of entries) this.unsynced.add(e.dir);
+  }
+
+  /**
+   * Makes the directory entries changed through this Host since the last call (and those of
+   * `dirs`, guest paths) durable: one fsync per directory, however many files changed in it.
+   * Stages call it before a semaphore that records the work as done.
+   */
+  syncDirs(dirs: string[] = []): void {
+    for (const dir of dirs) this.unsynced.add(this.path(dir));
+    for (const dir of this.unsynced) syncDirectory(dir);
+    this.unsynced.clear();
+  }
+
+  /** fsyncs files another program wrote (before they are renamed into place). */
+  syncFiles(files: string[]): void {
+    for (const file of files) fsyncFile(this.path(file));
+  }
+
+  /**
+   * Removes temp files and directories a crash left behind (names only tempName makes) under
+   * each directory, at any depth, never following a link. Returns their guest paths.
+   */
+  sweepTemps(dirs: string[]): string[] {
+    const removed: string[] = [];
+    const walk = (guest: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(this.path(guest), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const child = `${guest}/${entry.name}`;
+        if (!TEMP_NAME.test(entry.name)) {
+          if (entry.isDirectory()) walk(child);
+        } else if (entry.isFile() || entry.isSymbolicLink() || entry.isDirectory()) {
+          fs.rmSync(this.path(child), { recursive: true, force: true });
+          this.unsynced.add(this.path(guest));
+          removed.push(child);
+        }
+      }
+    };
+    dirs.forEach(walk);
+    return removed;
   }
 
   /**
@@ -116,8 +194,12 @@ export class Host {
 
   append(p: string, data: string | Uint8Array, mode = 0o644): void {
     const target = this.path(p);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.appendFileSync(target, data, { mode });
+    this.makeDirectory(path.dirname(target));
+    try {
+      fs.appendFileSync(target, data, { mode });
+    } catch (err) {
+      throw spaceError(err, target, Buffer.byteLength(data), p);
+    }
   }
 
   chmod(p: string, mode: number): void {
@@ -126,6 +208,8 @@ export class Host {
 
   rename(from: string, to: string): void {
     fs.renameSync(this.path(from), this.path(to));
+    this.unsynced.add(path.dirname(this.path(from)));
+    this.unsynced.add(path.dirname(this.path(to)));
   }
 
   /** Replaces `p` with a symlink to `target` (a guest path or a relative one). */
@@ -135,6 +219,7 @@ export class Host {
     try {
       fs.symlinkSync(target, temp);
       fs.renameSync(temp, link);
+      this.unsynced.add(path.dirname(link));
     } catch (err) {
       removeQuietly(temp);
       throw err;
@@ -151,25 +236,18 @@ export class Host {
 
   remove(p: string): void {
     fs.rmSync(this.path(p), { recursive: true, force: true });
+    this.unsynced.add(path.dirname(this.path(p)));
   }
 
+  /** Copies a machine file (`from`, not under the root) to a guest path, as writeAtomic writes. */
   copyFile(from: string, to: string, mode: number): void {
-    const target = this.path(to);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const temp = path.join(path.dirname(target), tempName(path.basename(target)));
-    try {
-      fs.copyFileSync(from, temp, fs.constants.COPYFILE_EXCL);
-      const fd = fs.openSync(temp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      try {
-        fs.fchmodSync(fd, mode);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(temp, target);
-    } catch (err) {
-      removeQuietly(temp);
-      throw err;
-    }
+    this.writeAtomic(to, fs.readFileSync(from), mode);
+  }
+
+  /** mkdir -p that remembers the parent of the first directory it made, for syncDirs. */
+  private makeDirectory(dir: string, mode = 0o755): void {
+    const first = fs.mkdirSync(dir, { recursive: true, mode });
+    if (first !== undefined) this.unsynced.add(path.dirname(first));
   }
 
   /** Makes named pipes (0600). A file operation, so the machine's own mkfifo does it. */
@@ -210,6 +288,11 @@ export class Host {
       return process.uptime();
     }
   }
+}
+
+/** syncfs(2) through coreutils' `sync -f` (node has no binding); false when that failed. */
+function syncFilesystems(dirs: string[]): boolean {
+  return spawnSync("sync", ["-f", ...dirs], { stdio: "ignore" }).status === 0;
 }
 
 /** Never follows a link: a link where a file should be is a difference, and gets replaced. */

@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { replaceFile, type Owner } from "./replace-file";
+import { spaceError } from "./space";
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
 // Without /proc (a minimal container) directories are opened by their real path instead:
@@ -46,7 +47,9 @@ export function writeUserFile(root: string, guestPath: string, data: string | Ui
     if (options.append) return appendTo(dir, name, guest, data, options);
     const existing = lstat(`${dir.ref}/${name}`);
     if (existing && dir.userControlled) checkUserFile(existing, guest);
-    replaceFile(dir.ref, name, data, options.mode, options.owner);
+    replaceFile(dir.ref, name, data, options.mode, { owner: options.owner, shownAs: guest });
+    // the new name durable too: write_files' file must not vanish in a power cut its semaphore survives
+    fs.fsyncSync(dir.fd);
   });
 }
 
@@ -98,8 +101,13 @@ function appendTo(dir: Dir, name: string, guest: string, data: string | Uint8Arr
     } else if (!st.isFile()) throw new Error(`${guest} is not a regular file; refused`);
     if (options.owner) fs.fchownSync(fd, options.owner.uid, options.owner.gid);
     fs.fchmodSync(fd, options.mode);
-    fs.writeFileSync(fd, data);
+    try {
+      fs.writeFileSync(fd, data);
+    } catch (err) {
+      throw spaceError(err, `${dir.ref}/${name}`, Buffer.byteLength(data), guest);
+    }
     fs.fsyncSync(fd);
+    if (st.size === 0) fs.fsyncSync(dir.fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -3,6 +3,7 @@
 // so a metadata service that hangs, errs or lies can never hold up the boot past max_wait,
 // and a cap on the body so an endless one cannot fill the memory.
 import * as http from "node:http";
+import type { Deadline } from "../host/clock";
 
 export interface HttpResponse {
   status: number;
@@ -27,8 +28,8 @@ export interface RetryPolicy {
   /** Further attempts after the first one fails (connection error, timeout, 5xx, 429). */
   retries: number;
   delayMs: number;
-  /** Absolute time (Date.now()) after which no attempt starts and a running one is cut. */
-  deadline: number;
+  /** After it no attempt starts, and a running one is cut (monotonicDeadline). */
+  deadline: Deadline;
 }
 
 export class HttpError extends Error {
@@ -93,17 +94,17 @@ const RETRYABLE = (status: number) => status >= 500 || status === 429;
 export async function requestWithRetry(url: string, options: RequestOptions, policy: RetryPolicy): Promise<HttpResponse> {
   let lastError: Error = new HttpError(`${url}: not attempted before the deadline`);
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
-    const left = policy.deadline - Date.now();
+    const left = policy.deadline.left();
     if (left <= 0) break;
     try {
-      const res = await request(url, { ...options, timeoutMs: Math.min(options.timeoutMs, left) });
+      const res = await request(url, { ...options, timeoutMs: Math.ceil(Math.min(options.timeoutMs, left)) });
       if (!RETRYABLE(res.status)) return res;
       lastError = new HttpError(`${url}: HTTP ${res.status}`, res.status);
     } catch (err) {
       if (err instanceof BodyTooLargeError) throw err;
       lastError = err as Error;
     }
-    if (attempt < policy.retries) await sleep(Math.min(policy.delayMs * (0.5 + Math.random()), Math.max(0, policy.deadline - Date.now())));
+    if (attempt < policy.retries) await sleep(Math.min(policy.delayMs * (0.5 + Math.random()), policy.deadline.left()));
   }
   throw lastError;
 }

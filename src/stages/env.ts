@@ -26,7 +26,7 @@ export function stageEnv(host: Host, options: { echo?: boolean; background?: Bac
   const sink = new LogSink(host, { echo: options.echo ?? true });
   const log = new Logger(sink, "stages");
   const cmdline = readCmdline(host);
-  const yamlCache = new YamlCache(host);
+  const yamlCache = new YamlCache(host, (message) => log.child("config").warn(message));
   const config = loadSystemConfig(host, cmdline, log.child("config"), yamlCache);
   const distro = detectDistro(host, config.system_info as Record<string, unknown> | undefined);
   const background = options.background ?? new BackgroundWork();

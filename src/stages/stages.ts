@@ -4,9 +4,10 @@ import { readConfigFile, type Config } from "../config/load";
 import { mergeConfigs } from "../config/merge";
 import type { InstanceData } from "../datasources/types";
 import { describeError } from "../log/logger";
-import { INITIAL_DIRS, instancePath } from "../state/paths";
+import { CLOUD_DIR, INITIAL_DIRS, instancePath, RUN_DIR } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
 import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
+import { repairHostKeys } from "../../modules/ssh";
 import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";
@@ -19,6 +20,8 @@ export type ModulesMode = "config" | "final";
 export function initLocal(env: StageEnv): Promise<number> {
   return runStage(env, "init-local", async () => {
     const dirErrors = prepareDirectories(env);
+    // temps a crash or a full disk left in the last boot: never scripts, only space taken
+    for (const temp of env.host.sweepTemps([CLOUD_DIR, RUN_DIR])) env.log.info(`removed ${temp}, left by an interrupted write`);
     forgetBootFinished(env.host, warnTo(env));
     const data = await findDatasource(env, "local");
     if (!data) {
@@ -35,6 +38,8 @@ export function initLocal(env: StageEnv): Promise<number> {
 export function initNetwork(env: StageEnv): Promise<number> {
   return runStage(env, "init", async () => {
     const dirErrors = prepareDirectories(env);
+    // before sshd starts (this unit is ordered before it): a key a power cut emptied is made again
+    await repairHostKeys(env.host, env.log.child("ssh"));
     const cached = restoreThisBoot(env.host, warnTo(env));
     if (cached?.dsmode === "local") return { errors: dirErrors, datasource: cached.description };
     const data = cached ?? (await findDatasource(env, "network"));

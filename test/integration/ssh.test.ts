@@ -3,11 +3,12 @@
 // public keys for the default user and, fenced off, for root. A home that outlived its instance
 // may hold links its user planted: root's key writes and reads refuse them, and say so.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, linkSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { appendFileSync, linkSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
+import { tempName } from "../../src/host/replace-file";
 import { agent, bootAsync } from "./root";
 
 const unsupported = bootUnsupported();
@@ -54,6 +55,28 @@ describe.skipIf(unsupported)("ssh in a Debian root", () => {
     expect(m.read("etc/ssh/ssh_host_ed25519_key.pub")).toBe("ssh-ed25519 AAAAgiven host");
     expect(m.exists("etc/ssh/ssh_host_rsa_key")).toBe(false);
   });
+
+  // finding: a power cut after the keys were made left them empty, the next boot kept them, and sshd failed
+  it("a host key a power cut emptied is made again on the next boot, with a warning; the others stay", async () => {
+    bootWith("#cloud-config\n{}\n");
+    const ecdsa = m.read("etc/ssh/ssh_host_ecdsa_key");
+    writeFileSync(m.path("etc/ssh/ssh_host_ed25519_key"), "");
+    writeFileSync(m.path("etc/ssh/ssh_host_rsa_key.pub"), "ssh-rsa AAAAB3Nza");
+    // what an interrupted generation leaves: its hidden working directory
+    const stale = m.path(`etc/ssh/${tempName("ssh_host_rsa_key")}`);
+    mkdirSync(stale);
+    writeFileSync(`${stale}/key`, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    const runs = await bootAsync(m.root);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    for (const type of ["rsa", "ecdsa", "ed25519"]) execFileSync("chroot", [m.root, "ssh-keygen", "-l", "-f", `/etc/ssh/ssh_host_${type}_key`]);
+    const derived = execFileSync("chroot", [m.root, "ssh-keygen", "-y", "-f", "/etc/ssh/ssh_host_rsa_key"], { encoding: "utf8" });
+    expect(m.read("etc/ssh/ssh_host_rsa_key.pub").split(" ").slice(0, 2)).toEqual(derived.trim().split(" ").slice(0, 2));
+    expect(m.read("etc/ssh/ssh_host_ecdsa_key")).toBe(ecdsa);
+    expect(readdirSync(m.path("etc/ssh")).filter((n) => n.startsWith("."))).toEqual([]);
+    const log = m.read("var/log/cloud-init.log");
+    expect(log).toContain("ed25519 host key unusable (/etc/ssh/ssh_host_ed25519_key is empty); made again");
+    expect(log).toContain("rsa host key unusable (/etc/ssh/ssh_host_rsa_key.pub does not match it); made again");
+  }, 60_000);
 
   it("disable_root: false gives root the keys as they are; allow_public_ssh_keys: false leaves the cloud's out", () => {
     bootWith(`#cloud-config\ndisable_root: false\nallow_public_ssh_keys: false\nssh_authorized_keys: ['${USER_KEY}']\n`);

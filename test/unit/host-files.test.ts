@@ -1,14 +1,14 @@
 // Host's two writers on a real filesystem: writeAtomic for root-owned state and the user-file
 // walk for places a user controls (a home owned by uid 1000 here). A full filesystem is a real
 // small tmpfs, mounted in a private mount namespace (unshare -m) by a child node process.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Host } from "../../src/host/host";
-import { tempName } from "../../src/host/replace-file";
+import { TEMP_NAME, tempName } from "../../src/host/replace-file";
 
 const isRoot = process.getuid?.() === 0;
 const ALICE = { uid: 1000, gid: 1000 };
@@ -33,7 +33,7 @@ describe("writeAtomic", () => {
   it("gives every call its own unguessable temp name", () => {
     const names = new Set(Array.from({ length: 200 }, () => tempName("authorized_keys")));
     expect(names.size).toBe(200);
-    for (const name of names) expect(name).toMatch(/^authorized_keys\.tmp-[0-9a-f]{16}$/);
+    for (const name of names) expect(name).toMatch(/^\.authorized_keys\.tmp-[0-9a-f]{16}$/);
   });
 
   it("never writes through a link planted at an old-style temp name", () => {
@@ -195,17 +195,27 @@ describe.skipIf(!isRoot)("readUserFile", () => {
   });
 });
 
+/** Host as a CommonJS file a child node process can require. */
+function hostBundle(): string {
+  const bundle = join(root, "host.cjs");
+  if (!fs.existsSync(bundle)) buildSync({ entryPoints: [join(__dirname, "../../src/host/host.ts")], bundle: true, platform: "node", format: "cjs", outfile: bundle, logLevel: "silent" });
+  return bundle;
+}
+
+/** A node program with `fs`, `Host` and `dir` (its first argument) in scope. */
+function hostProgram(script: string): string {
+  return `const fs = require("fs"); const { Host } = require(${JSON.stringify(hostBundle())}); const dir = process.argv[1];
+    console.log(JSON.stringify((() => { ${script} })()));`;
+}
+
 /**
  * Runs `script` (with `Host` and `dir` in scope) in a child node process inside its own mount
  * namespace, after `mount` (a shell command; $1 is dir) changed what it sees; returns its JSON.
  */
 function inMountNamespace(mount: string, script: string): unknown {
-  const bundle = join(root, "host.cjs");
-  buildSync({ entryPoints: [join(__dirname, "../../src/host/host.ts")], bundle: true, platform: "node", format: "cjs", outfile: bundle, logLevel: "silent" });
   const dir = join(root, "mnt");
   fs.mkdirSync(dir);
-  const program = `const fs = require("fs"); const { Host } = require(${JSON.stringify(bundle)}); const dir = process.argv[1];
-    console.log(JSON.stringify((() => { ${script} })()));`;
+  const program = hostProgram(script);
   const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", `${mount} && exec "$2" -e "$3" "$1"`, "sh", dir, process.execPath, program], { encoding: "utf8" });
   expect(r.stderr).toBe("");
   return JSON.parse(r.stdout);
@@ -232,6 +242,35 @@ describe.skipIf(!isRoot)("in a mount namespace of its own", () => {
       return results;`,
     );
     expect(results).toEqual({ state: "ENOSPC", keys: "ENOSPC", append: "ENOSPC", state_content: "old\n", keys_content: "old\n", left: ["home", "keys", "state"] });
+  });
+
+  it("a full disk names the filesystem and the bytes the write needed", () => {
+    const results = inMountNamespace(
+      'mount -t tmpfs -o size=64k tmpfs "$1"',
+      `const host = new Host({ root: dir });
+      host.writeAtomic("/var/lib/cloud/runcmd", "old\\n", 0o700);
+      try { host.writeAtomic("/var/lib/cloud/runcmd", Buffer.alloc(1024 * 1024, 0x61), 0o700); } catch (err) { return { code: err.code, message: err.message }; }`,
+    );
+    expect(results).toEqual({
+      code: "ENOSPC",
+      message: expect.stringMatching(
+        new RegExp(`^no space left on the tmpfs filesystem mounted at ${join(root, "mnt")}: writing /var/lib/cloud/runcmd needed 1048576 bytes, \\d+ available; the previous version is kept$`),
+      ),
+    });
+  });
+
+  it("a batch of scripts that does not fit replaces none of them and leaves no temp", () => {
+    const results = inMountNamespace(
+      'mount -t tmpfs -o size=1m tmpfs "$1"',
+      `const host = new Host({ root: dir });
+      const batch = (body) => Array.from({ length: 100 }, (_, i) => ({ path: "/scripts/part-" + String(i).padStart(3, "0"), data: body, mode: 0o700 }));
+      host.writeAtomicAll(batch("#!/bin/sh\\necho old\\n"));
+      let error;
+      try { host.writeAtomicAll(batch("#!/bin/sh\\n" + "echo new\\n".repeat(1000))); } catch (err) { error = err.code; }
+      const names = fs.readdirSync(dir + "/scripts");
+      return { error, names: names.length, hidden: names.filter((n) => n.startsWith(".")), old: names.every((n) => fs.readFileSync(dir + "/scripts/" + n, "utf8") === "#!/bin/sh\\necho old\\n") };`,
+    );
+    expect(results).toEqual({ error: "ENOSPC", names: 100, hidden: [], old: true });
   });
 
   it("without /proc: the path walk still refuses planted links and writes the rest", () => {
@@ -262,5 +301,96 @@ describe.skipIf(!isRoot)("in a mount namespace of its own", () => {
       owner: 1000,
       passwd: "root\n",
     });
+  });
+});
+
+describe.skipIf(!isRoot)("a writer killed at any moment", () => {
+  // finding: a write cut short left scripts/runcmd.tmp-PID, partly written and mode 0700, and scripts_user ran it
+  it("leaves at most hidden 0600 temps (never runnable), and sweepTemps removes them", async () => {
+    const dir = join(root, "var/lib/cloud/instances/i-1/scripts");
+    fs.mkdirSync(dir, { recursive: true });
+    const full = 8 * 1024 * 1024;
+    // alternating bytes: a file equal to what is there already is skipped, not rewritten
+    const program = hostProgram(`const host = new Host({ root: dir });
+      for (let i = 0; ; i++) { host.writeAtomic("/var/lib/cloud/instances/i-1/scripts/runcmd", Buffer.alloc(${full}, i % 2 ? 0x23 : 0x0a), 0o700); if (i === 0) fs.writeSync(1, "ready\\n"); }`);
+    const leftovers: { name: string; mode: number; size: number }[] = [];
+    // until the kills have caught writes in flight (most do), or this proves nothing
+    for (let trial = 0; trial < 40 && leftovers.length < 3; trial++) {
+      const child = spawn(process.execPath, ["-e", program, root], { stdio: ["ignore", "pipe", "ignore"] });
+      await new Promise((r) => child.stdout.once("data", r));
+      await new Promise((r) => setTimeout(r, Math.random() * 60));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("exit", r));
+      const left = listing("var/lib/cloud/instances/i-1/scripts").filter((name) => name !== "runcmd");
+      for (const name of left) leftovers.push({ name, mode: fs.statSync(join(dir, name)).mode & 0o7777, size: fs.statSync(join(dir, name)).size });
+      expect(host.sweepTemps(["/var/lib/cloud"]).map((p) => p.slice(p.lastIndexOf("/") + 1))).toEqual(left);
+    }
+    expect(leftovers.length).toBeGreaterThan(0);
+    for (const left of leftovers) {
+      expect(left.name).toMatch(TEMP_NAME);
+      expect(left.name.startsWith(".")).toBe(true);
+      // 0600 until complete and on disk; only the instant between chmod and rename differs
+      if (left.mode !== 0o600) expect([left.mode, left.size]).toEqual([0o700, full]);
+    }
+    expect(listing("var/lib/cloud/instances/i-1/scripts")).toEqual(["runcmd"]);
+    expect(fs.statSync(join(dir, "runcmd")).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(join(dir, "runcmd")).size).toBe(full);
+  }, 60_000);
+});
+
+describe("sweepTemps", () => {
+  it("removes only names tempName makes, files and directories, at any depth, and never follows a link", () => {
+    fs.mkdirSync(join(root, "var/lib/cloud/instances/i-1/scripts"), { recursive: true });
+    fs.mkdirSync(join(root, "outside"));
+    fs.writeFileSync(join(root, "outside/keep"), "");
+    const temp = (name: string) => tempName(name);
+    const stale = [`var/lib/cloud/instances/i-1/scripts/${temp("runcmd")}`, `var/lib/cloud/${temp("status.json")}`];
+    for (const file of stale) fs.writeFileSync(join(root, file), "partial");
+    fs.mkdirSync(join(root, "var/lib/cloud", temp("ssh_host_rsa_key")));
+    fs.writeFileSync(join(root, "var/lib/cloud/instances/i-1/scripts/.hidden-but-mine"), "");
+    fs.writeFileSync(join(root, "var/lib/cloud/instances/i-1/scripts/part-001.tmp-0123456789abcdef"), "");
+    fs.symlinkSync(join(root, "outside"), join(root, "var/lib/cloud/link"));
+    const removed = host.sweepTemps(["/var/lib/cloud", "/run/cloud-init"]);
+    expect(removed.length).toBe(3);
+    expect(removed).toEqual(expect.arrayContaining(stale.map((f) => `/${f}`)));
+    expect(listing("var/lib/cloud/instances/i-1/scripts").sort()).toEqual([".hidden-but-mine", "part-001.tmp-0123456789abcdef"]);
+    expect(listing("outside")).toEqual(["keep"]);
+  });
+});
+
+/** The syscalls of a child writing through Host, as strace saw them (one line each). */
+function traced(script: string): string[] {
+  const log = join(root, "strace.log");
+  const r = spawnSync("strace", ["-f", "-qq", "-e", "trace=openat,fsync,rename,execve", "-o", log, process.execPath, "-e", hostProgram(script), root], { encoding: "utf8" });
+  expect(r.status).toBe(0);
+  return fs.readFileSync(log, "utf8").split("\n").map((l) => l.replace(/^\d+\s+/, ""));
+}
+
+describe.skipIf(spawnSync("strace", ["-V"]).status !== 0)("durability, as the syscalls show it", () => {
+  // finding: a power cut lost the rename of a semaphore (directories were never fsynced)
+  it("durable: the file is fsynced before its rename, and its directory after it", () => {
+    const lines = traced(`const host = new Host({ root: dir }); host.writeAtomic("/var/lib/cloud/sem/config_runcmd", "1\\n", 0o644, { durable: true });`);
+    const fdOf = (pattern: RegExp) => lines.find((l) => pattern.test(l))?.match(/= (\d+)$/)?.[1];
+    const tempFd = fdOf(/openat\(.*sem\/\.config_runcmd\.tmp-[0-9a-f]{16}", O_WRONLY\|O_CREAT\|O_EXCL\|O_NOFOLLOW/);
+    const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
+    const fileSync = at(new RegExp(`^fsync\\(${tempFd}\\)`));
+    const rename = at(/^rename\(.*\.config_runcmd\.tmp-[0-9a-f]{16}", ".*\/sem\/config_runcmd"\)/);
+    const dirOpen = lines.findIndex((l, i) => i > rename && /openat\(.*\/var\/lib\/cloud\/sem", O_RDONLY.*O_DIRECTORY/.test(l));
+    const dirFd = lines[dirOpen]?.match(/= (\d+)$/)?.[1];
+    const dirSync = lines.findIndex((l, i) => i > dirOpen && l.startsWith(`fsync(${dirFd})`));
+    expect(tempFd).toBeDefined();
+    expect([fileSync > 0, rename > fileSync, dirOpen > rename, dirSync > dirOpen]).toEqual([true, true, true, true]);
+  });
+
+  it("a batch of 100 scripts: one syncfs before the renames, no fsync per file, one directory fsync", () => {
+    const lines = traced(`const host = new Host({ root: dir }); fs.mkdirSync(dir + "/scripts");
+      host.writeAtomicAll(Array.from({ length: 100 }, (_, i) => ({ path: "/scripts/part-" + i, data: "#!/bin/sh\\n", mode: 0o700 })));
+      host.syncDirs();`);
+    const syncfs = lines.findIndex((l) => /^execve\(".*\/sync", \["sync", "-f"/.test(l));
+    const renames = lines.flatMap((l, i) => (/^rename\(.*\/scripts\/\.part-\d+\.tmp-/.test(l) ? [i] : []));
+    expect(syncfs).toBeGreaterThan(0);
+    expect(renames.length).toBe(100);
+    expect(renames[0]).toBeGreaterThan(syncfs);
+    expect(lines.filter((l) => l.startsWith("fsync(")).length).toBe(1);
   });
 });

@@ -53,8 +53,16 @@ export const clean: Command = {
       return 1;
     }
     if (args.options.reboot) {
+      // the clean is done either way; the message says why the machine did not go down
+      if (!host.which("shutdown")) {
+        io.stderr("Error: --reboot: no shutdown command in this image; cleaned, but not rebooted\n");
+        return 1;
+      }
       const result = await host.run(["shutdown", "-r", "now"]);
-      return result.code === 0 ? 0 : 1;
+      if (result.code !== 0) {
+        io.stderr(`Error: --reboot: shutdown -r now exited with ${result.signal ?? result.code}${result.stderr.trim() ? `: ${result.stderr.trim()}` : ""}\n`);
+        return 1;
+      }
     }
     return 0;
   },

@@ -1,5 +1,6 @@
 // `status [--long] [--wait [--timeout S]] [--format tabular|json|yaml]`, as cloud-init's.
 import { toYaml } from "../../config/yaml";
+import { monotonicDeadline } from "../../host/clock";
 import type { Host } from "../../host/host";
 import { readCmdline } from "../../stages/env";
 import { markInterrupted, renderTabular, statusObject, summarize, type StageKey, type StatusFile, type StatusSummary } from "../../state/status";
@@ -24,7 +25,7 @@ export const status: Command = {
       io.stderr(`error: argument --timeout: invalid number: '${String(args.options.timeout)}'\n`);
       return 2;
     }
-    const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
+    const deadline = monotonicDeadline(timeout === undefined ? Infinity : timeout * 1000);
     // a state file of the wrong shape counts as absent; say so once, not on every poll
     const warned = new Set<string>();
     const warn = (message: string) => {
@@ -34,7 +35,7 @@ export const status: Command = {
     let current = readSummary(io.host, warn);
     if (args.options.wait) {
       while (current.summary.status === "running" || current.summary.status === "not started") {
-        if (Date.now() >= deadline) {
+        if (deadline.passed()) {
           if (format === "tabular") io.stdout("\n");
           io.stderr(`timed out after ${timeout} seconds waiting for cloud-init to finish (status: ${current.summary.status})\n`);
           return 124;
