@@ -34,7 +34,26 @@ const TRIALS = Number(process.env.FAULT_TRIALS ?? 6);
  * They run as it.fails, so CI stays green while the finding stands and turns red once it is
  * fixed: then remove the entry.
  */
-const KNOWN_FAILURES: Record<string, string> = {};
+const KNOWN_FAILURES: Record<string, string> = {
+  "kill init-local": "#10 finding 1: a later stage overwrites the killed stage, status says done",
+  "kill init": "#10 finding 1",
+  "kill modules-config": "#10 finding 1",
+  "kill the boot process": "#10 finding 1",
+  "EROFS /var/lib/cloud on a first boot": "#10 finding 4: status says not started",
+  "EROFS /var/lib/cloud on a reboot": "#10 finding 4: status says done from the last boot",
+  "status on a fresh /run after a finished boot": "#10 finding 4: status reads /var/lib/cloud",
+  "the instance's sem a file": "#10 findings 3 and 7: every stage fails",
+  "/var/lib/cloud/sem a file": "#10 findings 3 and 7: every stage fails",
+  'status.json []': "#10 finding 7: status crashes",
+  'status.json {"v1": null}': "#10 finding 7: status crashes",
+  'status.json {"v1": {"stage": "init", "init": "x"}}': "#10 finding 7: status crashes",
+  'status.json {"v1": {"init-local": {"errors": 5, "recoverable_errors": []}}}': "#10 finding 7: status crashes",
+  "yaml-cache.json null": "#10 finding 7: init fails, bootcmd skipped",
+  "a running marker whose pid another process now has": "#10 findings 7 and 1",
+  // races: a trial shows it in 1 to 3 of 6 trials, so these run twice as many
+  "two init stages at once": "#10 finding 5: no lock",
+  "the final stage and a manual modules --mode final at once": "#10 finding 5: no lock",
+};
 
 function trialTest(name: string, body: () => Promise<Violation[]>, timeout: number): void {
   const run = async () => {
@@ -71,7 +90,8 @@ describe.skipIf(!isRoot)("fault injection", () => {
         `kill ${key}`,
         async () => {
           const found: Violation[] = [];
-          for (const [i, delay] of spread(TRIALS, took.get(key)!).entries()) {
+          // the stage's own time after its first ~40 ms of start-up, when it marks itself running
+          for (const [i, delay] of spread(TRIALS, Math.max(10, took.get(key)! - 40)).entries()) {
             found.push(
               ...(await trial(`kill ${key}`, `iid-kill-${key}-${i}`, async (t) => {
                 const boot = await bootKillingStage(t.root, 1, key, delay);
@@ -264,7 +284,7 @@ describe.skipIf(!isRoot)("fault injection", () => {
         name,
         async () => {
           const found: Violation[] = [];
-          for (let i = 0; i < TRIALS; i++) {
+          for (let i = 0; i < 2 * TRIALS; i++) {
             found.push(
               ...(await trial(name, `iid-twice-${key}-${i}`, async (t) => {
                 t.fault();

@@ -18,7 +18,7 @@ import {
   type StageKey,
   type Workload,
 } from "./harness";
-import { checkBoot, type BootRecord, type StageRecord, type Violation } from "./invariants";
+import { checkBoot, TEMP_NAME, type BootRecord, type StageRecord, type Violation } from "./invariants";
 
 /** What the suite injected and found, for its summary line. */
 export const tally = { trials: 0, faults: 0, violations: 0, byKind: new Map<string, Violation[]>() };
@@ -89,12 +89,24 @@ export async function cleanBoot(root: string, number: number): Promise<BootRecor
   return { number, faulty: false, concurrent: false, stages };
 }
 
-/** A boot whose `target` stage is killed (-9, with its children) `delayMs` after it started. */
+/**
+ * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it marked
+ * itself running (a file under /run/cloud-init naming its pid): before that it has done nothing.
+ */
 export async function bootKillingStage(root: string, number: number, target: StageKey, delayMs: number): Promise<BootRecord> {
   startBoot(root, number);
   const stages: StageRecord[] = [];
   for (const { key } of STAGES) {
-    const run = await runStage(root, key, key === target ? delayMs : undefined);
+    let run: Run;
+    if (key === target) {
+      const group = startGroup(agentArgv(root, STAGES.find((s) => s.key === key)!.args));
+      let exited = false;
+      void group.result.then(() => (exited = true));
+      while (!exited && !filesNamingPid(root, group.pid!).length) await new Promise((r) => setTimeout(r, 1));
+      const timer = setTimeout(() => group.kill(), delayMs);
+      run = await group.result;
+      clearTimeout(timer);
+    } else run = await runStage(root, key);
     stages.push(stageRecord(key, run, run.killed && interruptedPerStatus(root, key)));
   }
   return { number, faulty: true, concurrent: false, stages };
@@ -176,7 +188,9 @@ export function instanceDir(root: string, workload: Workload): string {
 /** Files under /run/cloud-init that name `pid` (the running marker, whatever its format). */
 export function filesNamingPid(root: string, pid: number): string[] {
   const dir = join(root, "run/cloud-init");
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
+    .filter((name) => !TEMP_NAME.test(name))
     .map((name) => join(dir, name))
     .filter((f) => {
       try {
