@@ -1,0 +1,206 @@
+// Boots with one fault each, and the trial that wraps one: a root, the faulty boot, a clean
+// boot after it, the invariants checked after both, and the count of what was injected.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  agentArgv,
+  inMountNamespace,
+  makeWorkloadRoot,
+  runShim,
+  runStage,
+  stageFinished,
+  stageStarted,
+  startBoot,
+  startGroup,
+  STAGES,
+  status,
+  type Run,
+  type StageKey,
+  type Workload,
+} from "./harness";
+import { checkBoot, TEMP_NAME, type BootRecord, type StageRecord, type Violation } from "./invariants";
+
+/** What the suite injected and found, for its summary line. */
+export const tally = { trials: 0, faults: 0, violations: 0, byKind: new Map<string, Violation[]>() };
+
+export function summary(seed: number): string {
+  const kinds = [...tally.byKind].filter(([, v]) => v.length).map(([kind, v]) => `${kind}: ${[...new Set(v.map((x) => x.invariant))].sort().join("")}`);
+  return `fault suite: seed ${seed}, ${tally.trials} trials, ${tally.faults} faults injected, ${tally.violations} invariant violations${kinds.length ? ` (${kinds.join("; ")})` : ""}`;
+}
+
+export interface Trial {
+  root: string;
+  workload: Workload;
+  boots: BootRecord[];
+  violations: Violation[];
+  /** records a boot and checks the invariants after it */
+  record(boot: BootRecord): void;
+  /** counts a fault injected into this trial */
+  fault(): void;
+}
+
+/**
+ * Runs `body` on a fresh root seeded with the workload, then one clean boot (the "next boot"
+ * of every invariant), and returns every violation found after either.
+ */
+export async function trial(kind: string, instanceId: string, body: (t: Trial) => Promise<void>, scale = 1): Promise<Violation[]> {
+  const { root, workload } = makeWorkloadRoot(instanceId, scale);
+  const t: Trial = {
+    root,
+    workload,
+    boots: [],
+    violations: [],
+    record(boot) {
+      this.boots.push(boot);
+      // what breaks an invariant once (a line run twice) stays broken: count it once
+      const seen = new Set(this.violations.map((v) => `${v.invariant} ${v.message}`));
+      this.violations.push(...checkBoot(root, workload, this.boots).filter((v) => !seen.has(`${v.invariant} ${v.message}`)));
+    },
+    fault() {
+      tally.faults++;
+    },
+  };
+  try {
+    await body(t);
+    t.record(await cleanBoot(root, t.boots.length + 1));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  tally.trials++;
+  tally.violations += t.violations.length;
+  tally.byKind.set(kind, [...(tally.byKind.get(kind) ?? []), ...t.violations]);
+  return t.violations;
+}
+
+function stageRecord(key: StageKey, run: Run, interrupted = false): StageRecord {
+  return { key, code: run.code, killed: run.killed, interrupted };
+}
+
+/** Whether `status`, asked right after a kill, shows the stage began and did not finish. */
+function interruptedPerStatus(root: string, key: StageKey): boolean {
+  const report = status(root);
+  return stageStarted(report, key) && !stageFinished(report, key);
+}
+
+export async function cleanBoot(root: string, number: number): Promise<BootRecord> {
+  startBoot(root, number);
+  const stages: StageRecord[] = [];
+  for (const { key } of STAGES) stages.push(stageRecord(key, await runStage(root, key)));
+  return { number, faulty: false, concurrent: false, stages };
+}
+
+/**
+ * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it marked
+ * itself running (a file under /run/cloud-init naming its pid): before that it has done nothing.
+ */
+export async function bootKillingStage(root: string, number: number, target: StageKey, delayMs: number): Promise<BootRecord> {
+  startBoot(root, number);
+  const stages: StageRecord[] = [];
+  for (const { key } of STAGES) {
+    let run: Run;
+    if (key === target) {
+      const group = startGroup(agentArgv(root, STAGES.find((s) => s.key === key)!.args));
+      let exited = false;
+      void group.result.then(() => (exited = true));
+      while (!exited && !filesNamingPid(root, group.pid!).length) await new Promise((r) => setTimeout(r, 1));
+      const timer = setTimeout(() => group.kill(), delayMs);
+      run = await group.result;
+      clearTimeout(timer);
+    } else run = await runStage(root, key);
+    stages.push(stageRecord(key, run, run.killed && interruptedPerStatus(root, key)));
+  }
+  return { number, faulty: true, concurrent: false, stages };
+}
+
+/**
+ * A boot as systemd runs it with the boot process: `boot` plus the four shims. The boot
+ * process is killed `delayMs` after the shim of `during` handed it that stage; the shims
+ * after it run their stages alone. (A kill between stages makes the next shim wait its
+ * 30 s timeout on a pipe no one reads: real, but too slow for every trial.)
+ */
+export async function bootKillingBootProcess(root: string, number: number, during: StageKey, delayMs: number): Promise<BootRecord> {
+  startBoot(root, number);
+  const main = startGroup(agentArgv(root, ["boot"]));
+  const ready = join(root, "run/cloud-init/share/main.pid");
+  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 5));
+  const stages: StageRecord[] = [];
+  for (const { key } of STAGES) {
+    // the shim needs a few ms to start and hand the stage over
+    const timer = key === during ? setTimeout(() => main.kill(), HANDOVER_MS + delayMs) : undefined;
+    const run = await runShim(root, key);
+    clearTimeout(timer);
+    const lost = /the boot process exited during stage/.test(run.stderr);
+    // systemd reaps the dead process before the next unit asks for it; a zombie would still answer kill -0
+    if (lost) await main.result;
+    stages.push({ key, code: run.code, killed: lost, interrupted: lost && interruptedPerStatus(root, key) });
+  }
+  main.kill();
+  await main.result;
+  return { number, faulty: true, concurrent: false, stages };
+}
+
+const HANDOVER_MS = 25;
+
+/** A boot whose stage `twice` runs as two processes at once (a unit and a manual run, or two units). */
+export async function bootRunningTwice(root: string, number: number, twice: StageKey): Promise<BootRecord> {
+  startBoot(root, number);
+  const stages: StageRecord[] = [];
+  for (const { key } of STAGES) {
+    const runs = key === twice ? await Promise.all([runStage(root, key), runStage(root, key)]) : [await runStage(root, key)];
+    stages.push(...runs.map((run) => stageRecord(key, run)));
+  }
+  return { number, faulty: true, concurrent: true, stages };
+}
+
+/**
+ * A boot whose four stages run in a private mount namespace where `dir` (under the root) is
+ * a tmpfs with `freeKb` of room over what it holds (`full`), or read-only (`readonly`).
+ * The tmpfs's content is copied back after, so what the stages left there stays for the checks.
+ */
+export function bootWithDisk(root: string, number: number, dir: string, disk: { full: number } | "readonly"): BootRecord {
+  startBoot(root, number);
+  const setup =
+    disk === "readonly"
+      ? 'mount --bind "$TARGET" "$TARGET"; mount -o remount,ro,bind "$TARGET"'
+      : 'mount --bind "$TARGET" "$STASH"; size=$(( $(du -sk "$STASH" | cut -f1) + FREE_KB )); mount -t tmpfs -o "size=${size}k,mode=755" tmpfs "$TARGET"; cp -a "$STASH/." "$TARGET/"';
+  const teardown = disk === "readonly" ? ":" : 'find "$STASH" -mindepth 1 -delete; cp -a "$TARGET/." "$STASH/"';
+  const stash = join(root, "..", `${root.split("/").pop()}-stash`);
+  const script = `
+    mkdir -p "$TARGET" "$STASH"
+    ${setup}
+    for stage in "init --local" init "modules --mode=config" "modules --mode=final"; do
+      rc=0; $AGENT --root "$ROOT" $stage >/dev/null 2>&1 || rc=$?; echo "$rc"
+    done
+    ${teardown}`;
+  const r = inMountNamespace(root, script, { TARGET: join(root, dir), STASH: stash, FREE_KB: String(disk === "readonly" ? 0 : disk.full) });
+  rmSync(stash, { recursive: true, force: true });
+  if (r.code !== 0) throw new Error(`mount namespace script failed (${r.code}): ${r.stderr}`);
+  const codes = r.stdout.trim().split("\n").map(Number);
+  const stages = STAGES.map(({ key }, i) => ({ key, code: codes[i], killed: false, interrupted: false }));
+  return { number, faulty: true, concurrent: false, stages };
+}
+
+/** This instance's directory under the root. */
+export function instanceDir(root: string, workload: Workload): string {
+  return join(root, "var/lib/cloud/instances", workload.instanceId);
+}
+
+/** Files under /run/cloud-init that name `pid` (the running marker, whatever its format). */
+export function filesNamingPid(root: string, pid: number): string[] {
+  const dir = join(root, "run/cloud-init");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => !TEMP_NAME.test(name))
+    .map((name) => join(dir, name))
+    .filter((f) => {
+      try {
+        return new RegExp(`\\b${pid}\\b`).test(readFileSync(f, "utf8"));
+      } catch {
+        return false;
+      }
+    });
+}
+
+export function replacePid(file: string, from: number, to: number): void {
+  writeFileSync(file, readFileSync(file, "utf8").replace(new RegExp(`\\b${from}\\b`), String(to)));
+}
