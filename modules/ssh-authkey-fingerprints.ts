@@ -3,7 +3,7 @@
 // The file is in the user's home: read refusing links a user planted (a link to /etc/shadow
 // must not reach the console), and a refusal costs that user's table only.
 import { createHash } from "node:crypto";
-import { account, parseKeyLine } from "../src/authorized-keys";
+import { account, parseKeyLine } from "../src/ssh/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule } from "../src/module";
 import { normalizeUsers } from "../src/users";

@@ -2,15 +2,13 @@
 // public keys for the default user (and, fenced off, for root). The slow RSA key is made in
 // the background: sshd can start on the others, and is reloaded when RSA is in place.
 // Keys are durable before they are in place; a key a power cut still broke is found by
-// repairHostKeys, which the init stage runs on every boot before sshd starts.
-import { account, addAuthorizedKeys, type Account } from "../src/authorized-keys";
+// repairHostKeys (src/ssh/host-keys.ts), which the init stage runs on every boot before sshd starts.
+import { account, addAuthorizedKeys, type Account } from "../src/ssh/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
 import { authorizedKeyLines, normalizeUsers, toList } from "../src/users";
-import type { Host } from "../src/host/host";
-import { tempName } from "../src/host/replace-file";
-import type { Logger } from "../src/log/logger";
+import { makeHostKey } from "../src/ssh/host-keys";
 
 const KEY_TYPES = ["rsa", "ecdsa", "ed25519"];
 const BACKGROUND_TYPES = ["rsa"];
@@ -70,63 +68,6 @@ async function generateKey({ host, config, output }: ModuleContext, type: string
     const fp = await host.run(["ssh-keygen", "-l", "-f", `/etc/ssh/ssh_host_${type}_key.pub`]);
     if (fp.code === 0) output(`Generated ${type} host key: ${fp.stdout}`);
   }
-}
-
-/**
- * ssh-keygen into a hidden directory of its own (swept at boot if a crash leaves it), both
- * files fsynced, renamed into place, and the renames made durable: never a half or empty key.
- */
-async function makeHostKey(host: Host, type: string): Promise<void> {
-  const final = `/etc/ssh/ssh_host_${type}_key`;
-  const dir = `/etc/ssh/${tempName(`ssh_host_${type}_key`)}`;
-  host.mkdirp(dir, 0o700);
-  try {
-    // no -C: ssh-keygen comments the key root@<hostname>, as with cloud-init (set_hostname ran first)
-    const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", `${dir}/key`], { env: { LANG: "C" } });
-    if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
-    host.syncFiles([`${dir}/key`, `${dir}/key.pub`]);
-    host.rename(`${dir}/key.pub`, `${final}.pub`);
-    host.rename(`${dir}/key`, final);
-  } finally {
-    host.remove(dir);
-  }
-  host.syncDirs(["/etc/ssh"]);
-}
-
-/**
- * Every boot: a host key sshd could not load (empty, truncated, unparsable, or without its
- * .pub) is made again, with a warning; temps an interrupted generation left are removed.
- * Keys that are absent are the ssh module's business, not this check's.
- */
-export async function repairHostKeys(host: Host, log: Logger): Promise<void> {
-  for (const temp of host.sweepTemps(["/etc/ssh"])) log.info(`removed ${temp}, left by an interrupted key generation`);
-  if (!host.which("ssh-keygen")) return;
-  const keys = host.list("/etc/ssh").flatMap((name) => /^ssh_host_([a-z0-9]+)_key$/.exec(name)?.[1] ?? []);
-  await Promise.all(
-    keys.map(async (type) => {
-      const problem = await hostKeyProblem(host, `/etc/ssh/ssh_host_${type}_key`);
-      if (problem === undefined) return;
-      log.warn(`${type} host key unusable (${problem}); made again`);
-      host.remove(`/etc/ssh/ssh_host_${type}_key`);
-      host.remove(`/etc/ssh/ssh_host_${type}_key.pub`);
-      await makeHostKey(host, type);
-    }),
-  );
-}
-
-/** Why sshd could not use the key, or undefined. ssh-keygen -y parses the whole private key. */
-async function hostKeyProblem(host: Host, key: string): Promise<string | undefined> {
-  for (const file of [key, `${key}.pub`]) {
-    const st = host.stat(file);
-    if (!st) return `${file} is missing`;
-    if (!st.isFile()) return `${file} is not a regular file`;
-    if (st.size === 0) return `${file} is empty`;
-  }
-  const derived = await host.run(["ssh-keygen", "-y", "-f", key], { env: { LANG: "C" } });
-  if (derived.code !== 0) return `ssh-keygen cannot read ${key}`;
-  const material = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
-  if (material(derived.stdout) !== material(host.readText(`${key}.pub`))) return `${key}.pub does not match it`;
-  return undefined;
 }
 
 /** A running sshd learns about a key that arrived after it started. */

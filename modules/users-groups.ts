@@ -1,7 +1,7 @@
 // users_groups: groups first, then users with the real tools (groupadd, useradd, chpasswd,
 // passwd), argv only, passwords on stdin. An existing user only gets what cloud-init changes
 // for existing users (passwords, lock, sudo, keys). One bad user does not stop the others.
-import { account, addAuthorizedKeys } from "../src/authorized-keys";
+import { account, addAuthorizedKeys } from "../src/ssh/authorized-keys";
 import type { Schema } from "../src/config/schema";
 import { isPlainObject } from "../src/config/yaml";
 import { groupId, userId } from "../src/host/accounts";

@@ -7,7 +7,7 @@ import { describeError } from "../log/logger";
 import { CLOUD_DIR, INITIAL_DIRS, instancePath, RUN_DIR } from "../state/paths";
 import { instanceDataDocument, writeInstanceData } from "../state/instance-data";
 import { forgetBootFinished, instanceIdLine, instancify, restoreThisBoot } from "../state/instance";
-import { repairHostKeys } from "../../modules/ssh";
+import { repairHostKeys } from "../ssh/host-keys";
 import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";

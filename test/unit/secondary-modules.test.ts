@@ -6,7 +6,7 @@ import { defaultPools, renderChrony, renderTimesyncd } from "../../modules/ntp";
 import { shutdownCommand } from "../../modules/power-state-change";
 import { decodeSeed } from "../../modules/seed-random";
 import { fingerprint, fingerprintTable } from "../../modules/ssh-authkey-fingerprints";
-import { parseKeyLine } from "../../src/authorized-keys";
+import { parseKeyLine } from "../../src/ssh/authorized-keys";
 import type { Distro } from "../../src/distro";
 import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved } from "../../src/fstab";
 import { packageArguments } from "../../src/packages";

@@ -2,7 +2,7 @@
 // both owned by the user; existing lines kept, a key already there (same base64 body)
 // replaced by the new entry, new keys appended. The home is the user's: read and written
 // through Host's user-file walk, so a planted symlink or hard link is refused, not followed.
-import type { Host } from "./host/host";
+import type { Host } from "../host/host";
 
 export interface Account {
   name: string;
