@@ -67,7 +67,7 @@ describe("requestWithRetry across a wall-clock step (finding: +1 h ended the wai
     vi.useFakeTimers({ toFake: ["Date"] });
     const server = await failingServer(() => vi.setSystemTime(Date.now() - 3_600_000));
     const started = performance.now();
-    await expect(requestWithRetry(server.url, { timeoutMs: 1000 }, { retries: 1000, delayMs: 40, deadline: monotonicDeadline(300) })).rejects.toThrow(/HTTP 503/);
+    await expect(requestWithRetry(server.url, { timeoutMs: 1000 }, { retries: 1000, delayMs: 40, deadline: monotonicDeadline(300) })).rejects.toThrow(/HTTP 503|no answer within/);
     server.close();
     expect(performance.now() - started).toBeLessThan(2000);
   });
