@@ -89,9 +89,8 @@ export const ntp: CloudConfigModule = {
       peers: toList(settings.peers ?? []),
       allow: toList(settings.allow ?? []),
     };
-    // one word per source: a newline in a name would be a directive in the client's config
-    const bad = Object.values(sources).flat().find((word) => !/^[A-Za-z0-9._:/[\]-]+$/.test(word));
-    if (bad !== undefined) throw new Error("ntp: an entry of servers, pools, peers or allow is not a host name, address or network");
+    // checked before a template sees them too
+    checkSources(sources);
     if (!sources.servers.length && !sources.pools.length) sources.pools = defaultPools(ctx.distro);
     const template = isPlainObject(settings.config) && typeof settings.config.template === "string" ? settings.config.template : undefined;
     const text = template ? renderJinja(template, { ...sources }).text : client.render(sources);
@@ -138,11 +137,20 @@ export function defaultPools(distro: Distro): string[] {
   return [0, 1, 2, 3].map((n) => `${n}.${distro.name}.pool.ntp.org`);
 }
 
+/** Each source is one word of a config line: anything else could add a directive. */
+const SOURCE_WORD = /^[A-Za-z0-9._:/[\]-]+$/;
+
+function checkSources(s: TimeSources): void {
+  if (Object.values(s).flat().some((word) => !SOURCE_WORD.test(word))) throw new Error("ntp: an entry of servers, pools, peers or allow is not a host name, address or network");
+}
+
 export function renderTimesyncd(s: TimeSources): string {
+  checkSources(s);
   return `${HEADER}# See timesyncd.conf(5) for details.\n\n[Time]\nNTP=${[...s.servers, ...s.pools].join(" ")}\n`;
 }
 
 export function renderChrony(s: TimeSources, rhel: boolean): string {
+  checkSources(s);
   const lines = [
     ...s.pools.map((p) => `pool ${p} iburst`),
     ...s.servers.map((p) => `server ${p} iburst`),
@@ -157,6 +165,7 @@ export function renderChrony(s: TimeSources, rhel: boolean): string {
 }
 
 export function renderNtp(s: TimeSources, driftfile: string): string {
+  checkSources(s);
   const lines = [
     `driftfile ${driftfile}`,
     "restrict -4 default kod notrap nomodify nopeer noquery limited",

@@ -48,7 +48,9 @@ export function withoutRemoved(entries: Field[][]): string[][] {
   return out;
 }
 
+/** One fstab line; a field with white space (which would split it or, as a newline, add a line) is refused. */
 export function fstabLine(entry: string[]): string {
+  if (entry.some((field) => field === "" || /\s/.test(field))) throw new Error("an fstab field is empty or contains white space");
   return [entry[0], entry[1], entry[2], `${entry[3]},${MANAGED}`, entry[4], entry[5]].join("\t");
 }
 
