@@ -6,7 +6,8 @@
 // and idempotent work is either done and durable or done again. Each module says which it is
 // (CloudConfigModule.idempotent) and the order follows: at-most-once work claims a durable
 // semaphore before it starts; idempotent work gets its semaphore only at the end of the list,
-// after one sync of the filesystems has made the work of all of them durable.
+// after one sync of the filesystems has made the work of all of them durable. So a module
+// killed midway is run again later when it is idempotent, and never again when it is not.
 import { validate } from "../config/schema";
 import type { Config } from "../config/load";
 import { isPlainObject } from "../config/yaml";
