@@ -9,6 +9,7 @@ import { instanceIdLine } from "../src/state/instance";
 export const bootcmd: CloudConfigModule = {
   name: "bootcmd",
   frequency: "always",
+  idempotent: false, // the user's commands: never run twice
   distros: "all",
   activateBy: ["bootcmd"],
   schema: { properties: { bootcmd: COMMAND_LIST } },

@@ -26,6 +26,7 @@ const SETTINGS = {
 export const caCerts: CloudConfigModule = {
   name: "ca_certs",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   activateBy: ["ca_certs", "ca-certs"],
   schema: { properties: { ca_certs: SETTINGS, "ca-certs": { ...SETTINGS, deprecated: "ca-certs is deprecated: use ca_certs" } } },

@@ -11,6 +11,7 @@ const DEFAULT_MESSAGE =
 export const finalMessage: CloudConfigModule = {
   name: "final_message",
   frequency: "always",
+  idempotent: true,
   distros: "all",
   schema: { properties: { final_message: { type: "string" } } },
   async run({ host, config, args, instance, log, output, version }) {

@@ -10,6 +10,7 @@ import { toList } from "../src/users";
 export const growpart: CloudConfigModule = {
   name: "growpart",
   frequency: "always",
+  idempotent: true,
   distros: "all",
   schema: {
     properties: {

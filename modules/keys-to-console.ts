@@ -7,6 +7,7 @@ import { toList } from "../src/users";
 export const keysToConsole: CloudConfigModule = {
   name: "keys_to_console",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: {
     properties: {

@@ -12,6 +12,7 @@ const BUILT_IN = ["C", "C.UTF-8", "C.utf8", "POSIX"];
 export const locale: CloudConfigModule = {
   name: "locale",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: { properties: { locale: { type: ["string", "boolean"] }, locale_configfile: { type: "string" } } },
   async run(ctx) {

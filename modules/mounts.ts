@@ -17,6 +17,7 @@ const NETWORK_NAME = /^.+:.*/;
 export const mounts: CloudConfigModule = {
   name: "mounts",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: {
     properties: {

@@ -61,6 +61,7 @@ const SCHEMA_LIST = { type: "array" as const, items: { type: "string" as const }
 export const ntp: CloudConfigModule = {
   name: "ntp",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   activateBy: ["ntp"],
   schema: {

@@ -10,6 +10,7 @@ const REBOOT_MARKERS = ["/var/run/reboot-required", "/run/reboot-needed"];
 export const packageUpdateUpgradeInstall: CloudConfigModule = {
   name: "package_update_upgrade_install",
   frequency: "once-per-instance",
+  idempotent: true, // installing what is installed does nothing
   distros: "all",
   activateBy: ["packages", "package_update", "package_upgrade", "package_reboot_if_required", "apt_update", "apt_upgrade", "apt_reboot_if_required"],
   schema: {

@@ -18,6 +18,7 @@ const ALL = [...Object.keys(KEY_FILES), "instance_id", "hostname", "fqdn"];
 export const phoneHome: CloudConfigModule = {
   name: "phone_home",
   frequency: "once-per-instance",
+  idempotent: false, // a second call home is a second event for the listener
   distros: "all",
   activateBy: ["phone_home"],
   schema: {

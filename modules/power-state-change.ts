@@ -10,6 +10,7 @@ const MODE_FLAGS: Record<string, string> = { poweroff: "-P", reboot: "-r", halt:
 export const powerStateChange: CloudConfigModule = {
   name: "power_state_change",
   frequency: "once-per-instance",
+  idempotent: false, // a second shutdown after the next boot would be one the user never asked for
   distros: "all",
   activateBy: ["power_state"],
   schema: {

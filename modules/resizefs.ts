@@ -12,6 +12,7 @@ const RESIZERS: [RegExp, (device: string) => string[]][] = [
 export const resizefs: CloudConfigModule = {
   name: "resizefs",
   frequency: "always",
+  idempotent: true,
   distros: "all",
   schema: { properties: { resize_rootfs: { oneOf: [{ type: "boolean" }, { enum: ["noblock"] }] } } },
   async run(ctx) {

@@ -14,6 +14,7 @@ export const COMMAND_LIST: Schema = {
 export const runcmd: CloudConfigModule = {
   name: "runcmd",
   frequency: "once-per-instance",
+  idempotent: true, // it only writes the script; scripts_user, which runs it, is not idempotent
   distros: "all",
   activateBy: ["runcmd"],
   schema: { properties: { runcmd: COMMAND_LIST } },

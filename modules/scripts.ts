@@ -10,6 +10,7 @@ function scriptsModule(name: string, frequency: Frequency, dir: (ctx: ModuleCont
   return {
     name,
     frequency,
+    idempotent: false, // the user's scripts: never run twice
     distros: "all",
     schema: {},
     async run(ctx) {

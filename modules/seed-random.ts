@@ -10,6 +10,7 @@ import { toList } from "../src/users";
 export const seedRandom: CloudConfigModule = {
   name: "seed_random",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: {
     properties: {

@@ -17,6 +17,7 @@ export const HOSTNAME_SCHEMA = {
 export const setHostname: CloudConfigModule = {
   name: "set_hostname",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: HOSTNAME_SCHEMA,
   async run({ host, config, instance, distro, log }) {

@@ -22,6 +22,7 @@ interface Change {
 export const setPasswords: CloudConfigModule = {
   name: "set_passwords",
   frequency: "once-per-instance",
+  idempotent: true, // the same passwords again; a random one is made anew, and printed again
   distros: "all",
   schema: {
     properties: {

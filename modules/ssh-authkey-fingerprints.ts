@@ -13,6 +13,7 @@ const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 export const sshAuthkeyFingerprints: CloudConfigModule = {
   name: "ssh_authkey_fingerprints",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   schema: { properties: { no_ssh_fingerprints: { type: "boolean" }, authkey_hash: { type: "string" } } },
   async run({ host, config, output }) {

@@ -18,6 +18,7 @@ const DISABLE_ROOT_OPTS =
 export const ssh: CloudConfigModule = {
   name: "ssh",
   frequency: "once-per-instance",
+  idempotent: true, // keys that exist and work are kept
   distros: "all",
   schema: {
     properties: {

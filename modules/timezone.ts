@@ -7,6 +7,7 @@ const ZONEINFO = "/usr/share/zoneinfo";
 export const timezone: CloudConfigModule = {
   name: "timezone",
   frequency: "once-per-instance",
+  idempotent: true,
   distros: "all",
   activateBy: ["timezone"],
   schema: { properties: { timezone: { type: "string" } } },

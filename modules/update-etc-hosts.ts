@@ -9,6 +9,7 @@ import { renderJinja } from "../src/userdata/jinja";
 export const updateEtcHosts: CloudConfigModule = {
   name: "update_etc_hosts",
   frequency: "always",
+  idempotent: true,
   distros: "all",
   activateBy: ["manage_etc_hosts"],
   schema: { properties: { manage_etc_hosts: { oneOf: [{ type: "boolean" }, { enum: ["template", "localhost"] }] } } },

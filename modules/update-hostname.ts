@@ -7,6 +7,7 @@ import { HOSTNAME_SCHEMA } from "./set-hostname";
 export const updateHostname: CloudConfigModule = {
   name: "update_hostname",
   frequency: "always",
+  idempotent: true,
   distros: "all",
   schema: HOSTNAME_SCHEMA,
   async run({ host, config, instance, distro, log }) {

@@ -28,6 +28,7 @@ const SCHEMA: Schema = { properties: { groups: { type: ["string", "array", "obje
 export const usersGroups: CloudConfigModule = {
   name: "users_groups",
   frequency: "once-per-instance",
+  idempotent: true, // existing users and groups are left as they are
   distros: "all",
   schema: SCHEMA,
   async run(ctx) {

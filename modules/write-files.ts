@@ -3,6 +3,7 @@
 // goes through Host's user-file walk: a path below a directory a user controls (a home, /tmp)
 // never follows a link the user planted (cloud-init follows them).
 import { gunzipSync } from "node:zlib";
+import type { Config } from "../src/config/load";
 import type { Schema } from "../src/config/schema";
 import { isPlainObject } from "../src/config/yaml";
 import { groupId, userId } from "../src/host/accounts";
@@ -27,6 +28,7 @@ const SCHEMA: Schema = { properties: { write_files: { type: "array", items: ENTR
 export const writeFiles: CloudConfigModule = {
   name: "write_files",
   frequency: "once-per-instance",
+  idempotent: withoutAppends,
   distros: "all",
   activateBy: ["write_files"],
   schema: SCHEMA,
@@ -36,11 +38,18 @@ export const writeFiles: CloudConfigModule = {
 export const writeFilesDeferred: CloudConfigModule = {
   name: "write_files_deferred",
   frequency: "once-per-instance",
+  idempotent: withoutAppends,
   distros: "all",
   activateBy: ["write_files"],
   schema: SCHEMA,
   run: (ctx) => writeEntries(ctx, true),
 };
+
+/** Writing a file again gives the same file; appending again does not. */
+function withoutAppends(config: Config): boolean {
+  const entries = config.write_files;
+  return !Array.isArray(entries) || !entries.some((e) => isPlainObject(e) && e.append === true);
+}
 
 async function writeEntries(ctx: ModuleContext, deferred: boolean) {
   const entries = ctx.config.write_files;

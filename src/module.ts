@@ -42,5 +42,13 @@ export interface CloudConfigModule {
   activateBy?: string[];
   /** The top-level keys it reads, validated before it runs. */
   schema: Schema;
+  /**
+   * Whether running it again for the same instance gives the same result (files, users, keys,
+   * hostname), which decides what a power cut may do to it. Idempotent work is made durable
+   * before its semaphore, so a cut before then runs it again on the next boot; other work
+   * (user commands, appends, a call home) gets a durable semaphore before it starts, so it
+   * runs at most once, and a cut may leave it unfinished. A function when the config decides.
+   */
+  idempotent: boolean | ((config: Config) => boolean);
   run(ctx: ModuleContext): Promise<ModuleOutcome>;
 }

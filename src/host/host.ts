@@ -146,6 +146,24 @@ export class Host {
     this.unsynced.clear();
   }
 
+  /**
+   * Makes durable everything written so far on the filesystems holding the root, `dirs`
+   * (guest paths) and the directories changed through this Host, by this Host or by the
+   * programs it ran (useradd, ssh-keygen, update-ca-certificates): one syncfs(2) per
+   * filesystem. Work synced so is safe to record as done. Throws when a sync failed.
+   */
+  syncFilesystems(dirs: string[] = []): void {
+    const byDevice = new Map<number, string>();
+    for (const dir of [this.root, ...dirs.map((d) => this.path(d)), ...this.unsynced]) {
+      const device = deviceOf(dir);
+      if (device !== undefined && !byDevice.has(device)) byDevice.set(device, dir);
+    }
+    const paths = [...byDevice.values()];
+    if (!syncFilesystems(paths)) throw new Error(`could not sync the filesystems of ${paths.join(", ")} (sync -f failed)`);
+    // syncfs wrote every directory too
+    this.unsynced.clear();
+  }
+
   /** fsyncs files another program wrote (before they are renamed into place). */
   syncFiles(files: string[]): void {
     for (const file of files) fsyncFile(this.path(file));
@@ -293,6 +311,15 @@ export class Host {
 /** syncfs(2) through coreutils' `sync -f` (node has no binding); false when that failed. */
 function syncFilesystems(dirs: string[]): boolean {
   return spawnSync("sync", ["-f", ...dirs], { stdio: "ignore" }).status === 0;
+}
+
+/** The device a directory is on; undefined when it is gone (nothing of it to sync). */
+function deviceOf(dir: string): number | undefined {
+  try {
+    return fs.statSync(dir).dev;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Never follows a link: a link where a file should be is a difference, and gets replaced. */

@@ -54,6 +54,8 @@ async function runLocked(env: StageEnv, key: StageKey, body: () => Promise<Stage
   }
   if (env.settleBackground) result.errors.push(...(await env.background.settle()));
   attempt(() => env.yamlCache.save(), "could not save the YAML cache", note);
+  // the state this stage wrote (instance data, user-data, scripts) survives a power cut from here on
+  attempt(() => host.syncDirs(), "could not make this stage's state durable", note);
   if (result.datasource) status.v1.datasource = result.datasource;
   status.v1[key].errors = [...carried, ...bookkeeping, ...result.errors];
   status.v1[key].finished = now();

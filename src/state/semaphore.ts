@@ -19,14 +19,52 @@ export function semaphoreFor(frequency: Frequency, instanceId: string, name: str
 }
 
 /**
- * Claims the run before the work starts, as cloud-init does: a per-instance module that
- * fails or is killed midway is not run again for this instance. The file is created with
- * O_EXCL, so of two agents only one can claim it. Returns false when it was already claimed
- * (the module ran); throws when it cannot be written (then the module must not run).
- * `always` keeps no semaphore and is always claimed.
+ * Claims the run of work that must run at most once, before it starts, as cloud-init does:
+ * a module that fails or is killed midway is not run again for this instance. The claim is
+ * durable (the file, and every directory written through `host` so far) before this returns,
+ * so not even a power cut lets the work start twice. The file is created with O_EXCL, so of
+ * two agents only one can claim it. Returns false when it was already claimed (the module
+ * ran); throws when it cannot be written (then the module must not run). `always` keeps no
+ * semaphore and is always claimed.
  */
 export function claimRun(host: Host, semaphore: string | undefined): boolean {
   if (semaphore === undefined) return true;
+  if (!createSemaphore(host, semaphore, true)) return false;
+  host.syncDirs([path.posix.dirname(semaphore)]);
+  return true;
+}
+
+/** Whether the run `semaphore` records happened; a semaphore that is a dangling link still counts. */
+export function hasRun(host: Host, semaphore: string | undefined): boolean {
+  return semaphore !== undefined && host.stat(semaphore) !== undefined;
+}
+
+/**
+ * Records runs of idempotent work once that work is durable (host.syncFilesystems): the
+ * files, then one fsync per directory for all of them. A power cut before that leaves no
+ * semaphore, and the work runs again. Returns the semaphores that could not be written, with why.
+ */
+export function recordRuns(host: Host, semaphores: string[]): { semaphore: string; error: unknown }[] {
+  const failed: { semaphore: string; error: unknown }[] = [];
+  const written: string[] = [];
+  for (const semaphore of semaphores) {
+    try {
+      createSemaphore(host, semaphore, false);
+      written.push(semaphore);
+    } catch (error) {
+      failed.push({ semaphore, error });
+    }
+  }
+  try {
+    host.syncDirs([...new Set(written.map((s) => path.posix.dirname(s)))]);
+  } catch (error) {
+    failed.push(...written.map((semaphore) => ({ semaphore, error })));
+  }
+  return failed;
+}
+
+/** O_EXCL|O_NOFOLLOW: false when it exists. Its existence is the record; the text is for people. */
+function createSemaphore(host: Host, semaphore: string, sync: boolean): boolean {
   host.mkdirp(path.posix.dirname(semaphore));
   const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
   let fd: number;
@@ -38,7 +76,7 @@ export function claimRun(host: Host, semaphore: string | undefined): boolean {
   }
   try {
     fs.writeSync(fd, `${process.pid}: ${Date.now() / 1000}\n`);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -3,7 +3,7 @@
 // 169.254.169.254 for a metadata stand-in. The root disk is an ext4 image made from the
 // prepared root with `mkfs.ext4 -d` (no mount), and read back after shutdown with debugfs.
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareMachine } from "./harness.mjs";
 
@@ -30,9 +30,12 @@ export function prepareQemuMachine() {
 /**
  * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
- * address for this machine; cmdline: more kernel arguments.
+ * address for this machine; cmdline: more kernel arguments. A machine booted before boots the
+ * same disk again. cutAt: a line that, once on the serial console, makes this a power cut:
+ * QEMU is killed (SIGKILL: what the guest had not written to its disk is lost) and the boot
+ * returns undefined.
  */
-export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000 } = {}) {
+export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000, cutAt } = {}) {
   const image = join(machine.dir, "root.img");
   const boot = join(machine.root, "boot");
   const kernel = join(machine.dir, "vmlinuz");
@@ -51,6 +54,9 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     execFileSync("mkfs.ext4", ["-q", "-F", "-E", "offset=1048576", "-d", machine.root, disk, `${partitioned.fsMiB}M`], { stdio: "pipe" });
     machine.disk = disk;
     rootDevice = "/dev/vda1";
+  } else if (machine.image) {
+    // this boot's report, when there is one, is the only one on the disk
+    execFileSync("debugfs", ["-w", "-R", "rm /var/tmp/boot-report/status.rc", image], { stdio: "ignore" });
   } else {
     execFileSync("mkfs.ext4", ["-q", "-F", "-d", machine.root, image, "3G"], { stdio: "pipe" });
     machine.image = image;
@@ -70,8 +76,18 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
   let stderr = "";
   child.stderr.on("data", (c) => (stderr += c));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  let cut = false;
+  const watch = cutAt && setInterval(() => {
+    const file = join(machine.dir, "serial.log");
+    if (!cut && existsSync(file) && readFileSync(file, "latin1").includes(cutAt)) {
+      cut = true;
+      child.kill("SIGKILL");
+    }
+  }, 200);
   const code = await new Promise((r) => child.on("close", r));
   clearTimeout(timer);
+  clearInterval(watch);
+  if (cut) return undefined;
   if (partitioned) {
     // debugfs reads a filesystem image: copy partition 1 (as grown) out of the disk
     execFileSync("dd", [`if=${machine.disk}`, `of=${image}`, "bs=1M", "skip=1", "conv=sparse", "status=none"]);

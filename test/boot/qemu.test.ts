@@ -1,12 +1,12 @@
 // Real kernels, real block devices, real networking (QEMU, software emulation): the seed
 // drives platforms attach and the metadata services they run, each ending a boot in
 // `status: done` with the seed's instance-id. Slow (a minute or two per boot): one boot each.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the benchmark
 import { bootUnsupported } from "./harness.mjs";
@@ -43,7 +43,7 @@ const NETWORK_DATA = {
   services: [{ type: "dns", address: "10.0.2.3" }],
 };
 
-type Report = { status: string; statusCode: number; ipAddr: string; ipRoute: string; units: Record<string, { status: number; result: string }> };
+type Report = { status: string; statusCode: number; sshd: string; ipAddr: string; ipRoute: string; units: Record<string, { status: number; result: string }> };
 
 let work: string;
 // a TCP listener on this machine that guests reach at slirp's 10.0.2.2: proof their network works
@@ -88,6 +88,28 @@ function iso(label: string, files: Record<string, string>): string {
   const file = join(work, `${label}-${Object.keys(files).length}.iso`);
   execFileSync("xorriso", ["-as", "mkisofs", "-output", file, "-volid", label, "-joliet", "-rock", tree(files)], { stdio: "ignore" });
   return file;
+}
+
+/** The disk as the next boot's kernel finds it: a copy, its journal replayed (debugfs reads no journal). */
+function replayed(image: string): string {
+  const copy = `${image}.replayed`;
+  execFileSync("cp", ["--sparse=always", image, copy]);
+  const fsck = spawnSync("e2fsck", ["-fy", copy], { stdio: "ignore" });
+  // 0: clean, 1: fixed (the journal replayed); more is a filesystem the boot could not mount
+  if (fsck.status !== 0 && fsck.status !== 1) throw new Error(`e2fsck ${copy} exited with ${fsck.status}`);
+  return copy;
+}
+
+function onDisk(image: string, p: string): boolean {
+  return execFileSync("debugfs", ["-R", `stat /${p}`, image], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).includes("Inode:");
+}
+
+function cat(image: string, p: string): string {
+  return execFileSync("debugfs", ["-R", `cat /${p}`, image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 function expectDone(report: Report) {
@@ -204,6 +226,60 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(blocks).toBeGreaterThan(3000 * 1024 * 1024);
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
   }, BOOT_TIMEOUT);
+
+  it("power cuts after write_files and the host keys (init), then while runcmd runs (final): runcmd runs once, files and keys are whole, the next boot is done", async () => {
+    machine = prepareQemuMachine();
+    const sem = "var/lib/cloud/instances/iid-qemu-cut/sem";
+    const content = Array.from({ length: 2000 }, (_, i) => `line ${i} of a file written just before a power cut\n`).join("");
+    // bootcmd last in the init stage: a cut there lands right after write_files, users and ssh
+    writeFileSync(
+      machine.path("etc/cloud/cloud.cfg.d/90-cut.cfg"),
+      "cloud_init_modules: [seed_random, write_files, growpart, resizefs, mounts, set_hostname, update_hostname, update_etc_hosts, ca_certs, users_groups, ssh, bootcmd]\n",
+    );
+    // when the kernel command line names this point, the guest says so on the console and waits to be killed
+    const cutPoint = (at: string) => `grep -q powercut.at=${at} /proc/cmdline && { printf 'power cut %s\\n' now-${at} > /dev/ttyS0; sleep 600; } || true`;
+    machine.writeSeed({
+      "meta-data": "instance-id: iid-qemu-cut\n",
+      "user-data": [
+        "#cloud-config",
+        `bootcmd: [${JSON.stringify(cutPoint("init"))}]`,
+        `write_files: [{path: /srv/cut/whole.txt, content: ${JSON.stringify(content)}}]`,
+        `runcmd: [${JSON.stringify("echo ran >> /var/tmp/runcmd.log && sync")}, ${JSON.stringify(cutPoint("final"))}]`,
+      ].join("\n"),
+    });
+
+    expect(await bootQemu(machine, { cmdline: "powercut.at=init", cutAt: "power cut now-init", timeoutMs: BOOT_TIMEOUT })).toBeUndefined();
+    let disk = replayed(machine.image);
+    // idempotent work: its semaphore only once the work is durable (else it is done again)
+    if (onDisk(disk, `${sem}/config_write_files`)) expect(cat(disk, "srv/cut/whole.txt")).toBe(content);
+
+    expect(await bootQemu(machine, { cmdline: "powercut.at=final", cutAt: "power cut now-final", timeoutMs: BOOT_TIMEOUT })).toBeUndefined();
+    disk = replayed(machine.image);
+    expect(cat(disk, "var/tmp/runcmd.log")).toBe("ran\n");
+    // at-most-once work: its semaphore was durable before the script started
+    expect(onDisk(disk, `${sem}/config_scripts_user`)).toBe(true);
+    expect(onDisk(disk, `${sem}/config_write_files`)).toBe(true);
+    expect(cat(disk, "srv/cut/whole.txt")).toBe(content);
+
+    const report = await bootQemu(machine, { timeoutMs: BOOT_TIMEOUT });
+    expectDone(report);
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(machine.read("srv/cut/whole.txt")).toBe(content);
+    expect(report.sshd).toBe("active");
+    const dump = mkdtempSync(join(work, "disk-"));
+    execFileSync("debugfs", ["-R", `rdump /etc/ssh /var/lib/cloud /srv/cut ${dump}`, machine.image], { stdio: "ignore" });
+    // every type the ssh module makes, the RSA key (made in the background) too
+    const keys = readdirSync(join(dump, "ssh")).filter((f) => /^ssh_host_.*_key$/.test(f));
+    expect(keys.sort()).toEqual(["ssh_host_ecdsa_key", "ssh_host_ed25519_key", "ssh_host_rsa_key"]);
+    for (const key of keys) {
+      // type and key, without the comment: the private key loads and matches its .pub
+      const material = (text: string) => text.split(" ").slice(0, 2).join(" ");
+      expect(execFileSync("ssh-keygen", ["-l", "-f", join(dump, "ssh", `${key}.pub`)], { encoding: "utf8" })).toMatch(/^\d+ SHA256:/);
+      const derived = execFileSync("ssh-keygen", ["-y", "-f", join(dump, "ssh", key)], { encoding: "utf8" });
+      expect(material(derived.trim())).toBe(material(readFileSync(join(dump, "ssh", `${key}.pub`), "utf8").trim()));
+    }
+    expect(filesUnder(dump).filter((f) => /\.tmp-/.test(basename(f)))).toEqual([]);
+  }, 3 * BOOT_TIMEOUT);
 
   describe("metadata services at 169.254.169.254 (slirp maps it to this machine's port 80)", () => {
     let imds: Imds | undefined;

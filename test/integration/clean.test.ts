@@ -1,9 +1,10 @@
-// clean --reboot in a throwaway root: the clean happens either way; a reboot that cannot
-// happen says why and exits non-zero (it used to exit 1 without a word).
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// clean in a throwaway root: it waits for a running stage (the root's lock); with --reboot,
+// the clean happens either way, and a reboot that cannot happen says why and exits non-zero
+// (it used to exit 1 without a word).
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { agent, makeRoot } from "./root";
+import { agent, agentAsync, finished, lines, makeRoot, writeSeed } from "./root";
 
 let root: string;
 beforeEach(() => {
@@ -33,3 +34,17 @@ it("a shutdown that works: exit 0, with the arguments cloud-init passes", () => 
   expect(agent(root, ["clean", "--reboot"]).code).toBe(0);
   expect(readFileSync(join(root, "var/tmp/shutdown-args"), "utf8")).toBe("-r now\n");
 });
+
+it("waits for a running stage, naming it, and removes what the stage wrote only once it is done", async () => {
+  writeSeed(root, { "meta-data": "instance-id: iid-clean\n", "user-data": "#cloud-config\nruncmd: ['sleep 2', 'echo run >> /var/tmp/run.log']\n" });
+  for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"]]) expect(agent(root, args).code).toBe(0);
+  const final = finished(agentAsync(root, ["modules", "--mode=final"]));
+  await new Promise((r) => setTimeout(r, 700));
+  const cleaned = await finished(agentAsync(root, ["clean"]));
+  expect(cleaned.code).toBe(0);
+  expect(cleaned.stderr).toMatch(/^waiting for cloud-agent pid \d+ \(stage modules-final\) to finish with this root \(\/run\/cloud-init\/cloud-agent.lock\)\n$/);
+  expect((await final).code).toBe(0);
+  expect(lines(root, "var/tmp/run.log")).toEqual(["run"]);
+  // nothing the stage wrote at its end (status.json, result.json, boot-finished) outlives the clean
+  expect(readdirSync(join(root, "var/lib/cloud"))).toEqual(["seed"]);
+}, 30_000);

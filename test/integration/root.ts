@@ -1,6 +1,6 @@
 // Throwaway roots for integration tests (build/minimal-root.mjs) and the built agent run
 // against them the way systemd runs it.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 // @ts-expect-error plain JS shared with the demo script
@@ -42,6 +42,15 @@ export function agent(root: string, args: string[], argv0?: string): AgentResult
 export function agentAsync(root: string, args: string[]) {
   const [cmd, ...pre] = agentCommand();
   return spawn(cmd, [...pre, "--root", root, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+}
+
+/** What a started agent (or any child with piped output) printed, and how it exited. */
+export function finished(child: ChildProcess): Promise<AgentResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((r) => child.on("close", (code) => r({ code: code ?? -1, stdout, stderr })));
 }
 
 /** One boot: /run is a fresh tmpfs, then the four stages in systemd's order. */

@@ -7,18 +7,10 @@ import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Host } from "../../src/host/host";
 import { LOCK_FILE, lockRoot } from "../../src/state/lock";
-import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed, type AgentResult } from "./root";
+import { agent, agentAsync, agentCommand, finished, isRoot, lines, makeRoot, writeSeed } from "./root";
 
 const SHIM = resolve(__dirname, "../../units/cloud-agent-stage.sh");
 const USER_DATA = "#cloud-config\nwrite_files: [{path: /var/tmp/wf.log, content: \"once\\n\", append: true}]\nruncmd: ['echo run >> /var/tmp/run.log']\n";
-
-function run(child: ReturnType<typeof spawn>): Promise<AgentResult> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((r) => child.on("close", (code) => r({ code: code ?? -1, stdout, stderr })));
-}
 
 function shim(root: string, stage: string, args: string[]) {
   return spawn("sh", [SHIM, stage, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") } });
@@ -40,10 +32,10 @@ describe.skipIf(!isRoot)("one agent at a time per root", () => {
     for (let trial = 0; trial < 4; trial++) {
       const root = newRoot(`iid-twice-${trial}`);
       expect(agent(root, ["init", "--local"]).code).toBe(0);
-      const inits = await Promise.all([run(agentAsync(root, ["init"])), run(agentAsync(root, ["init"]))]);
+      const inits = await Promise.all([finished(agentAsync(root, ["init"])), finished(agentAsync(root, ["init"]))]);
       expect(inits.map((r) => r.code)).toEqual([0, 0]);
       expect(agent(root, ["modules", "--mode=config"]).code).toBe(0);
-      const finals = await Promise.all([run(agentAsync(root, ["modules", "--mode=final"])), run(agentAsync(root, ["modules", "--mode=final"]))]);
+      const finals = await Promise.all([finished(agentAsync(root, ["modules", "--mode=final"])), finished(agentAsync(root, ["modules", "--mode=final"]))]);
       expect(finals.map((r) => r.code)).toEqual([0, 0]);
       expect([trial, lines(root, "var/tmp/wf.log"), lines(root, "var/tmp/run.log")]).toEqual([trial, ["once"], ["run"]]);
       expect(agent(root, ["status"]).stdout).toBe("status: done\n");
@@ -53,11 +45,11 @@ describe.skipIf(!isRoot)("one agent at a time per root", () => {
   it("the boot process under its shims and a manual `modules --mode final`: runcmd runs once (several trials)", async () => {
     for (let trial = 0; trial < 3; trial++) {
       const root = newRoot(`iid-shim-${trial}`);
-      const main = run(agentAsync(root, ["boot"]));
+      const main = finished(agentAsync(root, ["boot"]));
       for (const [stage, args] of [["local", ["init", "--local"]], ["network", ["init"]], ["config", ["modules", "--mode=config"]]] as const) {
-        expect((await run(shim(root, stage, [...args]))).code).toBe(0);
+        expect((await finished(shim(root, stage, [...args]))).code).toBe(0);
       }
-      const [unit, manual] = await Promise.all([run(shim(root, "final", ["modules", "--mode=final"])), run(agentAsync(root, ["modules", "--mode=final"]))]);
+      const [unit, manual] = await Promise.all([finished(shim(root, "final", ["modules", "--mode=final"])), finished(agentAsync(root, ["modules", "--mode=final"]))]);
       expect([unit.code, manual.code, (await main).code]).toEqual([0, 0, 0]);
       expect([trial, lines(root, "var/tmp/wf.log"), lines(root, "var/tmp/run.log")]).toEqual([trial, ["once"], ["run"]]);
     }
@@ -67,9 +59,9 @@ describe.skipIf(!isRoot)("one agent at a time per root", () => {
     const root = newRoot("iid-single");
     writeSeed(root, { "meta-data": "instance-id: iid-single\n", "user-data": "#cloud-config\nruncmd: ['echo run >> /var/tmp/run.log', 'sleep 2']\n" });
     for (const args of [["init", "--local"], ["init"], ["modules", "--mode=config"]]) expect(agent(root, args).code).toBe(0);
-    const final = run(agentAsync(root, ["modules", "--mode=final"]));
+    const final = finished(agentAsync(root, ["modules", "--mode=final"]));
     await new Promise((r) => setTimeout(r, 700));
-    const single = await run(agentAsync(root, ["single", "--name", "scripts_user"]));
+    const single = await finished(agentAsync(root, ["single", "--name", "scripts_user"]));
     expect(single.code).toBe(0);
     expect(single.stderr).toMatch(/WARNING: waiting for cloud-agent pid \d+ \(stage modules-final\) to finish with this root \(\/run\/cloud-init\/cloud-agent.lock\)/);
     expect((await final).code).toBe(0);

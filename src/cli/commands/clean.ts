@@ -1,9 +1,11 @@
-// `clean`: removes exactly what cloud-init's clean removes. /run/cloud-init is left alone.
+// `clean`: removes exactly what cloud-init's clean removes, holding the root's lock as the
+// stages do. /run/cloud-init is left alone (but for the lock file).
 import type { Host } from "../../host/host";
-import { LOG_FILE, Logger, LogSink, OUTPUT_LOG_FILE } from "../../log/logger";
+import { describeError, LOG_FILE, Logger, LogSink, OUTPUT_LOG_FILE } from "../../log/logger";
 import { runParts } from "../../run-parts";
+import { lockRoot } from "../../state/lock";
 import { CLOUD_DIR } from "../../state/paths";
-import type { Command } from "../command";
+import type { Command, CommandIO } from "../command";
 
 const NETWORK_CONFIGS = [
   "/etc/netplan/50-cloud-init.yaml",
@@ -32,22 +34,20 @@ export const clean: Command = {
   },
   async run(args, io) {
     const { host } = io;
-    const configs = (args.options.configs as string[] | undefined) ?? [];
-    if (args.options.logs) removeLogs(host);
-    if (configs.includes("all") || configs.includes("network")) removeNetworkConfigs(host);
-    if (configs.includes("all") || configs.includes("ssh_config")) SSH_CONFIGS.forEach((f) => host.remove(f));
-    if (args.options["machine-id"]) {
-      if (host.isDirectory("/run/systemd/system") || host.exists("/etc/machine-id")) host.writeAtomic("/etc/machine-id", "uninitialized\n", 0o444);
+    // a stage running now would write into what is being removed: wait for it, as stages wait for each other
+    let lock;
+    try {
+      lock = await lockRoot(host, { holder: "clean", onWait: (message) => io.stderr(`${message}\n`) });
+    } catch (err) {
+      io.stderr(`Error: not cleaned: ${describeError(err)}\n`);
+      return 1;
     }
-    if (!host.exists(CLOUD_DIR)) {
-      io.stdout("Artifacts already cleaned.\n");
-    } else {
-      for (const name of host.list(CLOUD_DIR)) {
-        if (name !== "seed" || args.options.seed) host.remove(`${CLOUD_DIR}/${name}`);
-      }
+    let failed: string[];
+    try {
+      failed = await removeArtifacts(args.options, io);
+    } finally {
+      await lock.release();
     }
-    const log = new Logger(new LogSink(host, { files: false }), "clean");
-    const failed = await runParts(host, "/etc/cloud/clean.d", log, { output: (c) => io.stdout(c.toString()) });
     if (failed.length) {
       io.stderr(`Error: /etc/cloud/clean.d: ${failed.join(", ")} failed\n`);
       return 1;
@@ -67,6 +67,27 @@ export const clean: Command = {
     return 0;
   },
 };
+
+/** Everything but the reboot; returns the clean.d scripts that failed. */
+async function removeArtifacts(options: Record<string, unknown>, io: CommandIO): Promise<string[]> {
+  const { host } = io;
+  const configs = (options.configs as string[] | undefined) ?? [];
+  if (options.logs) removeLogs(host);
+  if (configs.includes("all") || configs.includes("network")) removeNetworkConfigs(host);
+  if (configs.includes("all") || configs.includes("ssh_config")) SSH_CONFIGS.forEach((f) => host.remove(f));
+  if (options["machine-id"]) {
+    if (host.isDirectory("/run/systemd/system") || host.exists("/etc/machine-id")) host.writeAtomic("/etc/machine-id", "uninitialized\n", 0o444);
+  }
+  if (!host.exists(CLOUD_DIR)) {
+    io.stdout("Artifacts already cleaned.\n");
+  } else {
+    for (const name of host.list(CLOUD_DIR)) {
+      if (name !== "seed" || options.seed) host.remove(`${CLOUD_DIR}/${name}`);
+    }
+  }
+  const log = new Logger(new LogSink(host, { files: false }), "clean");
+  return runParts(host, "/etc/cloud/clean.d", log, { output: (c) => io.stdout(c.toString()) });
+}
 
 function removeLogs(host: Host): void {
   for (const file of [LOG_FILE, OUTPUT_LOG_FILE]) {
