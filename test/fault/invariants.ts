@@ -5,7 +5,9 @@
 // (b) per-instance work never starts twice in the same instance (per-boot work once a boot);
 // (c) no partially written file is ever executed or left in place;
 // (d) no temp file survives the next boot;
-// (e) the next boot with room and a writable disk reaches `done`.
+// (e) the next boot with room and a writable disk reaches `done`; one that finds bookkeeping
+//     an earlier fault left broken on disk (a semaphore directory that became a file) may
+//     refuse what needs it, and then says `error` by (a), but still runs the rest.
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -40,6 +42,11 @@ export interface BootRecord {
   number: number;
   /** a fault was injected in this boot; a boot without one must reach `done` */
   faulty: boolean;
+  /**
+   * the fault is bookkeeping left broken on disk by an earlier boot (a state directory that
+   * became a file): this boot may fail what needs it, and must say so, but the rest runs
+   */
+  lasting?: boolean;
   /** a stage ran twice at once: per-boot work may rightly run twice */
   concurrent: boolean;
   stages: StageRecord[];
@@ -63,6 +70,7 @@ export function checkBoot(root: string, workload: Workload, boots: BootRecord[])
     if (temps.length) add("d", `temp files after a boot without faults: ${temps.join(", ")}`);
     checkDone(root, boot, after, add);
   }
+  if (boot.lasting) checkPerBootRan(root, boot, "a boot with broken bookkeeping", add);
   return out;
 }
 
@@ -135,11 +143,14 @@ function checkDone(root: string, boot: BootRecord, after: StatusReport, add: Add
   if (failed.length) add("e", `stages failed in a boot without faults: ${failed.map((s) => `${s.key} exited ${s.code}`).join(", ")}`);
   const errors = (after.json?.errors as unknown[] | undefined) ?? [];
   if (after.status !== "done") add("e", `status is "${after.status}" after a boot without faults${errors.length ? `: ${firstLine(String(errors[0]))}` : ""}`);
+  checkPerBootRan(root, boot, "a boot without faults", add);
+}
+
+function checkPerBootRan(root: string, boot: BootRecord, what: string, add: Add): void {
+  if (boot.concurrent) return;
   const tokens = tokenLines(root);
-  if (!boot.concurrent) {
-    for (const token of PER_BOOT_TOKENS) {
-      if (!tokens.includes(`${token} ${boot.number}`)) add("e", `"${token}" did not run in boot ${boot.number}, a boot without faults`);
-    }
+  for (const token of PER_BOOT_TOKENS) {
+    if (!tokens.includes(`${token} ${boot.number}`)) add("e", `"${token}" did not run in boot ${boot.number}, ${what}`);
   }
 }
 
