@@ -45,8 +45,16 @@ while alive "$writer"; do
   sleep 0.005
 done
 wait "$writer" || standalone "process $pid did not answer" "$@"
+# it opens the result pipe once it took "start"; should it die before that, the watcher opens
+# the pipe in its place, so the read ends without a result instead of waiting forever
+(
+  while alive "$pid"; do sleep 0.05; done
+  : >"$share/$stage.result"
+) &
+watcher=$!
 rc=
 read -r rc <"$share/$stage.result"
+kill "$watcher" 2>/dev/null
 if [ -z "$rc" ]; then
   echo "cloud-agent: the boot process exited during stage $stage; see 'cloud-init status --long'" >&2
   exit 1

@@ -1,7 +1,7 @@
 // The single boot process and its stage shims (units/cloud-agent-stage.sh), run for real:
 // the shim hands each stage over a named pipe and exits with the stage's result.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed } from "./root";
@@ -130,5 +130,18 @@ describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
     } finally {
       process.kill(-parent.pid!, "SIGKILL");
     }
+  }, 30_000);
+
+  it("fails the unit, not hangs, when the boot process dies after it took the stage and before it answered", async () => {
+    // a stand-in for the boot process that dies at that point: it reads "start" and exits
+    const share = join(root, "run/cloud-init/share");
+    mkdirSync(share, { recursive: true });
+    spawnSync("mkfifo", [join(share, "network.go"), join(share, "network.result")]);
+    const taker = spawn("sh", ["-c", 'read -r _ <"$1"', "-", join(share, "network.go")], { stdio: "ignore" });
+    writeFileSync(join(share, "main.pid"), `${taker.pid}\n`);
+    const r = await shimAsync(root, "network", ["init"]);
+    expect(r.stderr).toMatch(/the boot process exited during stage network/);
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(10_000);
   }, 30_000);
 });
