@@ -20,12 +20,17 @@ import {
 } from "./harness";
 import { checkBoot, TEMP_NAME, type BootRecord, type StageRecord, type Violation } from "./invariants";
 
-/** What the suite injected and found, for its summary line. */
-export const tally = { trials: 0, faults: 0, violations: 0, byKind: new Map<string, Violation[]>() };
+/** What the suite injected and found, in all and by kind of trial, for its summary lines. */
+export const tally = { trials: 0, faults: 0, violations: 0, byKind: new Map<string, { trials: number; faults: number; violations: Violation[] }>() };
 
 export function summary(seed: number): string {
-  const kinds = [...tally.byKind].filter(([, v]) => v.length).map(([kind, v]) => `${kind}: ${[...new Set(v.map((x) => x.invariant))].sort().join("")}`);
+  const kinds = [...tally.byKind].filter(([, k]) => k.violations.length).map(([kind, k]) => `${kind}: ${[...new Set(k.violations.map((x) => x.invariant))].sort().join("")}`);
   return `fault suite: seed ${seed}, ${tally.trials} trials, ${tally.faults} faults injected, ${tally.violations} invariant violations${kinds.length ? ` (${kinds.join("; ")})` : ""}`;
+}
+
+/** "kind trials/faults" for every kind, to see that each kind's faults landed. */
+export function summaryByKind(): string {
+  return `fault suite by kind (trials/faults): ${[...tally.byKind].map(([kind, k]) => `${kind} ${k.trials}/${k.faults}`).join(", ")}`;
 }
 
 export interface Trial {
@@ -46,6 +51,7 @@ export interface Trial {
 export async function trial(kind: string, instanceId: string, body: (t: Trial) => Promise<void>, scale = 1): Promise<Violation[]> {
   const { root, workload } = makeWorkloadRoot(instanceId, scale);
   let lasting = false;
+  let faults = 0;
   const t: Trial = {
     root,
     workload,
@@ -58,7 +64,7 @@ export async function trial(kind: string, instanceId: string, body: (t: Trial) =
       this.violations.push(...checkBoot(root, workload, this.boots).filter((v) => !seen.has(`${v.invariant} ${v.message}`)));
     },
     fault(kind) {
-      tally.faults++;
+      faults++;
       lasting ||= kind === "lasting";
     },
   };
@@ -70,8 +76,10 @@ export async function trial(kind: string, instanceId: string, body: (t: Trial) =
     rmSync(root, { recursive: true, force: true });
   }
   tally.trials++;
+  tally.faults += faults;
   tally.violations += t.violations.length;
-  tally.byKind.set(kind, [...(tally.byKind.get(kind) ?? []), ...t.violations]);
+  const byKind = tally.byKind.get(kind) ?? { trials: 0, faults: 0, violations: [] };
+  tally.byKind.set(kind, { trials: byKind.trials + 1, faults: byKind.faults + faults, violations: [...byKind.violations, ...t.violations] });
   return t.violations;
 }
 
@@ -93,8 +101,23 @@ export async function cleanBoot(root: string, number: number): Promise<BootRecor
 }
 
 /**
- * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it marked
- * itself running (a file under /run/cloud-init naming its pid): before that it has done nothing.
+ * How long a stage takes here: from its start (`ms`), and from when it holds the root (its
+ * first file under /run/cloud-init names it) to its exit (`heldMs`), where kills land.
+ */
+export async function timeStage(root: string, key: StageKey): Promise<{ ms: number; heldMs: number }> {
+  const group = startGroup(agentArgv(root, STAGES.find((s) => s.key === key)!.args));
+  let exited = false;
+  void group.result.then(() => (exited = true));
+  while (!exited && !filesNamingPid(root, group.pid!).length) await sleep(1);
+  const held = performance.now();
+  const run = await group.result;
+  if (run.code !== 0) throw new Error(`calibration: ${key} exited ${run.code}: ${run.stderr}`);
+  return { ms: run.ms, heldMs: performance.now() - held };
+}
+
+/**
+ * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it took the
+ * root (a file under /run/cloud-init names its pid): before that it has done nothing.
  */
 export async function bootKillingStage(root: string, number: number, target: StageKey, delayMs: number): Promise<BootRecord> {
   startBoot(root, number);
