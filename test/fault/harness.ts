@@ -126,6 +126,8 @@ export interface Group {
   pid: number | undefined;
   /** SIGKILL to the whole group, as systemd kills a unit's cgroup; a no-op once it exited */
   kill(): void;
+  /** what it wrote to stderr so far */
+  stderr(): string;
   result: Promise<Run>;
 }
 
@@ -154,6 +156,7 @@ export function startGroup(argv: string[], env: Record<string, string> = ENV): G
       killed = true;
       killGroup(child.pid);
     },
+    stderr: () => stderr,
     result,
   };
 }

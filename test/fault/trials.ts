@@ -20,12 +20,18 @@ import {
 } from "./harness";
 import { checkBoot, TEMP_NAME, type BootRecord, type StageRecord, type Violation } from "./invariants";
 
-/** What the suite injected and found, for its summary line. */
-export const tally = { trials: 0, faults: 0, violations: 0, byKind: new Map<string, Violation[]>() };
+/** What the suite injected and found, in all and by kind of trial, for its summary lines. */
+export const tally = { trials: 0, faults: 0, violations: 0, open: [] as Violation[], byKind: new Map<string, { trials: number; faults: number; violations: Violation[] }>() };
 
 export function summary(seed: number): string {
-  const kinds = [...tally.byKind].filter(([, v]) => v.length).map(([kind, v]) => `${kind}: ${[...new Set(v.map((x) => x.invariant))].sort().join("")}`);
-  return `fault suite: seed ${seed}, ${tally.trials} trials, ${tally.faults} faults injected, ${tally.violations} invariant violations${kinds.length ? ` (${kinds.join("; ")})` : ""}`;
+  const kinds = [...tally.byKind].filter(([, k]) => k.violations.length).map(([kind, k]) => `${kind}: ${[...new Set(k.violations.map((x) => x.invariant))].sort().join("")}`);
+  const open = [...new Set(tally.open.map((v) => v.open))];
+  return `fault suite: seed ${seed}, ${tally.trials} trials, ${tally.faults} faults injected, ${tally.violations} invariant violations${kinds.length ? ` (${kinds.join("; ")})` : ""}, ${tally.open.length} of open findings${open.length ? ` (${open.join("; ")})` : ""}`;
+}
+
+/** "kind trials/faults" for every kind, to see that each kind's faults landed. */
+export function summaryByKind(): string {
+  return `fault suite by kind (trials/faults): ${[...tally.byKind].map(([kind, k]) => `${kind} ${k.trials}/${k.faults}`).join(", ")}`;
 }
 
 export interface Trial {
@@ -35,8 +41,8 @@ export interface Trial {
   violations: Violation[];
   /** records a boot and checks the invariants after it */
   record(boot: BootRecord): void;
-  /** counts a fault injected into this trial */
-  fault(): void;
+  /** counts a fault injected into this trial; `lasting`: it stays on disk through the next boot */
+  fault(lasting?: "lasting"): void;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface Trial {
  */
 export async function trial(kind: string, instanceId: string, body: (t: Trial) => Promise<void>, scale = 1): Promise<Violation[]> {
   const { root, workload } = makeWorkloadRoot(instanceId, scale);
+  let lasting = false;
+  let faults = 0;
   const t: Trial = {
     root,
     workload,
@@ -56,19 +64,27 @@ export async function trial(kind: string, instanceId: string, body: (t: Trial) =
       const seen = new Set(this.violations.map((v) => `${v.invariant} ${v.message}`));
       this.violations.push(...checkBoot(root, workload, this.boots).filter((v) => !seen.has(`${v.invariant} ${v.message}`)));
     },
-    fault() {
-      tally.faults++;
+    fault(kind) {
+      faults++;
+      lasting ||= kind === "lasting";
     },
   };
   try {
     await body(t);
-    t.record(await cleanBoot(root, t.boots.length + 1));
+    const next = await cleanBoot(root, t.boots.length + 1);
+    t.record(lasting ? { ...next, faulty: true, lasting } : next);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+  const open = t.violations.filter((v) => v.open);
+  if (open.length && process.env.FAULT_VERBOSE) for (const v of open) console.log(`[${kind}] open finding, (${v.invariant}) boot ${v.boot}: ${v.message}`);
+  tally.open.push(...open);
+  t.violations = t.violations.filter((v) => !v.open);
   tally.trials++;
+  tally.faults += faults;
   tally.violations += t.violations.length;
-  tally.byKind.set(kind, [...(tally.byKind.get(kind) ?? []), ...t.violations]);
+  const byKind = tally.byKind.get(kind) ?? { trials: 0, faults: 0, violations: [] };
+  tally.byKind.set(kind, { trials: byKind.trials + 1, faults: byKind.faults + faults, violations: [...byKind.violations, ...t.violations] });
   return t.violations;
 }
 
@@ -90,8 +106,23 @@ export async function cleanBoot(root: string, number: number): Promise<BootRecor
 }
 
 /**
- * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it marked
- * itself running (a file under /run/cloud-init naming its pid): before that it has done nothing.
+ * How long a stage takes here: from its start (`ms`), and from when it holds the root (its
+ * first file under /run/cloud-init names it) to its exit (`heldMs`), where kills land.
+ */
+export async function timeStage(root: string, key: StageKey): Promise<{ ms: number; heldMs: number }> {
+  const group = startGroup(agentArgv(root, STAGES.find((s) => s.key === key)!.args));
+  let exited = false;
+  void group.result.then(() => (exited = true));
+  while (!exited && !filesNamingPid(root, group.pid!).length) await sleep(1);
+  const held = performance.now();
+  const run = await group.result;
+  if (run.code !== 0) throw new Error(`calibration: ${key} exited ${run.code}: ${run.stderr}`);
+  return { ms: run.ms, heldMs: performance.now() - held };
+}
+
+/**
+ * A boot whose `target` stage is killed (-9, with its children) `delayMs` after it took the
+ * root (a file under /run/cloud-init names its pid): before that it has done nothing.
  */
 export async function bootKillingStage(root: string, number: number, target: StageKey, delayMs: number): Promise<BootRecord> {
   startBoot(root, number);
@@ -102,7 +133,7 @@ export async function bootKillingStage(root: string, number: number, target: Sta
       const group = startGroup(agentArgv(root, STAGES.find((s) => s.key === key)!.args));
       let exited = false;
       void group.result.then(() => (exited = true));
-      while (!exited && !filesNamingPid(root, group.pid!).length) await new Promise((r) => setTimeout(r, 1));
+      while (!exited && !filesNamingPid(root, group.pid!).length) await sleep(1);
       const timer = setTimeout(() => group.kill(), delayMs);
       run = await group.result;
       clearTimeout(timer);
@@ -114,42 +145,69 @@ export async function bootKillingStage(root: string, number: number, target: Sta
 
 /**
  * A boot as systemd runs it with the boot process: `boot` plus the four shims. The boot
- * process is killed `delayMs` after the shim of `during` handed it that stage; the shims
- * after it run their stages alone. (A kill between stages makes the next shim wait its
- * 30 s timeout on a pipe no one reads: real, but too slow for every trial.)
+ * process is killed `delayMs` after the shim of `during` started (past the stage's end, it
+ * dies between stages); the shims after it run their stages alone.
  */
 export async function bootKillingBootProcess(root: string, number: number, during: StageKey, delayMs: number): Promise<BootRecord> {
   startBoot(root, number);
   const main = startGroup(agentArgv(root, ["boot"]));
   const ready = join(root, "run/cloud-init/share/main.pid");
-  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 5));
+  while (!existsSync(ready)) await sleep(5);
   const stages: StageRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
   for (const { key } of STAGES) {
-    // the shim needs a few ms to start and hand the stage over
-    const timer = key === during ? setTimeout(() => main.kill(), HANDOVER_MS + delayMs) : undefined;
+    if (key === during) timer = setTimeout(() => main.kill(), delayMs);
     const run = await runShim(root, key);
-    clearTimeout(timer);
     const lost = /the boot process exited during stage/.test(run.stderr);
-    // systemd reaps the dead process before the next unit asks for it; a zombie would still answer kill -0
-    if (lost) await main.result;
     stages.push({ key, code: run.code, killed: lost, interrupted: lost && interruptedPerStatus(root, key) });
   }
+  clearTimeout(timer);
   main.kill();
   await main.result;
   return { number, faulty: true, concurrent: false, stages };
 }
 
-const HANDOVER_MS = 25;
-
-/** A boot whose stage `twice` runs as two processes at once (a unit and a manual run, or two units). */
-export async function bootRunningTwice(root: string, number: number, twice: StageKey): Promise<BootRecord> {
+/**
+ * A boot whose stage `twice` runs as two processes at once (a unit and a manual run, or two
+ * units). The first is stopped (SIGSTOP, with its children) `stopAfterMs` after it took the
+ * root, the second is started, and the first goes on only once the second says it waits for
+ * the first: so the two overlap every time, and a second that finishes its stage while the
+ * first is stopped ran beside it, which `overlap` reports.
+ */
+export async function bootRunningTwice(root: string, number: number, twice: StageKey, stopAfterMs: number): Promise<{ boot: BootRecord; overlap?: string }> {
   startBoot(root, number);
   const stages: StageRecord[] = [];
-  for (const { key } of STAGES) {
-    const runs = key === twice ? await Promise.all([runStage(root, key), runStage(root, key)]) : [await runStage(root, key)];
-    stages.push(...runs.map((run) => stageRecord(key, run)));
+  let overlap: string | undefined;
+  for (const { key, args } of STAGES) {
+    if (key !== twice) {
+      stages.push(stageRecord(key, await runStage(root, key)));
+      continue;
+    }
+    const first = startGroup(agentArgv(root, args));
+    let firstExited = false;
+    void first.result.then(() => (firstExited = true));
+    while (!firstExited && !filesNamingPid(root, first.pid!).length) await sleep(1);
+    await sleep(stopAfterMs);
+    if (firstExited) throw new Error(`the first ${key} finished within ${stopAfterMs.toFixed(0)} ms, before the second could start beside it`);
+    process.kill(-first.pid!, "SIGSTOP");
+    const second = startGroup(agentArgv(root, args));
+    try {
+      let secondExited = false;
+      void second.result.then(() => (secondExited = true));
+      const waits = new RegExp(`waiting for cloud-agent pid ${first.pid} \\(stage ${key}\\)`);
+      const giveUp = performance.now() + 10_000;
+      while (!secondExited && !waits.test(second.stderr()) && performance.now() < giveUp) await sleep(5);
+      if (!waits.test(second.stderr())) overlap = secondExited ? `the second ${key} ran its stage while the first, stopped, held the root` : `the second ${key} said nothing of the first in 10 s`;
+    } finally {
+      process.kill(-first.pid!, "SIGCONT");
+    }
+    for (const run of await Promise.all([first.result, second.result])) stages.push(stageRecord(key, run));
   }
-  return { number, faulty: true, concurrent: true, stages };
+  return { boot: { number, faulty: true, concurrent: true, stages }, overlap };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**
@@ -203,4 +261,14 @@ export function filesNamingPid(root: string, pid: number): string[] {
 
 export function replacePid(file: string, from: number, to: number): void {
   writeFileSync(file, readFileSync(file, "utf8").replace(new RegExp(`\\b${from}\\b`), String(to)));
+}
+
+/** Whether this boot's status.json (in /run) records that `key` started. */
+export function stageStartRecorded(root: string, key: StageKey): boolean {
+  try {
+    const file = JSON.parse(readFileSync(join(root, "run/cloud-init/status.json"), "utf8")) as { v1?: Record<string, { start?: unknown }> };
+    return typeof file.v1?.[key]?.start === "number";
+  } catch {
+    return false;
+  }
 }

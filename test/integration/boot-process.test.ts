@@ -1,7 +1,7 @@
 // The single boot process and its stage shims (units/cloud-agent-stage.sh), run for real:
 // the shim hands each stage over a named pipe and exits with the stage's result.
-import { spawnSync } from "node:child_process";
-import { existsSync, readlinkSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed } from "./root";
@@ -14,13 +14,35 @@ const STAGES: [string, string[]][] = [
   ["final", ["modules", "--mode=final"]],
 ];
 
+const SHIM_ENV = (root: string) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") });
+
 function shim(root: string, stage: string, args: string[]) {
-  const r = spawnSync("sh", [SHIM, stage, ...args], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync("sh", [SHIM, stage, ...args], { env: SHIM_ENV(root), encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stderr: r.stderr };
+}
+
+function shimAsync(root: string, stage: string, args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = performance.now();
+  const child = spawn("sh", [SHIM, stage, ...args], { env: SHIM_ENV(root), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => child.on("close", (code) => done({ code, stderr, ms: performance.now() - started })));
+}
+
+/**
+ * The boot process under a parent that never reaps it (sleep, exec'd by the shell that
+ * started it): once killed it stays a zombie, which still answers kill -0.
+ */
+async function unreapedBootProcess(root: string): Promise<{ pid: number; parent: ReturnType<typeof spawn> }> {
+  const script = `${agentCommand().join(" ")} --root "$1" boot >/dev/null 2>&1 & echo $!; exec sleep 120`;
+  const parent = spawn("sh", ["-c", script, "-", root], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+  const pid = await new Promise<number>((done) => parent.stdout!.once("data", (c: Buffer) => done(Number(c.toString().trim()))));
+  return { pid, parent };
+}
+
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
 }
 
 describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
@@ -73,4 +95,53 @@ describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
     const next = shim(root, "config", ["modules", "--mode=config"]);
     expect(next.stderr).toMatch(/process \d+ is gone/);
   });
+
+  it("runs the stage on its own at once when the boot process died between stages and is not yet reaped", async () => {
+    const { pid, parent } = await unreapedBootProcess(root);
+    try {
+      expect((await shimAsync(root, "local", ["init", "--local"])).code).toBe(0);
+      process.kill(pid, "SIGKILL");
+      while (processState(pid) !== "Z") await new Promise((r) => setTimeout(r, 5));
+      const next = await shimAsync(root, "network", ["init"]);
+      expect(next.stderr).toMatch(new RegExp(`process ${pid} is gone`));
+      expect(next.code).toBe(0);
+      // the pipe would have held it for its 30 s bound
+      expect(next.ms).toBeLessThan(10_000);
+      expect(lines(root, "var/tmp/boot.log")).toEqual(["boot"]);
+    } finally {
+      process.kill(-parent.pid!, "SIGKILL");
+    }
+  }, 30_000);
+
+  it("stops waiting on the pipe when the boot process dies while the shim waits for it", async () => {
+    const { pid, parent } = await unreapedBootProcess(root);
+    try {
+      expect((await shimAsync(root, "local", ["init", "--local"])).code).toBe(0);
+      // stopped, it never opens the next stage's pipe; then it dies while the shim waits there
+      process.kill(pid, "SIGSTOP");
+      const next = shimAsync(root, "network", ["init"]);
+      await new Promise((r) => setTimeout(r, 500));
+      process.kill(pid, "SIGKILL");
+      const r = await next;
+      expect(r.stderr).toMatch(new RegExp(`process ${pid} did not answer`));
+      expect(r.code).toBe(0);
+      expect(r.ms).toBeLessThan(10_000);
+      expect(lines(root, "var/tmp/boot.log")).toEqual(["boot"]);
+    } finally {
+      process.kill(-parent.pid!, "SIGKILL");
+    }
+  }, 30_000);
+
+  it("fails the unit, not hangs, when the boot process dies after it took the stage and before it answered", async () => {
+    // a stand-in for the boot process that dies at that point: it reads "start" and exits
+    const share = join(root, "run/cloud-init/share");
+    mkdirSync(share, { recursive: true });
+    spawnSync("mkfifo", [join(share, "network.go"), join(share, "network.result")]);
+    const taker = spawn("sh", ["-c", 'read -r _ <"$1"', "-", join(share, "network.go")], { stdio: "ignore" });
+    writeFileSync(join(share, "main.pid"), `${taker.pid}\n`);
+    const r = await shimAsync(root, "network", ["init"]);
+    expect(r.stderr).toMatch(/the boot process exited during stage network/);
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(10_000);
+  }, 30_000);
 });
