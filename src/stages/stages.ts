@@ -22,6 +22,9 @@ export function initLocal(env: StageEnv): Promise<number> {
     const dirErrors = prepareDirectories(env);
     // temps a crash or a full disk left in the last boot: never scripts, only space taken
     for (const temp of env.host.sweepTemps([CLOUD_DIR, RUN_DIR])) env.log.info(`removed ${temp}, left by an interrupted write`);
+    // before sshd starts, and before any module of this boot may be making a key in the
+    // background (RSA runs on through the stages): a key a power cut emptied is made again
+    await repairHostKeys(env.host, env.log.child("ssh"));
     forgetBootFinished(env.host, warnTo(env));
     const data = await findDatasource(env, "local");
     if (!data) {
@@ -38,8 +41,6 @@ export function initLocal(env: StageEnv): Promise<number> {
 export function initNetwork(env: StageEnv): Promise<number> {
   return runStage(env, "init", async () => {
     const dirErrors = prepareDirectories(env);
-    // before sshd starts (this unit is ordered before it): a key a power cut emptied is made again
-    await repairHostKeys(env.host, env.log.child("ssh"));
     const cached = restoreThisBoot(env.host, warnTo(env));
     if (cached?.dsmode === "local") return { errors: dirErrors, datasource: cached.description };
     const data = cached ?? (await findDatasource(env, "network"));

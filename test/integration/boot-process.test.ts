@@ -2,24 +2,10 @@
 // the shim hands each stage over a named pipe and exits with the stage's result.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, writeSeed } from "./root";
+import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, shim, SHIM, SHIM_ENV, STAGES, writeSeed } from "./root";
 
-const SHIM = resolve(__dirname, "../../units/cloud-agent-stage.sh");
-const STAGES: [string, string[]][] = [
-  ["local", ["init", "--local"]],
-  ["network", ["init"]],
-  ["config", ["modules", "--mode=config"]],
-  ["final", ["modules", "--mode=final"]],
-];
-
-const SHIM_ENV = (root: string) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") });
-
-function shim(root: string, stage: string, args: string[]) {
-  const r = spawnSync("sh", [SHIM, stage, ...args], { env: SHIM_ENV(root), encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stderr: r.stderr };
-}
 
 function shimAsync(root: string, stage: string, args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = performance.now();

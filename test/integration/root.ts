@@ -82,3 +82,19 @@ export async function bootAsync(root: string): Promise<AgentResult[]> {
   }
   return results;
 }
+
+export const SHIM = resolve(__dirname, "../../units/cloud-agent-stage.sh");
+/** The four stage shims in systemd's order: the unit's stage name and its agent arguments. */
+export const STAGES: [string, string[]][] = [
+  ["local", ["init", "--local"]],
+  ["network", ["init"]],
+  ["config", ["modules", "--mode=config"]],
+  ["final", ["modules", "--mode=final"]],
+];
+export const SHIM_ENV = (root: string) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_ROOT: root, CLOUD_AGENT: agentCommand().join(" ") });
+
+/** One stage unit's shim (units/cloud-agent-stage.sh), as systemd starts it. */
+export function shim(root: string, stage: string, args: string[]): { code: number | null; stderr: string } {
+  const r = spawnSync("sh", [SHIM, stage, ...args], { env: SHIM_ENV(root), encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr };
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
 import { tempName } from "../../src/host/replace-file";
-import { agent, bootAsync } from "./root";
+import { agent, agentAsync, bootAsync, finished, shim, STAGES } from "./root";
 
 const unsupported = bootUnsupported();
 const CLOUD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetaDataKey000000000000000000000000000 cloud";
@@ -76,6 +76,19 @@ describe.skipIf(unsupported)("ssh in a Debian root", () => {
     const log = m.read("var/log/cloud-init.log");
     expect(log).toContain("ed25519 host key unusable (/etc/ssh/ssh_host_ed25519_key is empty); made again");
     expect(log).toContain("rsa host key unusable (/etc/ssh/ssh_host_rsa_key.pub does not match it); made again");
+  }, 60_000);
+
+  // finding: with dsmode local the RSA key is still being made in the background when the
+  // init stage starts in the same boot process; that stage's sweep took its working directory
+  it("dsmode local under the boot process: the RSA key made in the background survives the later stages", async () => {
+    m = prepareMachine("agent");
+    m.writeSeed({ "meta-data": "instance-id: iid-ssh-local\ndsmode: local\n", "user-data": "#cloud-config\n{}\n" });
+    const main = agentAsync(m.root, ["boot"]);
+    const exited = finished(main);
+    expect(STAGES.map(([stage, args]) => [stage, shim(m.root, stage, args).code])).toEqual(STAGES.map(([stage]) => [stage, 0]));
+    expect((await exited).code).toBe(0);
+    for (const type of ["rsa", "ecdsa", "ed25519"]) execFileSync("chroot", [m.root, "ssh-keygen", "-l", "-f", `/etc/ssh/ssh_host_${type}_key`]);
+    expect(agent(m.root, ["status"]).stdout).toBe("status: done\n");
   }, 60_000);
 
   it("disable_root: false gives root the keys as they are; allow_public_ssh_keys: false leaves the cloud's out", () => {
