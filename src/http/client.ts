@@ -92,21 +92,23 @@ const RETRYABLE = (status: number) => status >= 500 || status === 429;
 
 /** Retries failures the server may recover from; 2xx-4xx answers are returned as they are. */
 export async function requestWithRetry(url: string, options: RequestOptions, policy: RetryPolicy): Promise<HttpResponse> {
-  let lastError: Error = new HttpError(`${url}: not attempted before the deadline`);
+  let lastError: Error | undefined;
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
     const left = policy.deadline.left();
     if (left <= 0) break;
+    const cutByDeadline = left < options.timeoutMs;
     try {
       const res = await request(url, { ...options, timeoutMs: Math.ceil(Math.min(options.timeoutMs, left)) });
       if (!RETRYABLE(res.status)) return res;
       lastError = new HttpError(`${url}: HTTP ${res.status}`, res.status);
     } catch (err) {
       if (err instanceof BodyTooLargeError) throw err;
-      lastError = err as Error;
+      // a last attempt the deadline cut short says less than the answer before it (an HTTP 500)
+      if (!(cutByDeadline && lastError)) lastError = err as Error;
     }
     if (attempt < policy.retries) await sleep(Math.min(policy.delayMs * (0.5 + Math.random()), policy.deadline.left()));
   }
-  throw lastError;
+  throw lastError ?? new HttpError(`${url}: not attempted before the deadline`);
 }
 
 export function sleep(ms: number): Promise<void> {
