@@ -18,8 +18,7 @@ export const bootcmd: CloudConfigModule = {
     const file = `${RUN_DIR}/tmp/bootcmd-${process.pid}.sh`;
     host.writeAtomic(file, script, 0o700);
     try {
-      const result = await host.run(["/bin/sh", file], { env: { INSTANCE_ID: instanceIdLine(instance.instanceId) }, onOutput: output });
-      if (result.code !== 0) throw new Error(`bootcmd exited with code ${result.signal ?? result.code}`);
+      await host.runChecked(["/bin/sh", file], { env: { INSTANCE_ID: instanceIdLine(instance.instanceId) }, onOutput: output, what: "bootcmd", quoteOutput: false });
     } finally {
       host.remove(file);
     }

@@ -30,7 +30,7 @@ export const caCerts: CloudConfigModule = {
   distros: "all",
   activateBy: ["ca_certs", "ca-certs"],
   schema: { properties: { ca_certs: SETTINGS, "ca-certs": { ...SETTINGS, deprecated: "ca-certs is deprecated: use ca_certs" } } },
-  async run({ host, config, distro, log, partialFailure }) {
+  async run({ host, config, distro, log }) {
     const raw = config.ca_certs ?? config["ca-certs"];
     const settings = isPlainObject(raw) ? raw : {};
     const store = storeFor(distro);
@@ -41,11 +41,10 @@ export const caCerts: CloudConfigModule = {
     let written = 0;
     trusted.forEach((pem, i) => {
       const problem = certificateProblem(pem);
-      if (problem) return partialFailure(`ca_certs.trusted[${i}] is not a PEM certificate: ${problem}`);
+      if (problem) return log.warn(`ca_certs.trusted[${i}] is not a PEM certificate: ${problem}`);
       host.writeAtomic(`${store.dir}/${FILE_PREFIX}${++written}.crt`, pem.endsWith("\n") ? pem : `${pem}\n`, 0o644);
     });
-    const result = await host.run(store.update, { timeoutMs: 120_000 });
-    if (result.code !== 0) throw new Error(`${store.update.join(" ")} exited with ${result.code}: ${result.stderr.trim()}`);
+    await host.runChecked(store.update, { timeoutMs: 120_000 });
     log.info(`${written} CA certificate(s) added to ${store.dir}`);
   },
 };

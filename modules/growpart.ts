@@ -6,6 +6,7 @@ import { mountOf, partitionOf, readMounts } from "../src/mounts";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule } from "../src/module";
 import { toList } from "../src/users";
+import { commandFailure } from "../src/host/command-error";
 
 export const growpart: CloudConfigModule = {
   name: "growpart",
@@ -20,7 +21,7 @@ export const growpart: CloudConfigModule = {
       },
     },
   },
-  async run({ host, config, log, partialFailure }) {
+  async run({ host, config, log }) {
     const settings = isPlainObject(config.growpart) ? config.growpart : {};
     const mode = String(settings.mode ?? "auto").toLowerCase();
     if (mode === "off" || mode === "false") return { skipped: "growpart mode is off" };
@@ -57,7 +58,7 @@ export const growpart: CloudConfigModule = {
       }
       const grown = dry.code === 0 ? await host.run(["growpart", disk, String(number)], { env: { LANG: "C" } }) : dry;
       if (grown.code === 0) log.info(`growpart ${device}: CHANGED: ${grown.stdout.trim().split("\n").pop()}`);
-      else partialFailure(`growpart ${disk} ${number} failed (exit ${grown.code}): ${(grown.stderr || grown.stdout).trim().split("\n").pop()}`);
+      else log.warn(commandFailure(`growpart ${disk} ${number}`, grown));
     }
   },
 };

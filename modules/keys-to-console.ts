@@ -3,6 +3,7 @@
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule } from "../src/module";
 import { toList } from "../src/users";
+import { commandFailure } from "../src/host/command-error";
 
 export const keysToConsole: CloudConfigModule = {
   name: "keys_to_console",
@@ -32,7 +33,7 @@ export const keysToConsole: CloudConfigModule = {
     for (const key of keys.filter((k) => !fpHidden.includes(k.type))) {
       const result = await host.run(["ssh-keygen", "-l", "-f", key.file]);
       if (result.code === 0) fingerprints.push(result.stdout.trim());
-      else log.warn(`ssh-keygen -l -f ${key.file} failed: ${result.stderr.trim()}`);
+      else log.warn(commandFailure(`ssh-keygen -l -f ${key.file}`, result));
     }
     const text = [
       "",

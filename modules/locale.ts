@@ -32,8 +32,7 @@ export const locale: CloudConfigModule = {
       return { skipped: `${tool} is not in this image (no locales package) and no locale was asked for` };
     }
     if (!builtIn) await generate(ctx, wanted);
-    const result = await ctx.host.run(["update-locale", `--locale-file=${file}`, `LANG=${wanted}`]);
-    if (result.code !== 0) throw new Error(`update-locale exited with ${result.code}: ${result.stderr.trim()}`);
+    await ctx.host.runChecked(["update-locale", `--locale-file=${file}`, `LANG=${wanted}`], { what: "update-locale" });
     ctx.log.info(`locale set to ${wanted} in ${file}`);
   },
 };
@@ -48,8 +47,7 @@ async function generate({ host }: ModuleContext, name: string): Promise<void> {
   const supported = (host.readTextIfExists("/usr/share/i18n/SUPPORTED") ?? "").split("\n").find((l) => l.split(" ")[0] === name);
   if (!supported) throw new Error(`locale ${name} is not one glibc supports (not in /usr/share/i18n/SUPPORTED)`);
   host.writeAtomic("/etc/locale.gen", enableLocale(host.readTextIfExists("/etc/locale.gen") ?? "", supported.trim()), 0o644);
-  const result = await host.run(["locale-gen", "--keep-existing"], { timeoutMs: 300_000 });
-  if (result.code !== 0) throw new Error(`locale-gen exited with ${result.code}: ${result.stderr.trim()}`);
+  await host.runChecked(["locale-gen", "--keep-existing"], { timeoutMs: 300_000, what: "locale-gen" });
 }
 
 /** Uncomments the line for `entry` ("en_US.UTF-8 UTF-8"), or appends it. */

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import { isPlainObject } from "../src/config/yaml";
 import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved, type Field } from "../src/fstab";
+import { commandFailure } from "../src/host/command-error";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { mountOf, readMounts } from "../src/mounts";
@@ -28,7 +29,7 @@ export const mounts: CloudConfigModule = {
     },
   },
   async run(ctx) {
-    const { host, config, log, partialFailure } = ctx;
+    const { host, config, log } = ctx;
     const defaultOptions = host.isDirectory("/run/systemd/system") || host.exists("/lib/systemd/systemd") ? "defaults,nofail,x-systemd.after=cloud-agent-network.service,_netdev" : "defaults,nobootwait";
     const defaults: Field[] = Array.isArray(config.mount_default_fields)
       ? config.mount_default_fields.map((f) => (f === null ? null : String(f)))
@@ -38,9 +39,9 @@ export const mounts: CloudConfigModule = {
     const entries: Field[][] = [];
     (Array.isArray(config.mounts) ? config.mounts : []).forEach((item, i) => {
       const entry = completeEntry(item, defaults);
-      if (!entry || entry[0] === null) return partialFailure(`mounts.${i}: expected a list starting with a device`);
+      if (!entry || entry[0] === null) return log.warn(`mounts.${i}: expected a list starting with a device`);
       // a blank inside a field would split (or, as a newline, add) an fstab line
-      if (entry.some((f) => f !== null && /\s/.test(f))) return partialFailure(`mounts.${i}: a field contains white space`);
+      if (entry.some((f) => f !== null && /\s/.test(f))) return log.warn(`mounts.${i}: a field contains white space`);
       const device = resolveDevice(ctx, entry[0], aliases);
       if (device === undefined) return log.info(`mounts[${i}]: ${entry[0]} names no device of this machine; skipped`);
       if (fstab.devices.has(device)) return log.info(`mounts[${i}]: ${device} is already in /etc/fstab; left as it is`);
@@ -88,12 +89,12 @@ function nthPartition(host: Host, device: string, n: number): string | undefined
 }
 
 /** The swap file asked for (made if missing) or undefined; a failure is reported, not thrown. */
-async function setUpSwapFile({ host, config, log, partialFailure }: ModuleContext): Promise<string | undefined> {
+async function setUpSwapFile({ host, config, log }: ModuleContext): Promise<string | undefined> {
   const settings = isPlainObject(config.swap) ? config.swap : {};
   const file = String(settings.filename ?? "/swap.img");
   if (!settings.size) return undefined;
   if (!file.startsWith("/") || /\s/.test(file)) {
-    partialFailure("swap.filename: expected an absolute path without white space");
+    log.warn("swap.filename: expected an absolute path without white space");
     return undefined;
   }
   if (host.exists(file)) return file;
@@ -109,16 +110,13 @@ async function setUpSwapFile({ host, config, log, partialFailure }: ModuleContex
     return file;
   } catch (err) {
     host.remove(file);
-    partialFailure(`swap file ${file}: ${(err as Error).message}`);
+    log.warn(`swap file ${file}: ${(err as Error).message}`);
     return undefined;
   }
 }
 
 async function createSwapFile(host: Host, file: string, mib: number, fstype: string | undefined): Promise<void> {
-  const run = async (argv: string[]) => {
-    const r = await host.run(argv, { timeoutMs: 600_000 });
-    if (r.code !== 0) throw new Error(`${argv.join(" ")} exited with ${r.code}: ${r.stderr.trim()}`);
-  };
+  const run = (argv: string[]) => host.runChecked(argv, { timeoutMs: 600_000 });
   // btrfs needs copy-on-write off before the file has blocks
   if (fstype === "btrfs") {
     await run(["truncate", "-s", "0", file]);
@@ -160,6 +158,6 @@ async function activate({ host, log }: ModuleContext, entries: string[][], chang
   for (const argv of commands) {
     const r = await host.run(argv, { timeoutMs: 300_000 });
     // as cloud-init: fstab is written; a device that cannot be activated now is a warning
-    if (r.code !== 0) log.warn(`${argv.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0) log.warn(commandFailure(argv.join(" "), r));
   }
 }

@@ -99,9 +99,8 @@ export const ntp: CloudConfigModule = {
     if (host.exists(client.confpath) && !host.exists(`${client.confpath}.dist`)) host.rename(client.confpath, `${client.confpath}.dist`);
     host.writeAtomic(client.confpath, text, 0o644);
     ctx.log.info(`${name}: ${client.confpath} written (${[...sources.servers, ...sources.pools].join(", ")})`);
-    for (const failure of [await enableService(host, client.service), await manageService(host, "reload-or-restart", client.service)]) {
-      if (failure) ctx.partialFailure(`${client.service}: ${failure}`);
-    }
+    await enableService(host, client.service);
+    await manageService(host, "reload-or-restart", client.service);
   },
 };
 

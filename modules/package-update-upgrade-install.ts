@@ -24,7 +24,7 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
       apt_reboot_if_required: { type: "boolean", deprecated: "apt_reboot_if_required is deprecated: use package_reboot_if_required" },
     },
   },
-  async run({ host, config, log, output, partialFailure }) {
+  async run({ host, config, log, output }) {
     const packages = Array.isArray(config.packages) ? config.packages : [];
     const upgrade = config.package_upgrade === true || config.apt_upgrade === true;
     const update = config.package_update === true || config.apt_update === true || upgrade || packages.length > 0;
@@ -38,8 +38,8 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
     const missing = known ? names.filter((n) => !known.has(n.split(/[=/]/)[0])) : [];
     const install = names.filter((n) => !missing.includes(n));
     if (install.length) await runPackageManager(host, manager, "install", install, output);
-    if (refused.length) partialFailure(`packages: ${refused.length} item(s) are not a name, [name, version] or {apt: [...]}; skipped`);
-    if (missing.length) partialFailure(`packages ${manager} does not know: ${missing.join(", ")}`);
+    if (refused.length) log.warn(`packages: ${refused.length} item(s) are not a name, [name, version] or {apt: [...]}; skipped`);
+    if (missing.length) log.warn(`packages ${manager} does not know: ${missing.join(", ")}`);
     const rebootAsked = config.package_reboot_if_required === true || config.apt_reboot_if_required === true;
     if (rebootAsked && (upgrade || install.length) && REBOOT_MARKERS.some((m) => host.exists(m))) {
       log.info("a reboot is required after package changes: rebooting once cloud-agent has finished");

@@ -31,8 +31,7 @@ export const resizefs: CloudConfigModule = {
     }
     const argv = resizer[1](device);
     if (!host.which(argv[0])) return { skipped: `${argv[0]} is not in this image` };
-    const work = host.run(argv).then((r) => {
-      if (r.code !== 0) throw new Error(`${argv.join(" ")} exited with ${r.code}: ${r.stderr.trim().split("\n").pop()}`);
+    const work = host.runChecked(argv).then(() => {
       log.info(`resized ${device} (${root.fstype}): ${argv.join(" ")}`);
     });
     if (String(mode).toLowerCase() === "noblock") ctx.background("resize_rootfs noblock", work);

@@ -44,8 +44,7 @@ export const seedRandom: CloudConfigModule = {
       log.info(`random_seed command ${command[0]} is not in this image; skipped`);
       return;
     }
-    const result = await host.run(command, { env: { RANDOM_SEED_FILE: file }, timeoutMs: 60_000 });
-    if (result.code !== 0) throw new Error(`random_seed command ${command.join(" ")} exited with ${result.code}: ${result.stderr.trim()}`);
+    await host.runChecked(command, { env: { RANDOM_SEED_FILE: file }, timeoutMs: 60_000, what: `random_seed command ${command.join(" ")}` });
   },
 };
 

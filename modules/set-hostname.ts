@@ -27,8 +27,7 @@ export const setHostname: CloudConfigModule = {
     if (host.readTextIfExists(SET_HOSTNAME_FILE) === record) return { skipped: `hostname ${names.hostname} already set` };
     const name = nameToWrite(names, config, distro);
     if (host.exists(HOSTNAME_FILE) || config.create_hostname_file !== false) writeHostnameFile(host, name);
-    const problem = await applyRunningHostname(host, name);
-    if (problem) throw new Error(problem);
+    await applyRunningHostname(host, name);
     host.writeAtomic(SET_HOSTNAME_FILE, record);
     log.info(`hostname set to ${name} (fqdn ${names.fqdn})`);
   },

@@ -40,7 +40,7 @@ export const setPasswords: CloudConfigModule = {
     const console = wantsRandom ? openConsole(ctx.host) : undefined;
     if (wantsRandom && !console) {
       const names = asked.filter((c) => c.kind === "random").map((c) => c.name);
-      ctx.partialFailure(`chpasswd: there is no console to show the generated (RANDOM) passwords on; the passwords of ${names.join(", ")} were not changed`);
+      ctx.log.warn(`chpasswd: there is no console to show the generated (RANDOM) passwords on; the passwords of ${names.join(", ")} were not changed`);
     }
     const changes = console ? asked : asked.filter((c) => c.kind !== "random");
     const text = changes.filter((c) => c.kind !== "hash");
@@ -61,8 +61,7 @@ export const setPasswords: CloudConfigModule = {
     const chp = isPlainObject(ctx.config.chpasswd) ? ctx.config.chpasswd : {};
     if (chp.expire !== false) {
       for (const c of changes) {
-        const r = await ctx.host.run(["passwd", "--expire", c.name]);
-        if (r.code !== 0) errors.push(`passwd --expire ${c.name} exited with ${r.code}`);
+        await ctx.host.runChecked(["passwd", "--expire", c.name]).catch((e: Error) => errors.push(e.message));
       }
     }
     await applyPwauth(ctx).catch((e: Error) => errors.push(e.message));
@@ -105,8 +104,7 @@ function legacyEntry(line: string, log: ModuleContext["log"]): Change {
 
 /** chpasswd reads "user:password" lines from stdin: nothing secret in argv or the environment. */
 async function chpasswd(host: Host, flags: string[], changes: Change[]): Promise<void> {
-  const r = await host.run(["chpasswd", ...flags], { input: changes.map((c) => `${c.name}:${c.password}\n`).join("") });
-  if (r.code !== 0) throw new Error(`chpasswd ${flags.join(" ")} exited with ${r.code}: ${r.stderr.trim().split("\n").pop()}`);
+  await host.runChecked(["chpasswd", ...flags], { input: changes.map((c) => `${c.name}:${c.password}\n`).join("") });
 }
 
 /** 20 characters with at least one digit, lower, upper and punctuation character. */

@@ -22,8 +22,7 @@ export const updateHostname: CloudConfigModule = {
     if (previous !== wanted) host.writeAtomic(PREVIOUS_HOSTNAME_FILE, `${wanted}\n`);
     if (system === wanted) return;
     writeHostnameFile(host, wanted);
-    const problem = await applyRunningHostname(host, wanted);
-    if (problem) throw new Error(problem);
+    await applyRunningHostname(host, wanted);
     log.info(`hostname updated to ${wanted}`);
   },
 };

@@ -63,8 +63,7 @@ function userExistsOrKeys(ctx: ModuleContext, user: UserSpec): boolean {
 }
 
 async function run(host: Host, argv: string[], input?: string): Promise<void> {
-  const result = await host.run(argv, { input });
-  if (result.code !== 0) throw new Error(`${argv[0]} exited with ${result.code}: ${(result.stderr || result.stdout).trim().split("\n").pop()}`);
+  await host.runChecked(argv, { input, what: argv[0] });
 }
 
 async function createGroup(ctx: ModuleContext, name: string, members: string[]): Promise<void> {

@@ -100,15 +100,14 @@ export function writeHostnameFile(host: Host, name: string): void {
  * already runs, it is told (hostnamectl), so what it reports stays true; it is not started
  * for this (early in boot that would cost a D-Bus activation), the kernel is told directly.
  */
-export async function applyRunningHostname(host: Host, name: string): Promise<string | undefined> {
-  if (host.root !== "/") return undefined;
+export async function applyRunningHostname(host: Host, name: string): Promise<void> {
+  if (host.root !== "/") return;
   const hostnamed = host.exists("/run/systemd/units/invocation:systemd-hostnamed.service") && host.which("hostnamectl");
   if (hostnamed) {
     const result = await host.run(["hostnamectl", "set-hostname", "--transient", name], { timeoutMs: 10_000 });
-    if (result.code === 0) return undefined;
+    if (result.code === 0) return;
   }
-  const result = await host.run(["hostname", name]);
-  return result.code === 0 ? undefined : `hostname ${name} failed: ${result.stderr.trim() || result.code}`;
+  await host.runChecked(["hostname", name]);
 }
 
 export function currentHostname(host: Host): string {

@@ -19,8 +19,6 @@ export interface ModuleContext {
   log: Logger;
   /** Writes to cloud-init-output.log and the journal (what cloud-init prints to stdout). */
   output(text: string | Buffer): void;
-  /** Records work the user asked for that partly failed: status becomes degraded. */
-  partialFailure(message: string): void;
   /** Work that may finish after this stage (by the end of the boot); a failure is an error. */
   background(label: string, work: Promise<void>): void;
   /** Waits for background work started so far (a module reading the host keys it makes). */

@@ -3,7 +3,6 @@
 // busy or broken package system is a reported error and never a hung boot.
 import { isPlainObject } from "./config/yaml";
 import type { Host } from "./host/host";
-import type { RunResult } from "./host/exec";
 
 export type PackageManagerName = "apt" | "dnf" | "yum";
 
@@ -64,9 +63,7 @@ export async function runPackageManager(
   onOutput?: (chunk: Buffer) => void,
 ): Promise<void> {
   const argv = command(manager, host, action, names);
-  const result: RunResult = await host.run(argv, { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: TIMEOUT_MS, onOutput });
-  if (result.timedOut) throw new Error(`${argv.join(" ")} did not finish within ${TIMEOUT_MS / 60_000} minutes`);
-  if (result.code !== 0) throw new Error(`${argv.join(" ")} exited with ${result.code}: ${lastLine(result.stderr) ?? lastLine(result.stdout) ?? ""}`);
+  await host.runChecked(argv, { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: TIMEOUT_MS, onOutput });
 }
 
 /** Names apt knows about (after an update); undefined on other managers. */
@@ -74,8 +71,4 @@ export async function knownPackages(host: Host, manager: PackageManagerName): Pr
   if (manager !== "apt") return undefined;
   const result = await host.run(["apt-cache", "pkgnames"], { timeoutMs: 120_000 });
   return result.code === 0 ? new Set(result.stdout.split("\n").filter(Boolean)) : undefined;
-}
-
-function lastLine(text: string): string | undefined {
-  return text.trim().split("\n").filter(Boolean).at(-1);
 }

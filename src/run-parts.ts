@@ -5,6 +5,7 @@
 import type { Host } from "./host/host";
 import { TEMP_NAME } from "./host/replace-file";
 import type { Logger } from "./log/logger";
+import { commandFailure } from "./host/command-error";
 
 export interface RunPartsOptions {
   env?: Record<string, string>;
@@ -28,7 +29,7 @@ export async function runParts(host: Host, dir: string, log: Logger, options: Ru
     log.debug(`running ${path}`);
     const result = await host.run([...(options.prefix ?? []), path], { env: options.env, onOutput: options.output });
     if (result.code !== 0) {
-      log.warn(`${path} failed with exit code ${result.signal ?? result.code}`);
+      log.warn(commandFailure(path, result, false));
       failed.push(name);
     }
   }

@@ -11,18 +11,14 @@ export async function isActive(host: Host, service: string): Promise<boolean> {
   return systemdRunning(host) && (await host.run(["systemctl", "is-active", "--quiet", service])).code === 0;
 }
 
-/** systemctl `action` on a running system; returns stderr of a failure. */
-export async function manageService(host: Host, action: "restart" | "try-reload-or-restart" | "reload-or-restart", service: string): Promise<string | undefined> {
-  if (!systemdRunning(host)) return undefined;
-  const result = await host.run(["systemctl", action, service], { timeoutMs: 90_000 });
-  return result.code === 0 ? undefined : result.stderr.trim() || `systemctl ${action} ${service} exited with ${result.code}`;
+/** systemctl `action` on a running system; a failure throws (CommandError). */
+export async function manageService(host: Host, action: "restart" | "try-reload-or-restart" | "reload-or-restart", service: string): Promise<void> {
+  if (systemdRunning(host)) await host.runChecked(["systemctl", action, service], { timeoutMs: 90_000 });
 }
 
 /** systemctl enable works offline too (it only makes links), so it runs under --root. */
-export async function enableService(host: Host, service: string): Promise<string | undefined> {
-  if (!host.which("systemctl")) return undefined;
-  const result = await host.run(["systemctl", "enable", service], { timeoutMs: 90_000 });
-  return result.code === 0 ? undefined : result.stderr.trim() || `systemctl enable ${service} exited with ${result.code}`;
+export async function enableService(host: Host, service: string): Promise<void> {
+  if (host.which("systemctl")) await host.runChecked(["systemctl", "enable", service], { timeoutMs: 90_000 });
 }
 
 /** system_info.ssh_svcname, "ssh" on Debian. */

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CommandError } from "./command-error";
 import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
 import { fsyncFile, removeQuietly, replaceFile, replaceFiles, syncDirectory, TEMP_NAME, tempName } from "./replace-file";
 import { spaceError } from "./space";
@@ -277,6 +278,17 @@ export class Host {
   /** Runs argv inside the root; never through a shell unless argv[0] is one. */
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCommand(this.root, argv, options);
+  }
+
+  /**
+   * Runs argv and throws a CommandError unless it exits 0: the one way a module treats a
+   * command that must succeed. `what` names it in the message (argv joined when not given);
+   * `quoteOutput: false` for the user's own commands (see commandFailure).
+   */
+  async runChecked(argv: string[], options: RunOptions & { what?: string; quoteOutput?: boolean } = {}): Promise<RunResult> {
+    const result = await runCommand(this.root, argv, options);
+    if (result.code !== 0 || result.timedOut) throw new CommandError(options.what ?? argv.join(" "), result, options.quoteOutput);
+    return result;
   }
 
   /** Starts argv inside the root without waiting for it; it outlives the agent. */

@@ -14,8 +14,7 @@ export async function makeHostKey(host: Host, type: string): Promise<void> {
   host.mkdirp(dir, 0o700);
   try {
     // no -C: ssh-keygen comments the key root@<hostname>, as with cloud-init (set_hostname ran first)
-    const result = await host.run(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", `${dir}/key`], { env: { LANG: "C" } });
-    if (result.code !== 0) throw new Error(`ssh-keygen -t ${type} exited with ${result.code}: ${result.stderr.trim()}`);
+    await host.runChecked(["ssh-keygen", "-q", "-t", type, "-N", "", "-f", `${dir}/key`], { env: { LANG: "C" }, what: `ssh-keygen -t ${type}` });
     host.syncFiles([`${dir}/key`, `${dir}/key.pub`]);
     host.rename(`${dir}/key.pub`, `${final}.pub`);
     host.rename(`${dir}/key`, final);

@@ -178,9 +178,8 @@ async function runBoothook(env: StageEnv, iid: string, hook: Script): Promise<vo
   const path = instancePath(iid, `boothooks/${hook.filename}`);
   env.host.writeAtomic(path, hook.content, 0o700);
   try {
-    const result = await env.host.run([path], { env: { INSTANCE_ID: instanceIdLine(iid) }, onOutput: (c) => env.sink.output(c) });
-    if (result.code !== 0) env.sink.write("boothook", "ERROR", `boothook ${hook.filename} exited with code ${result.code}`);
+    await env.host.runChecked([path], { env: { INSTANCE_ID: instanceIdLine(iid) }, onOutput: (c) => env.sink.output(c), what: `boothook ${hook.filename}`, quoteOutput: false });
   } catch (err) {
-    env.sink.write("boothook", "ERROR", `boothook ${hook.filename}: ${describeError(err)}`);
+    env.log.child("boothook").error(describeError(err));
   }
 }

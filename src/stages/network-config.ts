@@ -20,6 +20,7 @@ import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERER
 import { resolveInterfaces, type Rename } from "../network/resolve";
 import { instancePath, RUN_DIR } from "../state/paths";
 import type { StageEnv } from "./env";
+import { commandFailure } from "../host/command-error";
 
 const APPLIED_MARKER = `${RUN_DIR}/sem/apply_network_config.once`;
 // every file a renderer may have written before, so a new instance leaves none stale
@@ -190,7 +191,7 @@ async function applyRenames(host: Host, renames: Rename[], log: StageEnv["log"])
   for (const { from, to } of renames) {
     await host.run(["ip", "link", "set", "dev", from, "down"]);
     const result = await host.run(["ip", "link", "set", "dev", from, "name", to]);
-    if (result.code !== 0) log.warn(`renaming ${from} to ${to} failed: ${result.stderr.trim()}`);
+    if (result.code !== 0) log.warn(commandFailure(`renaming ${from} to ${to}: ip link set`, result));
     else log.info(`renamed ${from} to ${to}`);
   }
 }

@@ -179,7 +179,6 @@ function moduleContext(env: StageEnv, config: Config, instance: InstanceData, en
     log,
     version: env.version,
     output: (text) => env.sink.output(text),
-    partialFailure: (message) => env.sink.write(entry.name, "ERROR", message),
     background: (label, work) => {
       started.push(work);
       env.background.add(`module ${entry.name}: ${label}`, work);

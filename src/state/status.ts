@@ -130,9 +130,9 @@ export interface StatusSummary {
 }
 
 /**
- * cloud-init's status logic, with one deliberate difference: only ERROR-level recoverable
- * errors (work the user asked for that partly failed) make `degraded` and exit 2; warnings
- * and deprecations are listed but the status stays `done` with exit 0.
+ * cloud-init's status logic and its one rule for failure (23.4+): an error of a stage (an
+ * exception out of a module, a stage that did not finish) is `error`, exit 1; any
+ * WARNING-or-worse log record of a stage is a recoverable error: `degraded`, exit 2.
  */
 export function summarize(
   statusFile: StatusFile | undefined,
@@ -166,7 +166,7 @@ export function summarize(
   else if (anyStarted) running = "done";
   else running = "not started";
 
-  const condition: Condition = errors.length ? "error" : recoverable.ERROR?.length ? "degraded" : "healthy";
+  const condition: Condition = errors.length ? "error" : Object.values(recoverable).some((m) => m.length) ? "degraded" : "healthy";
   const status = condition === "error" ? "error" : running;
   const extended =
     condition === "error" ? `error - ${running}` : condition === "degraded" ? `degraded ${running}` : running;

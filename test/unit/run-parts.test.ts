@@ -29,5 +29,5 @@ it("runs executables in name order (dotfiles too), warns about the rest, and nev
   const failed = await runParts(host, dir, new Logger(sink, "test"), { output: () => undefined });
   expect(fs.readFileSync(ran, "utf8")).toBe("hidden\n10\n20\n");
   expect(failed).toEqual(["10-first"]);
-  expect(sink.records.map((r) => r.message)).toEqual([`${dir}/10-first failed with exit code 3`, `${dir}/30-not-executable is not executable; skipped`]);
+  expect(sink.records.map((r) => r.message)).toEqual([`${dir}/10-first exited with 3`, `${dir}/30-not-executable is not executable; skipped`]);
 });

@@ -41,11 +41,13 @@ describe("status summary", () => {
     expect([sum.status, sum.extended_status, sum.exitCode]).toEqual(["error", "error - done", 1]);
   });
 
-  it("is degraded, exit 2, only for partial failures, not for warnings or deprecations", () => {
-    const warned = summarize(finished([], { WARNING: ["w"], DEPRECATED: ["d"] }), true, "enabled-by-generator");
-    expect([warned.status, warned.extended_status, warned.exitCode]).toEqual(["done", "done", 0]);
-    const partial = summarize(finished([], { ERROR: ["one of three files not written"] }), true, "enabled-by-generator");
-    expect([partial.status, partial.extended_status, partial.exitCode]).toEqual(["done", "degraded done", 2]);
+  it("is degraded, exit 2, for any WARNING-or-worse record (cloud-init 23.4's rule); healthy without one", () => {
+    for (const level of ["WARNING", "DEPRECATED", "ERROR"]) {
+      const s = summarize(finished([], { [level]: ["something"] }), true, "enabled-by-generator");
+      expect([level, s.status, s.extended_status, s.exitCode]).toEqual([level, "done", "degraded done", 2]);
+    }
+    const clean = summarize(finished([], { WARNING: [] }), true, "enabled-by-generator");
+    expect([clean.status, clean.extended_status, clean.exitCode]).toEqual(["done", "done", 0]);
   });
 
   it("is disabled when the boot status code says so", () => {
