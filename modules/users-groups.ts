@@ -120,7 +120,10 @@ function sudoRulesOf(user: UserSpec): string[] {
   const sudo = user.options.sudo;
   if (sudo === undefined || sudo === null || sudo === false) return [];
   if (sudo === true) throw new Error("sudo: true is not a rule; write e.g. 'ALL=(ALL) NOPASSWD:ALL'");
-  return toList(Array.isArray(sudo) ? sudo : [sudo]).filter((r) => !/[\n\r]/.test(r));
+  const rules = toList(Array.isArray(sudo) ? sudo : [sudo]);
+  // one rule is one sudoers line: a line break would add a rule the user did not write
+  if (rules.some((r) => /[\n\r]/.test(r))) throw new Error("sudo: a rule spans more than one line; no rule of this user applied");
+  return rules;
 }
 
 /** One file for every rule; checked with visudo before it replaces the old one. */

@@ -24,6 +24,8 @@ users:
     plain_text_passwd: "s3cret päss"
     ssh_authorized_keys: ['${KEY}']
   - name: "bad;name$(touch /tmp/pwned)"
+  - name: eve
+    sudo: "ALL=(ALL) ALL\\nALL ALL=(ALL) NOPASSWD:ALL"
   - name: svc
     system: true
     no_create_home: true
@@ -73,6 +75,10 @@ describe.skipIf(unsupported)("users_groups in a Debian root", () => {
     expect(rules).toContain("\n# User rules for debian\ndebian ALL=(ALL) NOPASSWD:ALL\n");
     expect(rules).toContain("\n# User rules for ann\nann ALL=(ALL) NOPASSWD:ALL\n");
     expect(statSync(m.path("etc/sudoers.d/90-cloud-init-users")).mode & 0o777).toBe(0o440);
+    // a rule with a line break would be two rules, the second one the user's own: none of eve's
+    expect(rules).not.toContain("eve");
+    expect(rules).not.toMatch(/^ALL ALL/m);
+    expect(status.stdout).toContain("user eve: sudo: a rule spans more than one line; no rule of this user applied");
     execFileSync("chroot", [m.root, "visudo", "-c", "-q"]);
   });
 
