@@ -31,11 +31,11 @@ export function prepareQemuMachine() {
  * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
  * address for this machine; cmdline: more kernel arguments. A machine booted before boots the
- * same disk again. cutAt: a line that, once on the serial console, makes this a power cut:
- * QEMU is killed (SIGKILL: what the guest had not written to its disk is lost) and the boot
- * returns undefined.
+ * same disk again. cutAt: text that, once on the serial console (colours stripped), makes this
+ * a power cut `cutDelayMs` later: QEMU is killed (SIGKILL: what the guest had not written to
+ * its disk is lost) and the boot returns undefined.
  */
-export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000, cutAt } = {}) {
+export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000, cutAt, cutDelayMs = 0 } = {}) {
   const image = join(machine.dir, "root.img");
   const boot = join(machine.root, "boot");
   const kernel = join(machine.dir, "vmlinuz");
@@ -79,11 +79,11 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
   let cut = false;
   const watch = cutAt && setInterval(() => {
     const file = join(machine.dir, "serial.log");
-    if (!cut && existsSync(file) && readFileSync(file, "latin1").includes(cutAt)) {
+    if (!cut && existsSync(file) && readFileSync(file, "latin1").replace(/\x1b\[[0-9;]*m/g, "").includes(cutAt)) {
       cut = true;
-      child.kill("SIGKILL");
+      setTimeout(() => child.kill("SIGKILL"), cutDelayMs);
     }
-  }, 200);
+  }, 100);
   const code = await new Promise((r) => child.on("close", r));
   clearTimeout(timer);
   clearInterval(watch);

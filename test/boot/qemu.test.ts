@@ -13,6 +13,7 @@ import { bootUnsupported } from "./harness.mjs";
 // @ts-expect-error plain JS
 import { bootQemu, prepareQemuMachine, qemuUnsupported } from "./qemu.mjs";
 import { startImds, TOKEN, type Imds } from "../integration/imds-server";
+import { prng } from "../fault/harness";
 
 const unsupported = bootUnsupported() ?? qemuUnsupported();
 if (unsupported) console.warn(`QEMU boot tests skipped: ${unsupported}`);
@@ -110,6 +111,23 @@ function cat(image: string, p: string): string {
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Every host key the ssh module makes loads and matches its .pub; no temp of ours is left. */
+function expectWholeKeysNoTemps(image: string) {
+  const dump = mkdtempSync(join(work, "disk-"));
+  execFileSync("debugfs", ["-R", `rdump /etc/ssh /var/lib/cloud /srv/cut ${dump}`, image], { stdio: "ignore" });
+  // every type the ssh module makes, the RSA key (made in the background) too
+  const keys = readdirSync(join(dump, "ssh")).filter((f) => /^ssh_host_.*_key$/.test(f));
+  expect(keys.sort()).toEqual(["ssh_host_ecdsa_key", "ssh_host_ed25519_key", "ssh_host_rsa_key"]);
+  for (const key of keys) {
+    // type and key, without the comment: the private key loads and matches its .pub
+    const material = (text: string) => text.split(" ").slice(0, 2).join(" ");
+    expect(execFileSync("ssh-keygen", ["-l", "-f", join(dump, "ssh", `${key}.pub`)], { encoding: "utf8" })).toMatch(/^\d+ SHA256:/);
+    const derived = execFileSync("ssh-keygen", ["-y", "-f", join(dump, "ssh", key)], { encoding: "utf8" });
+    expect(material(derived.trim())).toBe(material(readFileSync(join(dump, "ssh", `${key}.pub`), "utf8").trim()));
+  }
+  expect(filesUnder(dump).filter((f) => /\.tmp-/.test(basename(f)))).toEqual([]);
 }
 
 function expectDone(report: Report) {
@@ -266,20 +284,38 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
     expect(machine.read("srv/cut/whole.txt")).toBe(content);
     expect(report.sshd).toBe("active");
-    const dump = mkdtempSync(join(work, "disk-"));
-    execFileSync("debugfs", ["-R", `rdump /etc/ssh /var/lib/cloud /srv/cut ${dump}`, machine.image], { stdio: "ignore" });
-    // every type the ssh module makes, the RSA key (made in the background) too
-    const keys = readdirSync(join(dump, "ssh")).filter((f) => /^ssh_host_.*_key$/.test(f));
-    expect(keys.sort()).toEqual(["ssh_host_ecdsa_key", "ssh_host_ed25519_key", "ssh_host_rsa_key"]);
-    for (const key of keys) {
-      // type and key, without the comment: the private key loads and matches its .pub
-      const material = (text: string) => text.split(" ").slice(0, 2).join(" ");
-      expect(execFileSync("ssh-keygen", ["-l", "-f", join(dump, "ssh", `${key}.pub`)], { encoding: "utf8" })).toMatch(/^\d+ SHA256:/);
-      const derived = execFileSync("ssh-keygen", ["-y", "-f", join(dump, "ssh", key)], { encoding: "utf8" });
-      expect(material(derived.trim())).toBe(material(readFileSync(join(dump, "ssh", `${key}.pub`), "utf8").trim()));
-    }
-    expect(filesUnder(dump).filter((f) => /\.tmp-/.test(basename(f)))).toEqual([]);
+    expectWholeKeysNoTemps(machine.image);
   }, 3 * BOOT_TIMEOUT);
+
+  // The points above are chosen; these are not: each trial cuts a fresh machine's first boot a
+  // seeded random time after one stage starts (an early stage, then a late one), boots
+  // the same disk again, and holds it to the invariants. FAULT_SEED replays a run.
+  it("power cuts at random points of a first boot, then the same disk booted again: whole files and keys, runcmd at most once, done", async () => {
+    const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const random = prng(seed);
+    const pick = <T,>(items: T[]) => items[Math.floor(random() * items.length)];
+    const content = Array.from({ length: 2000 }, (_, i) => `line ${i} of a file a power cut may interrupt\n`).join("");
+    const trials: string[] = [];
+    // each stage's banner on the console ("cloud-agent v. … running 'init'") marks its start
+    for (const stage of [pick(["init-local", "init"]), pick(["modules:config", "modules:final"])]) {
+      if (trials.length) machine.dispose(); // the last trial's machine is afterEach's
+      machine = prepareQemuMachine();
+      machine.writeSeed({
+        "meta-data": "instance-id: iid-qemu-random-cut\n",
+        "user-data": `#cloud-config\nwrite_files: [{path: /srv/cut/whole.txt, content: ${JSON.stringify(content)}}]\nruncmd: ["echo ran >> /var/tmp/runcmd.log"]\n`,
+      });
+      const delayMs = Math.floor(random() * 5000);
+      const cut = await bootQemu(machine, { cutAt: `running '${stage}'`, cutDelayMs: delayMs, timeoutMs: BOOT_TIMEOUT });
+      trials.push(`${stage}+${delayMs}ms${cut === undefined ? "" : " (boot ended first)"}`);
+      const report = await bootQemu(machine, { timeoutMs: BOOT_TIMEOUT });
+      if (report.statusCode !== 0) console.log(`seed ${seed}, ${trials.at(-1)}: the boot after the cut:\n${machine.read("var/log/cloud-init.log")}`);
+      expectDone(report);
+      expect(["", "ran\n"]).toContain(machine.exists("var/tmp/runcmd.log") ? machine.read("var/tmp/runcmd.log") : "");
+      expect(machine.read("srv/cut/whole.txt")).toBe(content);
+      expectWholeKeysNoTemps(machine.image);
+    }
+    console.log(`power cuts: seed ${seed}, ${trials.length} trials (${trials.join(", ")}), no invariant violated`);
+  }, 4 * BOOT_TIMEOUT);
 
   describe("metadata services at 169.254.169.254 (slirp maps it to this machine's port 80)", () => {
     let imds: Imds | undefined;
