@@ -187,12 +187,21 @@ describe("interfaces found by MAC", () => {
     expect(resolveInterfaces(model, [{ name: "ens18", mac: "52:54:00:00:00:01" }]).renames).toEqual([{ mac: "52:54:00:00:00:01", from: "ens18", to: "eth0" }]);
   });
 
-  it("refuses a config naming MACs the machine does not have, listing every one", () => {
+  it("configures the NICs the machine has and reports each MAC it lacks; refuses only when none is left", () => {
     const model = parseNetworkConfig({
       version: 2,
       ethernets: { a: { match: { macaddress: "52:54:00:00:00:0a" }, dhcp4: true }, b: { match: { macaddress: "52:54:00:00:00:0b" }, dhcp4: true }, c: { match: { macaddress: "52:54:00:00:00:0c" }, dhcp4: true } },
+      vlans: { "a.5": { id: 5, link: "a", dhcp4: true } },
+      bonds: { bond0: { interfaces: ["a", "b"], parameters: { mode: "active-backup", primary: "a" } } },
     });
-    expect(() => resolveInterfaces(model, [{ name: "ens3", mac: "52:54:00:00:00:0B" }])).toThrow("network config names MACs this machine does not have: 52:54:00:00:00:0a (a), 52:54:00:00:00:0c (c)");
+    const { model: resolved, missing } = resolveInterfaces(model, [{ name: "ens3", mac: "52:54:00:00:00:0B" }]);
+    expect(resolved.interfaces.map((i) => i.name)).toEqual(["ens3", "bond0"]);
+    expect(resolved.interfaces[1]).toMatchObject({ members: ["ens3"], params: { mode: "active-backup" } });
+    expect(missing).toEqual([
+      "network config names a MAC this machine does not have: 52:54:00:00:00:0a (a); it is left out",
+      "network config names a MAC this machine does not have: 52:54:00:00:00:0c (c); it is left out",
+    ]);
+    expect(() => resolveInterfaces(model, [{ name: "ens9", mac: "52:54:00:00:00:99" }])).toThrow("network config names MACs this machine does not have: 52:54:00:00:00:0a (a), 52:54:00:00:00:0b (b), 52:54:00:00:00:0c (c)");
   });
 });
 
@@ -212,11 +221,24 @@ describe("v2 matches by name pattern", () => {
     expect(renames).toEqual([]);
   });
 
-  it("a bond naming the entry's id gets the first match; a pattern matching nothing is an error", () => {
+  it("a bond naming the entry's id gets the first match", () => {
     const config = { version: 2, ethernets: { nic: { match: { name: "ens?" } } }, bonds: { bond0: { interfaces: ["nic"], dhcp4: true } } };
     const bond = resolveInterfaces(parseNetworkConfig(config), nics).model.interfaces.find((i) => i.name === "bond0");
     expect(bond).toMatchObject({ type: "bond", members: ["ens3"] });
-    expect(() => resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "wl*" } } } }), nics)).toThrow("network config x matches no NIC of this machine (name wl*)");
+  });
+
+  it("a pattern matching nothing is inert, as in netplan (Ubuntu's stock catch-alls); alone it leaves nothing to apply", () => {
+    const config = { version: 2, ethernets: { wifi: { match: { name: "wl*" }, dhcp4: true }, lan: { match: { name: "ens3" }, dhcp4: true } } };
+    const { model, unmatched, missing } = resolveInterfaces(parseNetworkConfig(config), nics);
+    expect(model.interfaces.map((i) => i.name)).toEqual(["ens3"]);
+    expect([unmatched, missing]).toEqual([["wifi"], []]);
+    expect(() => resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "wl*" } } } }), nics)).toThrow("network config matches no NIC of this machine");
+  });
+
+  it("match name with set-name keeps the match: the NIC named green is found and renamed blue", () => {
+    const model = parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "ens4" }, "set-name": "blue", dhcp4: true } } });
+    expect(model.interfaces[0]).toMatchObject({ name: "blue", matchName: "ens4", rename: true });
+    expect(resolveInterfaces(model, nics).renames).toEqual([{ mac: "52:54:00:00:00:04", from: "ens4", to: "blue" }]);
   });
 
   it("with set-name, renames the first match only", () => {
