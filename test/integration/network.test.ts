@@ -77,6 +77,17 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.exists("home/debian")).toBe(true);
   });
 
+  it("a second NIC the machine lacks: the NIC it has is configured, the missing one reported as an error", async () => {
+    const second = "  - type: physical\n    name: eth1\n    mac_address: '52:54:00:99:99:98'\n    subnets: [{type: dhcp}]\n";
+    machine({ "network-config": STATIC_V1 + second });
+    const status = await boot();
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("network config from ds: network config names a MAC this machine does not have: 52:54:00:99:99:98 (eth1); it is left out");
+    expect(status.stdout).not.toContain("using the fallback");
+    expect(m.read(ENI)).toContain("iface eth0 inet static");
+    expect(m.read(ENI)).not.toContain("eth1");
+  });
+
   it("a malformed config is reported and the fallback applies", async () => {
     machine({ "network-config": "version: 2\nethernets:\n  eth0:\n    addresses: [not-an-address]\n" });
     const status = await boot();
