@@ -58,12 +58,10 @@ function device(model: NetworkModel, iface: NetInterface, options: RenderOptions
       const overrides = { ...(subnet.routeMetric === undefined ? {} : { "route-metric": subnet.routeMetric }), ...dhcpOverrides(subnet.overrides) };
       if (Object.keys(overrides).length) out[`${subnet.type}-overrides`] = overrides;
     }
-    // netplan has no SLAAC-only switch: accepting router advertisements is it; the DHCPv6 of
-    // stateless DHCPv6 follows the advertisements' flags, or is asked for as cloud-init does.
-    if (subnet.type === "ipv6_slaac") {
-      out["accept-ra"] = true;
-      if (subnet.dhcp6Information) out.dhcp6 = true;
-    }
+    // netplan has no SLAAC switch: accepting router advertisements is it. Stateless DHCPv6 too:
+    // networkd asks DHCPv6 for information when the advertisement says so, where `dhcp6: true`
+    // (cloud-init's rendering) would ask for addresses.
+    if (subnet.type === "ipv6_slaac") out["accept-ra"] = true;
   }
   if (iface.acceptRa !== undefined) out["accept-ra"] = iface.acceptRa;
   const statics = iface.subnets.flatMap((s) => (s.type === "static" ? [s] : []));

@@ -132,7 +132,9 @@ describe("meaning kept", () => {
     expect(sysconfig["/etc/sysconfig/network-scripts/ifcfg-eth0"]).toMatch(/DHCPV6C=yes\nDHCPV6C_OPTIONS=-S\n[\s\S]*IPV6INIT=yes\nIPV6_AUTOCONF=yes\n/);
     expect(sysconfig["/etc/sysconfig/network-scripts/ifcfg-eth1"]).not.toContain("DHCPV6C");
     expect(sysconfig["/etc/sysconfig/network-scripts/ifcfg-eth2"]).toMatch(/DHCPV6C=yes\n[\s\S]*IPV6_AUTOCONF=no\nIPV6_FAILURE_FATAL=yes\n/);
-    expect(render("netplan", model).all).toMatch(/eth0:\n(?: {12}.*\n)*? {12}accept-ra: true\n {12}dhcp6: true\n/);
+    // networkd (netplan's backend) sends the information request when the advertisement asks for it
+    expect(render("netplan", model).all).toMatch(/eth0:\n(?: {12}.*\n)*? {12}accept-ra: true\n/);
+    expect(render("networkd", model).files["/etc/systemd/network/10-cloud-init-eth0.network"]).toContain("DHCP=no\nIPv6AcceptRA=yes\n");
   });
 
   it("a gateway outside the subnet is on-link in every renderer; an explicit v2 on-link is kept", () => {
