@@ -120,8 +120,8 @@ function addSubnet(iface: NetInterface, subnet: Record<string, unknown>, where: 
   if (subnet["accept-ra"] !== undefined && subnet["accept-ra"] !== null) iface.acceptRa = parseBoolean(subnet["accept-ra"], `${where}: accept-ra`);
   // An IPv4 subnet's MTU is the device's (cloud-init lets it win over the interface's); an
   // IPv6 subnet's is the IPv6 MTU alone (sysconfig's IPV6_MTU).
-  const last = iface.subnets[iface.subnets.length - 1];
-  const ipv6 = (typeof type === "object" && type.type !== "dhcp4") || type === "static6" || (last?.type === "static" && isIPv6(last.address));
+  const added = type === "manual" ? undefined : iface.subnets[iface.subnets.length - 1];
+  const ipv6 = added !== undefined && (added.type === "static" ? isIPv6(added.address) : added.type !== "dhcp4");
   if (subnet.mtu !== undefined && subnet.mtu !== null) {
     const mtu = parseNumber(subnet.mtu, `${where}: mtu`);
     if (ipv6) iface.ipv6Mtu = mtu;

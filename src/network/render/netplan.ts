@@ -10,8 +10,7 @@ export const NETPLAN_PATH = "/etc/netplan/50-cloud-init.yaml";
 
 const SECTIONS = { physical: "ethernets", bond: "bonds", bridge: "bridges", vlan: "vlans" } as const;
 /** The netplan name of each kernel bond option: the first V2_BOND_PARAMS lists for it. */
-const BOND_NAMES = new Map<string, string>();
-for (const [v2, kernel] of Object.entries(V2_BOND_PARAMS)) if (!BOND_NAMES.has(kernel)) BOND_NAMES.set(kernel, v2);
+const BOND_NAMES = new Map(Object.entries(V2_BOND_PARAMS).reverse().map(([v2, kernel]) => [kernel, v2]));
 
 export function renderNetplan(model: NetworkModel, options: RenderOptions = {}): RenderedFile[] {
   const network: Record<string, unknown> = { version: 2 };

@@ -27,7 +27,7 @@ describe("network config v1", () => {
   it("maps every subnet type to the model's", () => {
     const types = ["dhcp", "dhcp4", "dhcp6", "ipv6_slaac", "ipv6_dhcpv6-stateful", "ipv6_dhcpv6-stateless", "manual"];
     const model = parseNetworkConfig({ version: 1, config: [physical("eth0", { subnets: types.map((type) => ({ type })) })] });
-    expect(model.interfaces[0].subnets.map((s) => s.type)).toEqual(["dhcp4", "dhcp4", "dhcp6", "ipv6_slaac", "dhcp6", "ipv6_slaac"]);
+    expect(model.interfaces[0].subnets).toEqual([{ type: "dhcp4" }, { type: "dhcp4" }, { type: "dhcp6" }, { type: "ipv6_slaac" }, { type: "dhcp6", stateful: true }, { type: "ipv6_slaac", dhcp6Information: true }]);
   });
 
   it("takes static6 with its prefix, and defaults a missing prefix as cloud-init does", () => {
@@ -46,6 +46,24 @@ describe("network config v1", () => {
     expect(model.routes).toEqual([{ to: "10.9.0.0/16", via: "10.0.0.1" }]);
     expect(model.interfaces[0].nameservers.addresses).toEqual(["9.9.9.9"]);
     expect(model.nameservers.addresses).toEqual([]);
+  });
+
+  it("keeps each IPv6 mode apart, the subnet metric, accept-ra and wakeonlan; an IPv6 subnet's MTU is the IPv6 MTU", () => {
+    const model = parseNetworkConfig({
+      version: 1,
+      config: [
+        physical("eth0", { wakeonlan: true, "accept-ra": "yes", subnets: [{ type: "ipv6_dhcpv6-stateless" }, { type: "ipv6_dhcpv6-stateful", metric: 5 }, { type: "static6", address: "2001:db8::5/64", mtu: 1400, metric: 9, gateway: "2001:db8::1" }] }),
+        physical("eth1", { mtu: 1500, subnets: [{ type: "dhcp", mtu: 9000, metric: 100 }, { type: "manual", mtu: 1280 }] }),
+      ],
+    });
+    expect(model.interfaces[0]).toMatchObject({
+      wakeOnLan: true,
+      acceptRa: true,
+      ipv6Mtu: 1400,
+      subnets: [{ type: "ipv6_slaac", dhcp6Information: true }, { type: "dhcp6", stateful: true, routeMetric: 5 }, { type: "static", address: "2001:db8::5", prefix: 64, gateway: "2001:db8::1", metric: 9 }],
+    });
+    expect(model.interfaces[0].mtu).toBeUndefined();
+    expect(model.interfaces[1]).toMatchObject({ mtu: 1280, subnets: [{ type: "dhcp4", routeMetric: 100 }] });
   });
 
   it("reads bridge parameters", () => {
@@ -265,6 +283,14 @@ describe("malformed network config is refused with a clear error", () => {
     ["dhcp4 that is not a boolean", { version: 2, ethernets: { eth0: { dhcp4: "maybe" } } }, 'ethernets.eth0: dhcp4 must be true or false, got "maybe"'],
     ["set-name without match", { version: 2, ethernets: { eth0: { "set-name": "lan" } } }, "ethernets.eth0: set-name needs a match"],
     ["an unknown bond parameter", { version: 2, ethernets: { e: {} }, bonds: { b: { interfaces: ["e"], parameters: { speed: 3 } } } }, "bonds.b: unknown bond parameter speed"],
+    ["a lifetime other than forever or 0", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { lifetime: 300 } }] } } }, "ethernets.e: address 0: lifetime must be forever or 0, got 300"],
+    ["a label with a blank", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { label: "e 1" } }] } } }, "ethernets.e: address 0: label: a string is not an address label"],
+    ["an unknown address option", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { scope: "link" } }] } } }, "ethernets.e: address 0: unknown address option scope"],
+    ["an unknown DHCP override", { version: 2, ethernets: { e: { dhcp4: true, "dhcp4-overrides": { "use-mtu": "x" } } } }, "ethernets.e: dhcp4-overrides: unknown override use-mtu"],
+    ["a dhcp-identifier other than mac or duid", { version: 2, ethernets: { e: { "dhcp-identifier": "hostname" } } }, 'ethernets.e: dhcp-identifier must be mac or duid, got "hostname"'],
+    ["an IPv4 address token", { version: 2, ethernets: { e: { "ipv6-address-token": "10.0.0.1" } } }, "ethernets.e: ipv6-address-token must be an IPv6 interface identifier"],
+    ["an unknown renderer", { version: 2, ethernets: { e: { renderer: "wicked" } } }, 'ethernets.e: renderer must be networkd or NetworkManager, got "wicked"'],
+    ["an accept-ra that is not a boolean", { version: 1, config: [physical("eth0", { "accept-ra": "sometimes" })] }, 'config item 0 (eth0): accept-ra must be true or false, got "sometimes"'],
     // names and domains end up in ifupdown's shell lines and in config files: nothing a shell or a parser could misread
     ["a name with shell syntax", { version: 1, config: [physical("$(reboot)")] }, "config item 0: a string is not an interface name"],
     ["a set-name with a newline", { version: 2, ethernets: { e: { match: { macaddress: "52:54:00:00:00:01" }, "set-name": "eth0\npost-up x" } } }, "is not an interface name"],
