@@ -7,6 +7,9 @@ export interface NetworkModel {
   routes: Route[];
   /** Name servers for the whole machine (v1 `type: nameserver`, OpenStack dns services). */
   nameservers: Nameservers;
+  /** Settings of the input the model does not carry, each named by where it sits
+   * ("ethernets.eth0: routing-policy"), to be reported. */
+  ignored?: string[];
 }
 
 export type NetInterface = PhysicalInterface | BondInterface | VlanInterface | BridgeInterface;

@@ -15,6 +15,7 @@ export function parseV2(value: unknown): NetworkModel {
     if (doc[unsupported] !== undefined) throw new Error(`network config v2: ${unsupported} are not supported`);
   }
   const model = emptyModel();
+  const ignored = unreadKeys(doc, DOCUMENT_KEYS, "network");
   const ethernets = Object.entries(optionalMapping(doc.ethernets, "ethernets"));
   // Bonds, bridges and vlans name their parts by id; a set-name changes what the id stands for.
   const nameOf = new Map<string, string>();
@@ -46,8 +47,33 @@ export function parseV2(value: unknown): NetworkModel {
     const link = ref(interfaceName(settings.link, `${where}: link`));
     model.interfaces.push(withCommon({ type: "vlan", ...base(id, where), id: vlanId, link }, settings, where));
   }
+  for (const [section, extra] of Object.entries(DEVICE_KEYS)) {
+    for (const [id, raw] of Object.entries(optionalMapping(doc[section], section))) {
+      const where = `${section}.${keyName(id)}`;
+      const settings = device(raw, where);
+      ignored.push(...unreadKeys(settings, [...COMMON_KEYS, ...extra], where), ...unreadKeys(optionalMapping(settings.match, where), MATCH_KEYS, `${where}: match`));
+      for (const [i, route] of optionalList(settings.routes, where).entries()) ignored.push(...unreadKeys(optionalMapping(route, where), ROUTE_KEYS, `${where}: route ${i}`));
+    }
+  }
+  if (ignored.length) model.ignored = ignored;
   checkModel(model);
   return model;
+}
+
+// The keys this parser reads; netplan's others (routing-policy, link-local, offloads, ...)
+// are named in the model's `ignored`, for a warning, rather than passed over in silence.
+const DOCUMENT_KEYS = ["version", "renderer", "ethernets", "bonds", "bridges", "vlans"];
+const COMMON_KEYS = ["renderer", "mtu", "ipv6-mtu", "accept-ra", "optional", "ipv6-privacy", "ipv6-address-token", "dhcp-identifier", "dhcp4", "dhcp6", "dhcp4-overrides", "dhcp6-overrides", "addresses", "gateway4", "gateway6", "routes", "nameservers", "macaddress"];
+const DEVICE_KEYS: Record<string, string[]> = { ethernets: ["match", "set-name", "wakeonlan"], bonds: ["interfaces", "parameters"], bridges: ["interfaces", "parameters"], vlans: ["id", "link"] };
+const MATCH_KEYS = ["macaddress", "name"];
+const ROUTE_KEYS = ["to", "via", "metric", "on-link", "table", "mtu"];
+
+/** The keys of `mapping` outside `read`, each named where it sits in printable ASCII (any other
+ * character written \uXXXX), as a log line may hold it. */
+function unreadKeys(mapping: Record<string, unknown>, read: string[], where: string): string[] {
+  return Object.keys(mapping)
+    .filter((key) => !read.includes(key))
+    .map((key) => `${where}: ${keyName(key)}`.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 function device(value: unknown, where: string): Record<string, unknown> {

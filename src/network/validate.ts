@@ -16,6 +16,10 @@ export function checkModel(model: NetworkModel): void {
   checkReferences(model);
   model.routes.forEach((route, i) => checkRoute(route, `routes[${i}]`));
   checkNameservers(model.nameservers, "nameservers");
+  // they go to the log: one line each, of the names messages may quote
+  if (model.ignored !== undefined && !(Array.isArray(model.ignored) && model.ignored.every((entry) => typeof entry === "string" && /^[\x20-\x7e]{1,200}$/.test(entry)))) {
+    throw new Error("ignored: each entry must be one line of printable ASCII");
+  }
 }
 
 /** Every member and link names an interface the config declares, and names are unique. */

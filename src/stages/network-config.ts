@@ -95,6 +95,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
         log.error(`network config from ${source.name}: ${message}`);
       }
       for (const name of resolved.unmatched) log.info(`network config from ${source.name}: ${name} matches no NIC of this machine; left out, as netplan does`);
+      for (const setting of resolved.model.ignored ?? []) log.warn(`network config from ${source.name}: ${setting} is not supported; ignored`);
       for (const message of unexpressed) log.warn(message);
       writeRendered(env, files);
       if (data) host.writeAtomic(instancePath(data.instanceId, "network-config.json"), `${JSON.stringify(config ?? fallbackDocument(resolved.model), null, 1)}\n`, 0o600);

@@ -321,3 +321,24 @@ describe("renderer choice", () => {
     expect(chooseRenderer(DEFAULT_RENDERER_ORDER, has([]))).toBeUndefined();
   });
 });
+
+describe("netplan settings the model does not carry", () => {
+  it("are named in `ignored` (for a warning), not passed over in silence", () => {
+    const model = parseNetworkConfig({
+      version: 2,
+      "nm-devices": {},
+      ethernets: {
+        eth0: { match: { name: "eth0", driver: "virtio_net" }, "routing-policy": [{ from: "10.0.0.0/8", table: 7 }], "emit-lldp": true, routes: [{ to: "10.9.0.0/16", via: "10.0.0.1", scope: "link" }], "é\u2028": 1 },
+      },
+    });
+    expect(model.ignored).toEqual([
+      "network: nm-devices",
+      "ethernets.eth0: routing-policy",
+      "ethernets.eth0: emit-lldp",
+      'ethernets.eth0: "\\u00e9\\u2028"',
+      "ethernets.eth0: match: driver",
+      "ethernets.eth0: route 0: scope",
+    ]);
+    expect(parseNetworkConfig({ version: 2, ethernets: { eth0: { dhcp4: true } } }).ignored).toBeUndefined();
+  });
+});
