@@ -3,7 +3,8 @@
 // so writing the same config twice yields the same profiles.
 import { createHash } from "node:crypto";
 import { isDefaultRoute, isIpv6 } from "../model";
-import type { DhcpSubnet, NetInterface, NetworkModel, Subnet } from "../model";
+import type { BondInterface, DhcpSubnet, NetInterface, NetworkModel, Subnet } from "../model";
+import { bondWord } from "../validate";
 import { gatewayRoutes, inWriteOrder, isOnLink, masterOf, nameIn, nameserversFor, oneLine, routesFor, unexpressed } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
 
@@ -61,7 +62,7 @@ function profile(model: NetworkModel, iface: NetInterface, options: RenderOption
   if (iface.mtu !== undefined) ethernet.push(["mtu", String(iface.mtu)]);
   // NM_SETTING_WIRED_WAKE_ON_LAN_MAGIC
   if (iface.type === "physical" && iface.wakeOnLan) ethernet.push(["wake-on-lan", "64"]);
-  if (iface.type === "bond") sections.push(["bond", Object.entries(iface.params).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)])]);
+  if (iface.type === "bond") sections.push(["bond", bondEntries(iface, options)]);
   if (iface.type === "vlan") sections.push(["vlan", [["id", String(iface.id)], ["parent", model.interfaces.some((i) => i.name === iface.link) ? profileUuid(iface.link) : iface.link]]]);
   if (iface.type === "bridge") sections.push(["bridge", bridgeEntries(iface.params)]);
   if (infiniband) sections.push(["infiniband", [["transport-mode", "datagram"], ...ethernet]]);
@@ -69,6 +70,24 @@ function profile(model: NetworkModel, iface: NetInterface, options: RenderOption
   // NetworkManager-wait-online waits for every profile that activates at boot
   if (iface.optional) unexpressed(options, "network-manager", iface.name, "optional");
   return [...sections, ...addressing(model, iface, options)];
+}
+
+/** Options NetworkManager refuses the whole profile for outside these modes (the kernel
+ * ignores them there); without `mode` the bond is balance-rr. */
+const MODE_BOUND: Record<string, string[]> = {
+  lacp_rate: ["802.3ad"],
+  primary: ["active-backup", "balance-tlb", "balance-alb"],
+};
+
+function bondEntries(bond: BondInterface, options: RenderOptions): Array<[string, string]> {
+  const mode = String(bondWord("mode", bond.params.mode ?? "balance-rr"));
+  return Object.entries(bond.params).flatMap(([key, value]): Array<[string, string]> => {
+    if (Object.hasOwn(MODE_BOUND, key) && !MODE_BOUND[key].includes(mode)) {
+      unexpressed(options, "network-manager", bond.name, `bond option ${key} in mode ${mode}`);
+      return [];
+    }
+    return [[key, Array.isArray(value) ? value.join(",") : String(value)]];
+  });
 }
 
 function bridgeEntries(p: Extract<NetInterface, { type: "bridge" }>["params"]): Array<[string, string]> {

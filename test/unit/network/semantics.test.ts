@@ -50,6 +50,16 @@ describe("files the consumer would reject", () => {
     expect(section(mixed, "ipv6")).toEqual(["method=auto"]);
   });
 
+  it("NetworkManager: a bond option NM refuses the profile for in the bond's mode is left out with a warning", () => {
+    const model = v1(nic("eth0", []), { type: "bond", name: "bond0", bond_interfaces: ["eth0"], params: { "bond-mode": "balance-xor", "bond-lacp_rate": "fast", "bond-primary": "eth0", "bond-miimon": 100 } });
+    const { files, warnings } = render("network-manager", model);
+    expect(section(files["/etc/NetworkManager/system-connections/cloud-init-bond0.nmconnection"], "bond")).toEqual(["mode=balance-xor", "miimon=100"]);
+    expect(warnings).toEqual([
+      "network-manager: bond0: bond option lacp_rate in mode balance-xor cannot be expressed in this format; left out",
+      "network-manager: bond0: bond option primary in mode balance-xor cannot be expressed in this format; left out",
+    ]);
+  });
+
   it("netplan: v1 kernel bond option names become netplan's, and what netplan lacks is a warning", () => {
     const model = v1(
       nic("eth0", []),
