@@ -98,11 +98,19 @@ export function masterOf(model: NetworkModel, iface: NetInterface): NetInterface
   return model.interfaces.find((m) => (m.type === "bond" || m.type === "bridge") && m.members.includes(iface.name));
 }
 
-/** udev rules naming NICs by MAC, for renderers whose tools cannot rename (ENI, sysconfig). */
-export function persistentNetRules(model: NetworkModel): RenderedFile[] {
-  const lines = model.interfaces
-    .filter((iface) => iface.type === "physical" && iface.rename && iface.mac)
-    .map((iface) => `SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${word(iface.mac as string, "udev rule: a MAC")}", NAME="${nameIn("udev rule", iface.name)}"\n`);
+/** udev rules naming NICs by MAC, or by the kernel's name where the config found the NIC by
+ * that name (a v2 match name not resolved against the machine), for renderers whose tools
+ * cannot rename (ENI, sysconfig). */
+export function persistentNetRules(model: NetworkModel, options: RenderOptions, renderer: string): RenderedFile[] {
+  const lines = model.interfaces.flatMap((iface) => {
+    if (iface.type !== "physical" || !iface.rename) return [];
+    const name = nameIn("udev rule", iface.name);
+    if (iface.mac) return [`SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${word(iface.mac, "udev rule: a MAC")}", NAME="${name}"\n`];
+    // a pattern may match several NICs, and only one can take the name
+    if (iface.matchName && !/[*?[]/.test(iface.matchName)) return [`SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", KERNEL=="${nameIn("udev rule", iface.matchName)}", NAME="${name}"\n`];
+    unexpressed(options, renderer, iface.name, "set-name of a NIC matched by a name pattern");
+    return [];
+  });
   return lines.length ? [{ path: "/etc/udev/rules.d/70-persistent-net.rules", content: lines.join(""), mode: 0o644 }] : [];
 }
 

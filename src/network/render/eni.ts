@@ -10,7 +10,7 @@ export const ENI_PATH = "/etc/network/interfaces.d/50-cloud-init";
 export function renderEni(model: NetworkModel, options: RenderOptions = {}): RenderedFile[] {
   const stanzas = [loopback(model), ...inWriteOrder(model).flatMap((iface) => interfaceStanzas(model, iface, options))];
   const content = DISABLE_HEADER + stanzas.map((lines) => lines.join("\n")).join("\n\n") + "\n";
-  return [{ path: options.eniPath ?? ENI_PATH, content, mode: 0o644 }, ...persistentNetRules(model)];
+  return [{ path: options.eniPath ?? ENI_PATH, content, mode: 0o644 }, ...persistentNetRules(model, options, "eni")];
 }
 
 /** Global name servers hang off lo, the one interface that is always up (cloud-init's habit). */

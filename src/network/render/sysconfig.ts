@@ -23,7 +23,7 @@ export function renderSysconfig(model: NetworkModel, options: RenderOptions = {}
     if (v6.length) out.push({ path: `${DIR}/route6-${name}`, content: HEADER + v6.map((r) => ipv6Route(r, name)).join(""), mode: 0o644 });
     return out;
   });
-  return [...files, ...persistentNetRules(model)];
+  return [...files, ...persistentNetRules(model, options, "sysconfig")];
 }
 
 function format(settings: Settings): string {

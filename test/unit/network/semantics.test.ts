@@ -213,6 +213,7 @@ describe("meaning kept", () => {
   it("match name + set-name keeps the match where no NIC list resolves it", () => {
     const model = v2({ ethernets: { x: { match: { name: "green" }, "set-name": "blue", dhcp4: true } } });
     expect(render("netplan", model).all).toContain("blue:\n            match:\n                name: green\n            set-name: blue\n");
+    expect(render("eni", model).files["/etc/udev/rules.d/70-persistent-net.rules"]).toBe('SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", KERNEL=="green", NAME="blue"\n');
   });
 });
 
