@@ -107,14 +107,16 @@ function ethernet(id: string, settings: Record<string, unknown>): PhysicalInterf
   return withCommon(iface, settings, where);
 }
 
-/** netplan's `dhcp4-overrides` keys and the model's. */
-const DHCP_OVERRIDES: Record<string, keyof DhcpOverrides> = {
-  "use-dns": "useDns",
-  "use-ntp": "useNtp",
-  "use-hostname": "useHostname",
-  "use-routes": "useRoutes",
-  "use-domains": "useDomains",
-  "send-hostname": "sendHostname",
+/** netplan's `dhcp4-overrides` keys by the model's: what the netplan renderer writes, and
+ * what warnings name. */
+export const DHCP_OVERRIDE_KEYS: Record<keyof DhcpOverrides, string> = {
+  useDns: "use-dns",
+  useNtp: "use-ntp",
+  useHostname: "use-hostname",
+  useRoutes: "use-routes",
+  useDomains: "use-domains",
+  sendHostname: "send-hostname",
+  hostname: "hostname",
 };
 
 /** What every v2 device may carry: addressing, routes, DNS, MTU, IPv6 and DHCP settings. */
@@ -176,8 +178,11 @@ function dhcpOverrides(value: unknown, where: string): { routeMetric?: number; o
   for (const [key, setting] of Object.entries(given)) {
     if (key === "route-metric") result.routeMetric = parseNumber(setting, `${where}: route-metric`);
     else if (key === "hostname") overrides.hostname = domainName(String(setting), `${where}: hostname`);
-    else if (Object.hasOwn(DHCP_OVERRIDES, key)) overrides[DHCP_OVERRIDES[key] as Exclude<keyof DhcpOverrides, "hostname">] = parseBoolean(setting, `${where}: ${key}`);
-    else throw new Error(`${where}: unknown override ${keyName(key)}`);
+    else {
+      const field = (Object.keys(DHCP_OVERRIDE_KEYS) as Array<Exclude<keyof DhcpOverrides, "hostname">>).find((f) => DHCP_OVERRIDE_KEYS[f] === key);
+      if (!field) throw new Error(`${where}: unknown override ${keyName(key)}`);
+      overrides[field] = parseBoolean(setting, `${where}: ${key}`);
+    }
   }
   if (Object.keys(overrides).length) result.overrides = overrides;
   return result;

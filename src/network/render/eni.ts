@@ -1,7 +1,8 @@
 // ifupdown's /etc/network/interfaces format: one stanza per address method of an interface,
 // interface-wide options on its first stanza, routes as post-up/pre-down `ip route` commands.
 import { isIpv6 } from "../model";
-import type { NetInterface, NetworkModel, Route, Subnet } from "../model";
+import type { DhcpOverrides, NetInterface, NetworkModel, Route, Subnet } from "../model";
+import { DHCP_OVERRIDE_KEYS } from "../v2";
 import { DISABLE_HEADER, inWriteOrder, isOnLink, masterOf, nameIn, persistentNetRules, routesFor, unexpressed, word } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
 
@@ -65,7 +66,7 @@ function subnetOptions(subnet: Subnet | undefined, iface: NetInterface, options:
     const lines = subnet.routeMetric === undefined ? [] : [`metric ${subnet.routeMetric}`];
     // dhclient identifies itself by DUID (-i) unless told `client no`: then by the MAC
     if (subnet.type === "dhcp4" && iface.dhcpIdentifier === "mac") lines.push("client no");
-    for (const key of Object.keys(subnet.overrides ?? {})) unexpressed(options, "eni", iface.name, `${subnet.type}-overrides ${key}`);
+    for (const key of Object.keys(subnet.overrides ?? {}) as Array<keyof DhcpOverrides>) unexpressed(options, "eni", iface.name, `${subnet.type}-overrides ${DHCP_OVERRIDE_KEYS[key]}`);
     return lines;
   }
   // ifupdown adds the gateway's default route with `onlink`, so a gateway outside the subnet works

@@ -1,7 +1,7 @@
 // netplan's YAML (network config v2), which netplan turns into networkd or NetworkManager files.
 import { toYaml } from "../../config/yaml";
 import type { BondInterface, DhcpOverrides, NetInterface, NetworkModel, Route } from "../model";
-import { BOND_SWITCHES, V2_BOND_PARAMS } from "../v2";
+import { BOND_SWITCHES, DHCP_OVERRIDE_KEYS, V2_BOND_PARAMS } from "../v2";
 import { bondWord } from "../validate";
 import { DISABLE_HEADER, gatewayRoutes, isOnLink, nameserversFor, oneLine, routesFor, unexpressed } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
@@ -90,18 +90,8 @@ function netplanRoute(route: Route): Record<string, unknown> {
   return out;
 }
 
-const OVERRIDE_NAMES: Record<keyof DhcpOverrides, string> = {
-  useDns: "use-dns",
-  useNtp: "use-ntp",
-  useHostname: "use-hostname",
-  useRoutes: "use-routes",
-  useDomains: "use-domains",
-  sendHostname: "send-hostname",
-  hostname: "hostname",
-};
-
 function dhcpOverrides(overrides: DhcpOverrides | undefined): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(overrides ?? {}).map(([key, value]) => [OVERRIDE_NAMES[key as keyof DhcpOverrides], value]));
+  return Object.fromEntries(Object.entries(overrides ?? {}).map(([key, value]) => [DHCP_OVERRIDE_KEYS[key as keyof DhcpOverrides], value]));
 }
 
 /** The bond's options under netplan's names and types; the kernel's active_slave is netplan's

@@ -2,6 +2,7 @@
 // .netdev for each device networkd must create (bond, vlan, bridge).
 import { isDefaultRoute } from "../model";
 import type { BondInterface, BridgeInterface, DhcpOverrides, DhcpSubnet, NetInterface, NetworkModel, Route } from "../model";
+import { DHCP_OVERRIDE_KEYS } from "../v2";
 import { bondWord } from "../validate";
 import { gatewayRoutes, inWriteOrder, isOnLink, masterOf, nameIn, nameserversFor, oneLine, routesFor, unexpressed } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
@@ -88,25 +89,24 @@ function routeLines(route: Route, onLink: boolean): string[] {
 function dhcpLines(subnet: DhcpSubnet, iface: NetInterface, section: "DHCPv4" | "DHCPv6", options: RenderOptions): string[] {
   const lines = subnet.routeMetric === undefined ? [] : [`RouteMetric=${subnet.routeMetric}`];
   const o = subnet.overrides ?? {};
-  const keys: Array<[keyof DhcpOverrides, string, string]> = [
-    ["useDns", "UseDNS", "use-dns"],
-    ["useNtp", "UseNTP", "use-ntp"],
-    ["useHostname", "UseHostname", "use-hostname"],
-    ["useDomains", "UseDomains", "use-domains"],
-    ["useRoutes", "UseRoutes", "use-routes"],
-    ["sendHostname", "SendHostname", "send-hostname"],
+  const keys: Array<[Exclude<keyof DhcpOverrides, "hostname">, string]> = [
+    ["useDns", "UseDNS"],
+    ["useNtp", "UseNTP"],
+    ["useHostname", "UseHostname"],
+    ["useDomains", "UseDomains"],
+    ["useRoutes", "UseRoutes"],
+    ["sendHostname", "SendHostname"],
   ];
-  for (const [key, setting, name] of keys) {
+  // DHCPv6 brings no routes, and networkd sends no host name over it before systemd 250
+  const v4Only = new Set<keyof DhcpOverrides>(["useRoutes", "sendHostname", "hostname"]);
+  for (const key of Object.keys(o) as Array<keyof DhcpOverrides>) {
+    if (section === "DHCPv6" && v4Only.has(key)) unexpressed(options, "networkd", iface.name, `dhcp6-overrides ${DHCP_OVERRIDE_KEYS[key]}`);
+  }
+  for (const [key, setting] of keys) {
     const value = o[key];
-    if (value === undefined) continue;
-    // DHCPv6 brings no routes, and networkd sends no host name over it before systemd 250
-    if (section === "DHCPv6" && (key === "useRoutes" || key === "sendHostname")) unexpressed(options, "networkd", iface.name, `dhcp6-overrides ${name}`);
-    else lines.push(`${setting}=${yesNo(value as boolean)}`);
+    if (value !== undefined && !(section === "DHCPv6" && v4Only.has(key))) lines.push(`${setting}=${yesNo(value)}`);
   }
-  if (o.hostname !== undefined) {
-    if (section === "DHCPv4") lines.push(`Hostname=${o.hostname}`);
-    else unexpressed(options, "networkd", iface.name, "dhcp6-overrides hostname");
-  }
+  if (o.hostname !== undefined && section === "DHCPv4") lines.push(`Hostname=${o.hostname}`);
   if (section === "DHCPv4" && iface.dhcpIdentifier === "mac") lines.push("ClientIdentifier=mac");
   if (section === "DHCPv6" && iface.dhcpIdentifier === "mac") lines.push("DUIDType=link-layer");
   return lines;

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { isDefaultRoute, isIpv6 } from "../model";
 import type { BondInterface, DhcpSubnet, NetInterface, NetworkModel, Subnet } from "../model";
+import { DHCP_OVERRIDE_KEYS } from "../v2";
 import { bondWord } from "../validate";
 import { gatewayRoutes, inWriteOrder, isOnLink, masterOf, nameIn, nameserversFor, oneLine, routesFor, unexpressed } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
@@ -196,7 +197,7 @@ function dhcpEntries(subnet: DhcpSubnet, family: Family, iface: NetInterface, op
   if (o.useRoutes === false) entries.push(["ignore-auto-routes", "true"], ["never-default", "true"]);
   if (o.sendHostname !== undefined) entries.push(["dhcp-send-hostname", String(o.sendHostname)]);
   if (o.hostname !== undefined) entries.push(["dhcp-hostname", o.hostname]);
-  for (const key of ["useNtp", "useHostname", "useDomains"] as const) if (o[key] !== undefined) unexpressed(options, "network-manager", iface.name, `${subnet.type}-overrides ${key}`);
+  for (const key of ["useNtp", "useHostname", "useDomains"] as const) if (o[key] !== undefined) unexpressed(options, "network-manager", iface.name, `${subnet.type}-overrides ${DHCP_OVERRIDE_KEYS[key]}`);
   if (iface.dhcpIdentifier === "mac") entries.push(family === "ipv4" ? ["dhcp-client-id", "mac"] : ["dhcp-duid", "ll"]);
   return entries;
 }

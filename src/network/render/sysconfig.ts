@@ -3,6 +3,7 @@
 import { ipv4Netmask } from "../addresses";
 import { isDefaultRoute, isIpv6 } from "../model";
 import type { DhcpOverrides, NetInterface, NetworkModel, Route } from "../model";
+import { DHCP_OVERRIDE_KEYS } from "../v2";
 import { gatewayRoutes, inWriteOrder, isOnLink, masterOf, nameIn, nameserversFor, networkOf, oneLine, persistentNetRules, prefixOf, routesFor, unexpressed, word } from "./common";
 import type { RenderOptions, RenderedFile } from "./common";
 
@@ -114,14 +115,14 @@ function addressing(s: Settings, iface: NetInterface, options: RenderOptions): v
       Object.assign(s, { IPV6INIT: true, DHCPV6C: true });
       if (subnet.stateful) Object.assign(s, { IPV6_AUTOCONF: false, IPV6_FAILURE_FATAL: true });
       if (subnet.routeMetric !== undefined) s.IPV6_ROUTE_METRIC = subnet.routeMetric;
-      for (const key of Object.keys(subnet.overrides ?? {})) unexpressed(options, "sysconfig", iface.name, `dhcp6-overrides ${key}`);
+      for (const key of Object.keys(subnet.overrides ?? {}) as Array<keyof DhcpOverrides>) unexpressed(options, "sysconfig", iface.name, `dhcp6-overrides ${DHCP_OVERRIDE_KEYS[key]}`);
     } else if (subnet.type === "dhcp4") {
       s.BOOTPROTO = "dhcp";
       if (subnet.routeMetric !== undefined) s.METRIC = subnet.routeMetric;
       for (const [key, value] of Object.entries(subnet.overrides ?? {})) {
         const setting = DHCP_SETTINGS[key as keyof DhcpOverrides];
         if (setting) s[setting] = value;
-        else unexpressed(options, "sysconfig", iface.name, `dhcp4-overrides ${key}`);
+        else unexpressed(options, "sysconfig", iface.name, `dhcp4-overrides ${DHCP_OVERRIDE_KEYS[key as keyof DhcpOverrides]}`);
       }
     } else {
       if (subnet.label !== undefined || subnet.lifetime !== undefined) unexpressed(options, "sysconfig", iface.name, "address label and lifetime");

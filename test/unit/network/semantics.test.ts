@@ -276,7 +276,7 @@ describe("settings carried, or a warning naming them", () => {
   it("NetworkManager: what keyfiles have no setting for is named", () => {
     const { all: text, warnings } = render("network-manager", model);
     for (const line of ["cloned-mac-address=02:00:00:00:00:99", "wake-on-lan=64", "ignore-auto-dns=true", "ignore-auto-routes=true\nnever-default=true", "dhcp-send-hostname=false", "dhcp-hostname=node1", "dhcp-client-id=mac", "ip6-privacy=2", "addr-gen-mode=eui64\ntoken=::42", "mtu=1400"]) expect(text).toContain(line);
-    expect(warnings.map((w) => w.replace(/ cannot be expressed.*/, ""))).toEqual(["network-manager: eth0: optional", "network-manager: eth0: dhcp4-overrides useNtp", "network-manager: eth0: dhcp4-overrides useHostname", "network-manager: eth0: dhcp4-overrides useDomains"]);
+    expect(warnings.map((w) => w.replace(/ cannot be expressed.*/, ""))).toEqual(["network-manager: eth0: optional", "network-manager: eth0: dhcp4-overrides use-ntp", "network-manager: eth0: dhcp4-overrides use-hostname", "network-manager: eth0: dhcp4-overrides use-domains"]);
   });
 
   it("ENI and sysconfig: what ifupdown and initscripts have no setting for is named", () => {
@@ -285,13 +285,13 @@ describe("settings carried, or a warning naming them", () => {
     expect(eni.warnings.map((w) => w.replace(/ cannot be expressed.*/, ""))).toEqual([
       "eni: eth0: ipv6-address-token",
       "eni: eth0: ipv6-mtu",
-      ...["useDns", "useNtp", "useHostname", "useRoutes", "useDomains", "sendHostname", "hostname"].map((k) => `eni: eth0: dhcp4-overrides ${k}`),
+      ...["use-dns", "use-ntp", "use-hostname", "use-routes", "use-domains", "send-hostname", "hostname"].map((k) => `eni: eth0: dhcp4-overrides ${k}`),
     ]);
     const sysconfig = render("sysconfig", model);
     for (const line of ["MACADDR=02:00:00:00:00:99", 'ETHTOOL_OPTS="wol g"', "PEERDNS=no", "PEERNTP=no", "PEERROUTES=no", "DHCP_SEND_HOSTNAME=no", "DHCP_HOSTNAME=node1", "IPV6_PRIVACY=rfc3041", "IPV6_MTU=1400", 'OPTIONS0="table 7 mtu 1400"']) expect(sysconfig.all).toContain(line);
     expect(sysconfig.warnings.map((w) => w.replace(/ cannot be expressed.*/, ""))).toEqual([
-      "sysconfig: eth0: dhcp4-overrides useHostname",
-      "sysconfig: eth0: dhcp4-overrides useDomains",
+      "sysconfig: eth0: dhcp4-overrides use-hostname",
+      "sysconfig: eth0: dhcp4-overrides use-domains",
       "sysconfig: eth0: optional",
       "sysconfig: eth0: ipv6-address-token",
       "sysconfig: eth0: dhcp-identifier",
