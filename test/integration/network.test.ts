@@ -160,7 +160,7 @@ config:
     expect(m.exists(ENI)).toBe(false);
   });
 
-  it("a setting the chosen renderer cannot express is a warning naming it; the rest of the config is written", async () => {
+  it("a setting the chosen renderer cannot express is a warning naming it (degraded, as any warning); the rest of the config is written", async () => {
     const bond = `version: 1
 config:
   - {type: physical, name: eth0, mac_address: '${MAC}'}
@@ -172,9 +172,10 @@ config:
 `;
     machine({ "network-config": bond });
     writeFileSync(m.path("etc/cloud/cloud.cfg.d/50-renderer.cfg"), "system_info:\n  network:\n    renderers: [networkd]\n");
-    const { code } = await boot();
-    expect(code).toBe(0);
-    expect(m.read("var/log/cloud-init.log")).toContain("networkd: bond0: bond option use_carrier cannot be expressed in this format; left out");
+    const { code, stdout } = await boot();
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^status: done\nextended_status: degraded done\n/);
+    expect(stdout).toContain("networkd: bond0: bond option use_carrier cannot be expressed in this format; left out");
     expect(m.read("etc/systemd/network/10-cloud-init-bond0.netdev")).toContain("Mode=802.3ad\nAdActorSystemPriority=100\n");
     expect(m.exists("var/tmp/ran")).toBe(true);
   });
