@@ -53,6 +53,7 @@ export function parseV2(value: unknown): NetworkModel {
       const settings = device(raw, where);
       ignored.push(...unreadKeys(settings, [...COMMON_KEYS, ...extra], where), ...unreadKeys(optionalMapping(settings.match, where), MATCH_KEYS, `${where}: match`));
       for (const [i, route] of optionalList(settings.routes, where).entries()) ignored.push(...unreadKeys(optionalMapping(route, where), ROUTE_KEYS, `${where}: route ${i}`));
+      if (section === "bridges") ignored.push(...unreadKeys(optionalMapping(settings.parameters, where), Object.keys(V2_BRIDGE_PARAMS), `${where}: parameters`));
     }
   }
   if (ignored.length) model.ignored = ignored;
@@ -271,7 +272,7 @@ function bridgeParams(params: Record<string, unknown>, where: string): BridgePar
   const result: BridgeParams = {};
   for (const [key, value] of Object.entries(params)) {
     const name = V2_BRIDGE_PARAMS[key];
-    // Per-port path costs and priorities are not carried by the model.
+    // Per-port path costs and priorities are not carried by the model (parseV2 reports them).
     if (!name) {
       if (key === "path-cost" || key === "port-priority") continue;
       throw new Error(`${where}: unknown bridge parameter ${keyName(key)}`);

@@ -340,5 +340,7 @@ describe("netplan settings the model does not carry", () => {
       "ethernets.eth0: route 0: scope",
     ]);
     expect(parseNetworkConfig({ version: 2, ethernets: { eth0: { dhcp4: true } } }).ignored).toBeUndefined();
+    const bridge = parseNetworkConfig({ version: 2, ethernets: { eth0: {} }, bridges: { br0: { interfaces: ["eth0"], parameters: { stp: false, "path-cost": { eth0: 50 } } } } });
+    expect(bridge.ignored).toEqual(["bridges.br0: parameters: path-cost"]);
   });
 });
