@@ -93,6 +93,16 @@ export function parseNumber(value: unknown, where: string): number {
   return n;
 }
 
+/** A YAML boolean, or a word netplan's parser reads as one (y, n, yes, off, ... in any case;
+ * YAML 1.1 leaves y and n strings), or v1's 1 and 0. */
+export function parseBoolean(value: unknown, where: string): boolean {
+  if (typeof value === "boolean") return value;
+  const text = typeof value === "string" || value === 0 || value === 1 ? String(value).toLowerCase() : "";
+  if (["true", "yes", "y", "on", "1"].includes(text)) return true;
+  if (["false", "no", "n", "off", "0"].includes(text)) return false;
+  throw new Error(`${where} must be true or false, got ${describe(value)}`);
+}
+
 /** A list of strings, also written as one space- or comma-separated string (v1 habits). */
 export function stringList(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];

@@ -42,6 +42,17 @@ export function isInterfaceName(value: unknown, glob = false): value is string {
   return typeof value === "string" && pattern.test(value) && value !== "." && value !== "..";
 }
 
+/** An address label as the kernel takes it: an interface name, optionally ":" and a suffix,
+ * 15 bytes in all. */
+export function addressLabel(value: unknown, where: string): string {
+  if (!isAddressLabel(value)) throw new Error(`${where}: ${describe(value)} is not an address label (name or name:suffix, up to 15 characters)`);
+  return value;
+}
+
+export function isAddressLabel(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 15 && /^[A-Za-z0-9_.@+-]+(:[A-Za-z0-9_.@+-]+)?$/.test(value);
+}
+
 /** A DNS search domain: labels of letters, digits, "-" and "_" (nothing a config file could misread). */
 export function domainName(value: string, where: string): string {
   if (!isDomainName(value)) throw new Error(`${where}: ${describe(value)} is not a domain name`);

@@ -62,7 +62,8 @@ function subnetOf({ family, method, options, name }: Stanza): Record<string, unk
   const six = family === "inet6";
   if (method === "manual") return undefined;
   if (method === "dhcp") return { type: six ? "dhcp6" : "dhcp4" };
-  if (method === "auto" && six) return { type: "ipv6_slaac" };
+  // `dhcp 1` on inet6 auto adds stateless DHCPv6 to SLAAC
+  if (method === "auto" && six) return { type: options.get("dhcp") === "1" ? "ipv6_dhcpv6-stateless" : "ipv6_slaac" };
   if (method !== "static") throw new Error(`network-interfaces: iface ${keyName(name)}: ${describe(family)} ${describe(method)} is not static, dhcp, auto (inet6) or manual`);
   const subnet: Record<string, unknown> = { type: six ? "static6" : "static", address: options.get("address") };
   for (const [option, key] of [["netmask", "netmask"], ["gateway", "gateway"]]) if (options.has(option)) subnet[key] = options.get(option);

@@ -7,6 +7,9 @@ export interface NetworkModel {
   routes: Route[];
   /** Name servers for the whole machine (v1 `type: nameserver`, OpenStack dns services). */
   nameservers: Nameservers;
+  /** Settings of the input the model does not carry, each named by where it sits
+   * ("ethernets.eth0: routing-policy"), to be reported. */
+  ignored?: string[];
 }
 
 export type NetInterface = PhysicalInterface | BondInterface | VlanInterface | BridgeInterface;
@@ -20,6 +23,18 @@ interface InterfaceBase {
   subnets: Subnet[];
   routes: Route[];
   nameservers: Nameservers;
+  /** Accept IPv6 router advertisements (v1 and v2 `accept-ra`); unset: the renderer's default. */
+  acceptRa?: boolean;
+  /** Boot does not wait for the interface to come up (v2 `optional`). */
+  optional?: boolean;
+  /** IPv6 temporary addresses (RFC 4941, v2 `ipv6-privacy`). */
+  ipv6Privacy?: boolean;
+  /** The interface identifier of SLAAC addresses, "::42" (v2 `ipv6-address-token`). */
+  ipv6AddressToken?: string;
+  /** The IPv6 MTU, when it differs from the device's (v2 `ipv6-mtu`, v1 IPv6 subnet `mtu`). */
+  ipv6Mtu?: number;
+  /** What the DHCP client identifies itself by (v2 `dhcp-identifier`); unset: the DUID. */
+  dhcpIdentifier?: "mac" | "duid";
 }
 
 export interface PhysicalInterface extends InterfaceBase {
@@ -29,6 +44,12 @@ export interface PhysicalInterface extends InterfaceBase {
   rename: boolean;
   /** v2 `match: {name}`: a kernel name or glob the NIC is found by. */
   matchName?: string;
+  /** The MAC to give the NIC (v2 ethernet `macaddress`). */
+  setMac?: string;
+  /** An InfiniBand port (v1 `type: infiniband`): a 20-byte MAC, no Ethernet settings. */
+  infiniband?: boolean;
+  /** Wake on LAN by magic packet (v1 and v2 `wakeonlan`). */
+  wakeOnLan?: boolean;
 }
 
 export interface BondInterface extends InterfaceBase {
@@ -64,16 +85,32 @@ export interface BridgeParams {
 
 export type Subnet = DhcpSubnet | SlaacSubnet | StaticSubnet;
 
-export type DhcpSubnet = Dhcp<"dhcp4"> | Dhcp<"dhcp6">;
+export type DhcpSubnet = Dhcp<"dhcp4"> | (Dhcp<"dhcp6"> & { /** v1 `ipv6_dhcpv6-stateful`: addresses from DHCPv6 only, none by SLAAC. */ stateful?: boolean });
 
 interface Dhcp<T> {
   type: T;
-  /** Metric of the routes the lease brings (EC2 ranks NICs with it). */
+  /** Metric of the routes the lease brings (EC2 ranks NICs with it; v1 subnet `metric`). */
   routeMetric?: number;
+  /** What else of the lease to use (v2 `dhcp4-overrides`); unset: the client's default. */
+  overrides?: DhcpOverrides;
 }
 
+export interface DhcpOverrides {
+  useDns?: boolean;
+  useNtp?: boolean;
+  useHostname?: boolean;
+  useRoutes?: boolean;
+  useDomains?: boolean;
+  sendHostname?: boolean;
+  /** The host name to send instead of the machine's. */
+  hostname?: string;
+}
+
+/** Addresses from router advertisements; `dhcp6Information`: other settings (DNS) by
+ * stateless DHCPv6 (v1 `ipv6_dhcpv6-stateless`). */
 export interface SlaacSubnet {
   type: "ipv6_slaac";
+  dhcp6Information?: boolean;
 }
 
 /** An IPv4 or IPv6 address; the address itself says which. */
@@ -82,6 +119,11 @@ export interface StaticSubnet {
   address: string;
   prefix: number;
   gateway?: string;
+  /** Metric of the default route through `gateway` (v1 subnet `metric`). */
+  metric?: number;
+  /** netplan address options: the kernel's label, and preferred lifetime ("forever" or "0"). */
+  label?: string;
+  lifetime?: "forever" | "0";
 }
 
 export interface Route {
@@ -89,6 +131,11 @@ export interface Route {
   to: string;
   via?: string;
   metric?: number;
+  /** The gateway is on the link even though no address of the interface covers it. */
+  onLink?: boolean;
+  /** Routing table number; unset: main. */
+  table?: number;
+  mtu?: number;
 }
 
 export interface Nameservers {

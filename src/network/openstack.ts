@@ -1,8 +1,8 @@
 // OpenStack's network_data.json (config drive and metadata service): links are devices,
 // networks are addresses on a link, services carry the name servers.
 import { isIPv6 } from "node:net";
-import { parseCidr, parseIp, parseMac, parseNumber, parseRoute } from "./addresses";
-import { addUnique, describe, interfaceName, keyName, optionalList } from "./document";
+import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
+import { addUnique, describe, domainName, interfaceName, keyName, optionalList } from "./document";
 import { emptyModel, noNameservers } from "./model";
 import type { BondParams, NetInterface, NetworkModel } from "./model";
 import { checkModel } from "./validate";
@@ -21,7 +21,8 @@ export function parseNetworkData(value: unknown): NetworkModel {
   for (const [i, link] of links.entries()) {
     if (typeof link.id !== "string" && typeof link.id !== "number") throw new Error(`link ${i} has no id`);
     const id = String(link.id);
-    if (link.type === "bond") nameOf.set(id, `bond${bonds++}`);
+    // A bond is named by the link's `name` when it has one (cloud-init's extension), else bondN.
+    if (link.type === "bond") nameOf.set(id, link.name === undefined ? `bond${bonds++}` : interfaceName(link.name, `link ${keyName(id)}: name`));
     // A NIC's name is its kernel's; the link id stands in until the MAC is resolved.
     else if (link.type !== "vlan") nameOf.set(id, interfaceName(link.name ?? id, `link ${keyName(id)}`));
   }
@@ -41,7 +42,9 @@ export function parseNetworkData(value: unknown): NetworkModel {
   }
   for (const [i, service] of optionalList(value.services, "network_data.json services").entries()) {
     if (!isPlainObject(service)) throw new Error(`service ${i} must be a mapping`);
-    if (service.type === "dns") addUnique(model.nameservers.addresses, [parseIp(service.address, `service ${i}`)]);
+    if (service.type !== "dns") continue;
+    addUnique(model.nameservers.addresses, [parseIp(service.address, `service ${i}`)]);
+    addUnique(model.nameservers.search, stringList(service.search, `service ${i}: search`).map((d) => domainName(d, `service ${i}: search`)));
   }
   checkModel(model);
   return model;
@@ -75,28 +78,40 @@ function linkInterface(link: Record<string, unknown>, ref: (id: unknown, where: 
 }
 
 function addNetwork(iface: NetInterface, network: Record<string, unknown>, where: string): void {
+  // As cloud-init reads them: a static IPv6 network turns router advertisements off, DHCPv6
+  // with addresses turns them on (the default route comes from them).
   switch (network.type) {
     case "ipv4_dhcp":
       iface.subnets.push({ type: "dhcp4" });
       break;
     case "ipv6_dhcp":
-    case "ipv6_dhcpv6-stateful":
       iface.subnets.push({ type: "dhcp6" });
+      iface.acceptRa = true;
+      break;
+    case "ipv6_dhcpv6-stateful":
+      iface.subnets.push({ type: "dhcp6", stateful: true });
+      iface.acceptRa = true;
       break;
     case "ipv6_slaac":
-    case "ipv6_dhcpv6-stateless":
       iface.subnets.push({ type: "ipv6_slaac" });
+      break;
+    case "ipv6_dhcpv6-stateless":
+      iface.subnets.push({ type: "ipv6_slaac", dhcp6Information: true });
       break;
     case "ipv4":
     case "ipv6": {
       const { address, prefix } = parseCidr(network.ip_address, network.netmask, where);
       if (isIPv6(address) !== (network.type === "ipv6")) throw new Error(`${where}: ${address} is not an ${network.type} address`);
-      iface.subnets.push({ type: "static", address, prefix });
+      const gateway = network.gateway === undefined || network.gateway === null ? undefined : parseIp(network.gateway, `${where}: gateway`);
+      if (gateway && isIPv6(gateway) !== isIPv6(address)) throw new Error(`${where}: gateway ${gateway} is of the wrong address family`);
+      iface.subnets.push({ type: "static", address, prefix, ...(gateway ? { gateway } : {}) });
+      if (network.type === "ipv6") iface.acceptRa = false;
       break;
     }
     default:
       throw new Error(`${where}: unknown network type ${describe(network.type)}`);
   }
+  const dns: unknown[] = [];
   for (const [i, route] of optionalList(network.routes, `${where}: routes`).entries()) {
     if (!isPlainObject(route)) throw new Error(`${where}: route ${i} must be a mapping`);
     const parsed = parseRoute(route.network, route.netmask, route.gateway, route.metric, `${where}: route ${i}`);
@@ -104,8 +119,14 @@ function addNetwork(iface: NetInterface, network: Record<string, unknown>, where
     // The default route of a static network is its gateway, as cloud-init renders it.
     if (subnet.type === "static" && parsed.via && parsed.metric === undefined && (parsed.to === "0.0.0.0/0" || parsed.to === "::/0") && !subnet.gateway) subnet.gateway = parsed.via;
     else iface.routes.push(parsed);
+    dns.push(...dnsAddresses(route.services));
   }
-  for (const [i, service] of optionalList(network.services, `${where}: services`).entries()) {
-    if (isPlainObject(service) && service.type === "dns") addUnique(iface.nameservers.addresses, [parseIp(service.address, `${where}: service ${i}`)]);
-  }
+  // name servers of the network's routes, of the network, then its own list (cloud-init's order)
+  dns.push(...dnsAddresses(network.services), ...stringList(network.dns_nameservers, `${where}: dns_nameservers`));
+  addUnique(iface.nameservers.addresses, dns.map((a) => parseIp(a, `${where}: name server`)));
+  addUnique(iface.nameservers.search, stringList(network.dns_search, `${where}: dns_search`).map((d) => domainName(d, `${where}: dns_search`)));
+}
+
+function dnsAddresses(services: unknown): unknown[] {
+  return optionalList(services, "services").flatMap((service) => (isPlainObject(service) && service.type === "dns" ? [service.address] : []));
 }

@@ -1,10 +1,10 @@
 // cloud-init network config version 1: a list of items (physical, bond, vlan, bridge,
 // nameserver, route), interfaces carrying their subnets.
 import { isIPv6 } from "node:net";
-import { parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
+import { parseBoolean, parseCidr, parseIp, parseMac, parseNumber, parseRoute, stringList } from "./addresses";
 import { addUnique, describe, domainName, interfaceName, isInterfaceName, networkDocument, optionalList, optionalMapping } from "./document";
 import { emptyModel, noNameservers } from "./model";
-import type { BondParams, BridgeParams, NetInterface, NetworkModel } from "./model";
+import type { BondParams, BridgeParams, NetInterface, NetworkModel, Subnet } from "./model";
 import { checkModel } from "./validate";
 import { isPlainObject } from "../config/yaml";
 
@@ -18,10 +18,14 @@ export function parseV1(value: unknown): NetworkModel {
     const where = `config item ${i}${isInterfaceName(item.name) ? ` (${item.name})` : ""}`;
     switch (item.type) {
       case "physical":
+      case "infiniband":
       case "bond":
       case "vlan":
       case "bridge":
         model.interfaces.push(parseInterface(item, where));
+        break;
+      // lo is up and addressed by the kernel itself; renderers write it where their format wants it
+      case "loopback":
         break;
       case "nameserver": {
         const addresses = stringList(item.address, `${where}: address`).map((a) => parseIp(a, where));
@@ -57,8 +61,10 @@ function parseInterface(item: Record<string, unknown>, where: string): NetInterf
   let iface: NetInterface;
   switch (item.type) {
     case "physical":
+    case "infiniband":
       // A v1 physical entry with a MAC names the NIC: cloud-init renames it to `name`.
-      iface = { type: "physical", ...base, rename: mac !== undefined };
+      iface = { type: "physical", ...base, rename: mac !== undefined, ...(item.type === "infiniband" ? { infiniband: true } : {}) };
+      if (item.wakeonlan !== undefined && item.wakeonlan !== null) iface.wakeOnLan = parseBoolean(item.wakeonlan, `${where}: wakeonlan`);
       break;
     case "bond":
       iface = { type: "bond", ...base, members: memberList(item.bond_interfaces, `${where}: bond_interfaces`), params: bondParams(item, where) };
@@ -73,6 +79,7 @@ function parseInterface(item: Record<string, unknown>, where: string): NetInterf
       iface = { type: "bridge", ...base, members: memberList(item.bridge_interfaces, `${where}: bridge_interfaces`), params: bridgeParams(optionalMapping(item.params, `${where}: params`), where) };
   }
   if (item.mtu !== undefined && item.mtu !== null) iface.mtu = parseNumber(item.mtu, `${where}: mtu`);
+  if (item["accept-ra"] !== undefined && item["accept-ra"] !== null) iface.acceptRa = parseBoolean(item["accept-ra"], `${where}: accept-ra`);
   for (const [i, subnet] of optionalList(item.subnets, `${where}: subnets`).entries()) {
     if (!isPlainObject(subnet)) throw new Error(`${where}: subnet ${i} must be a mapping`);
     addSubnet(iface, subnet, `${where}: subnet ${i}`);
@@ -86,37 +93,46 @@ function memberList(value: unknown, where: string): string[] {
   return members;
 }
 
-const SUBNET_TYPES: Record<string, "dhcp4" | "dhcp6" | "ipv6_slaac" | "static" | "static6" | "manual"> = {
-  dhcp: "dhcp4",
-  dhcp4: "dhcp4",
-  dhcp6: "dhcp6",
-  "ipv6_dhcpv6-stateful": "dhcp6",
-  // Stateless DHCPv6 only adds DNS to SLAAC; the renderers' SLAAC modes ask for it too.
-  "ipv6_dhcpv6-stateless": "ipv6_slaac",
-  ipv6_slaac: "ipv6_slaac",
+/** v1 subnet types as the model's subnets (without the address). */
+const SUBNET_TYPES: Record<string, Subnet | "static" | "static6" | "manual"> = {
+  dhcp: { type: "dhcp4" },
+  dhcp4: { type: "dhcp4" },
+  dhcp6: { type: "dhcp6" },
+  "ipv6_dhcpv6-stateful": { type: "dhcp6", stateful: true },
+  "ipv6_dhcpv6-stateless": { type: "ipv6_slaac", dhcp6Information: true },
+  ipv6_slaac: { type: "ipv6_slaac" },
   static: "static",
   static6: "static6",
   manual: "manual",
 };
 
 function addSubnet(iface: NetInterface, subnet: Record<string, unknown>, where: string): void {
-  const type = typeof subnet.type === "string" ? SUBNET_TYPES[subnet.type] : undefined;
+  const type = typeof subnet.type === "string" && Object.hasOwn(SUBNET_TYPES, subnet.type) ? SUBNET_TYPES[subnet.type] : undefined;
   if (!type) throw new Error(`${where}: unknown subnet type ${describe(subnet.type)}`);
+  // v1's subnet metric ranks the routes the subnet brings: its lease's or its gateway's
+  const metric = subnet.metric === undefined || subnet.metric === null ? undefined : parseNumber(subnet.metric, `${where}: metric`);
   if (type === "static" || type === "static6") {
     const { address, prefix } = parseCidr(subnet.address, subnet.netmask ?? subnet.prefix, where);
     if (type === "static6" && !isIPv6(address)) throw new Error(`${where}: static6 needs an IPv6 address, got ${address}`);
     const gateway = subnet.gateway === undefined || subnet.gateway === null ? undefined : parseIp(subnet.gateway, `${where}: gateway`);
-    iface.subnets.push({ type: "static", address, prefix, ...(gateway ? { gateway } : {}) });
-  } else if (type !== "manual") iface.subnets.push({ type });
-  // An IPv4 subnet's MTU is the device's (cloud-init lets it win over the interface's).
-  const last = iface.subnets[iface.subnets.length - 1];
-  const ipv6 = type === "dhcp6" || type === "ipv6_slaac" || (last?.type === "static" && isIPv6(last.address));
-  if (subnet.mtu !== undefined && subnet.mtu !== null && (!ipv6 || iface.mtu === undefined)) iface.mtu = parseNumber(subnet.mtu, `${where}: mtu`);
+    iface.subnets.push({ type: "static", address, prefix, ...(gateway ? { gateway } : {}), ...(metric === undefined ? {} : { metric }) });
+  } else if (type !== "manual") iface.subnets.push({ ...type, ...(metric !== undefined && type.type !== "ipv6_slaac" ? { routeMetric: metric } : {}) });
+  if (subnet["accept-ra"] !== undefined && subnet["accept-ra"] !== null) iface.acceptRa = parseBoolean(subnet["accept-ra"], `${where}: accept-ra`);
+  // An IPv4 subnet's MTU is the device's (cloud-init lets it win over the interface's); an
+  // IPv6 subnet's is the IPv6 MTU alone (sysconfig's IPV6_MTU).
+  const added = type === "manual" ? undefined : iface.subnets[iface.subnets.length - 1];
+  const ipv6 = added !== undefined && (added.type === "static" ? isIPv6(added.address) : added.type !== "dhcp4");
+  if (subnet.mtu !== undefined && subnet.mtu !== null) {
+    const mtu = parseNumber(subnet.mtu, `${where}: mtu`);
+    if (ipv6) iface.ipv6Mtu = mtu;
+    else iface.mtu = mtu;
+  }
   addUnique(iface.nameservers.addresses, stringList(subnet.dns_nameservers, `${where}: dns_nameservers`).map((a) => parseIp(a, `${where}: dns_nameservers`)));
   addUnique(iface.nameservers.search, stringList(subnet.dns_search, `${where}: dns_search`).map((d) => domainName(d, `${where}: dns_search`)));
   for (const [i, route] of optionalList(subnet.routes, `${where}: routes`).entries()) {
     if (!isPlainObject(route)) throw new Error(`${where}: route ${i} must be a mapping`);
-    iface.routes.push(parseRoute(route.network ?? route.destination, route.netmask ?? route.prefix, route.gateway, route.metric, `${where}: route ${i}`));
+    // a route without its own metric takes its subnet's (as cloud-init's netplan renderer does)
+    iface.routes.push(parseRoute(route.network ?? route.destination, route.netmask ?? route.prefix, route.gateway, route.metric ?? metric, `${where}: route ${i}`));
   }
 }
 

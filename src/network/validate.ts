@@ -4,8 +4,8 @@
 // Messages name where the value sits, never the value.
 import { isIPv4, isIPv6 } from "node:net";
 import { isMac } from "./addresses";
-import { isDomainName, isInterfaceName, keyName } from "./document";
-import type { BondParams, BridgeParams, NetInterface, NetworkModel, Nameservers, Route, Subnet } from "./model";
+import { isAddressLabel, isDomainName, isInterfaceName, keyName } from "./document";
+import type { BondParams, BridgeParams, DhcpOverrides, NetInterface, NetworkModel, Nameservers, Route, Subnet } from "./model";
 
 const UINT32 = 2 ** 32 - 1;
 const INT32 = 2 ** 31 - 1;
@@ -16,6 +16,10 @@ export function checkModel(model: NetworkModel): void {
   checkReferences(model);
   model.routes.forEach((route, i) => checkRoute(route, `routes[${i}]`));
   checkNameservers(model.nameservers, "nameservers");
+  // they go to the log: one line each, of the names messages may quote
+  if (model.ignored !== undefined && !(Array.isArray(model.ignored) && model.ignored.every((entry) => typeof entry === "string" && /^[\x20-\x7e]{1,200}$/.test(entry)))) {
+    throw new Error("ignored: each entry must be one line of printable ASCII");
+  }
 }
 
 /** Every member and link names an interface the config declares, and names are unique. */
@@ -42,10 +46,17 @@ function checkInterface(iface: NetInterface, index: number): void {
   iface.subnets.forEach((subnet, i) => checkSubnet(subnet, `${where}: subnet ${i}`));
   iface.routes.forEach((route, i) => checkRoute(route, `${where}: route ${i}`));
   checkNameservers(iface.nameservers, `${where}: nameservers`);
+  for (const key of ["acceptRa", "optional", "ipv6Privacy"] as const) checkFlag(iface[key], `${where}: ${key}`);
+  if (iface.ipv6Mtu !== undefined && !isWhole(iface.ipv6Mtu, 1280, 65535)) throw new Error(`${where}: ipv6Mtu must be a whole number from 1280 to 65535`);
+  if (iface.ipv6AddressToken !== undefined && !(typeof iface.ipv6AddressToken === "string" && isIPv6(iface.ipv6AddressToken))) throw new Error(`${where}: ipv6AddressToken is not an IPv6 interface identifier`);
+  if (iface.dhcpIdentifier !== undefined && iface.dhcpIdentifier !== "mac" && iface.dhcpIdentifier !== "duid") throw new Error(`${where}: dhcpIdentifier must be mac or duid`);
   switch (iface.type) {
     case "physical":
       if (typeof iface.rename !== "boolean") throw new Error(`${where}: rename must be true or false`);
       if (iface.matchName !== undefined && !isInterfaceName(iface.matchName, true)) throw new Error(`${where}: match name is not an interface name or pattern`);
+      if (iface.setMac !== undefined && !isMac(iface.setMac, true)) throw new Error(`${where}: setMac is not an Ethernet MAC address`);
+      checkFlag(iface.wakeOnLan, `${where}: wakeOnLan`);
+      checkFlag(iface.infiniband, `${where}: infiniband`);
       return;
     case "vlan":
       if (!isWhole(iface.id, 0, 4094)) throw new Error(`${where}: vlan id must be a whole number from 0 to 4094`);
@@ -81,13 +92,19 @@ function checkSubnet(subnet: Subnet, where: string): void {
     case "dhcp4":
     case "dhcp6":
       if (subnet.routeMetric !== undefined && !isWhole(subnet.routeMetric, 0, UINT32)) throw new Error(`${where}: route metric must be a whole number from 0 to ${UINT32}`);
+      if (subnet.type === "dhcp6") checkFlag(subnet.stateful, `${where}: stateful`);
+      if (subnet.overrides !== undefined) checkOverrides(subnet.overrides, `${where}: overrides`);
       return;
     case "ipv6_slaac":
+      checkFlag(subnet.dhcp6Information, `${where}: dhcp6Information`);
       return;
     case "static": {
       if (!isIp(subnet.address)) throw new Error(`${where}: address is not an IP address`);
       if (!isWhole(subnet.prefix, 0, isIPv6(subnet.address) ? 128 : 32)) throw new Error(`${where}: prefix is out of range for the address family`);
       if (subnet.gateway !== undefined && !isIp(subnet.gateway)) throw new Error(`${where}: gateway is not an IP address`);
+      if (subnet.metric !== undefined && !isWhole(subnet.metric, 0, UINT32)) throw new Error(`${where}: metric must be a whole number from 0 to ${UINT32}`);
+      if (subnet.label !== undefined && !isAddressLabel(subnet.label)) throw new Error(`${where}: label is not an address label`);
+      if (subnet.lifetime !== undefined && subnet.lifetime !== "forever" && subnet.lifetime !== "0") throw new Error(`${where}: lifetime must be forever or 0`);
       return;
     }
     default:
@@ -102,6 +119,23 @@ function checkRoute(route: Route, where: string): void {
   }
   if (route.via !== undefined && !isIp(route.via)) throw new Error(`${where}: gateway is not an IP address`);
   if (route.metric !== undefined && !isWhole(route.metric, 0, UINT32)) throw new Error(`${where}: metric must be a whole number from 0 to ${UINT32}`);
+  checkFlag(route.onLink, `${where}: onLink`);
+  // 253-255 are the kernel's default, main and local tables: unset means main
+  if (route.table !== undefined && !isWhole(route.table, 1, UINT32)) throw new Error(`${where}: table must be a whole number from 1 to ${UINT32}`);
+  if (route.mtu !== undefined && !isWhole(route.mtu, 68, 65535)) throw new Error(`${where}: mtu must be a whole number from 68 to 65535`);
+}
+
+function checkOverrides(overrides: DhcpOverrides, where: string): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === "hostname") {
+      if (!isDomainName(value)) throw new Error(`${where}: hostname is not a host name`);
+    } else if (["useDns", "useNtp", "useHostname", "useRoutes", "useDomains", "sendHostname"].includes(key)) checkFlag(value, `${where}: ${key}`);
+    else throw new Error(`${where}: unknown DHCP override ${keyName(key)}`);
+  }
+}
+
+function checkFlag(value: unknown, where: string): void {
+  if (value !== undefined && typeof value !== "boolean") throw new Error(`${where} must be true or false`);
 }
 
 function checkNameservers(ns: Nameservers, where: string): void {
@@ -140,6 +174,8 @@ interface BondRule {
   accepts(value: BondValue): boolean;
   /** What the option takes, for the message. */
   expected: string;
+  /** An option of words: the words in the kernel's order. */
+  words?: string[];
 }
 
 /** The kernel's words for an option, or their positions (the numeric form the kernel also takes). */
@@ -147,7 +183,16 @@ function oneOf(...words: string[]): BondRule {
   return {
     accepts: (v) => (typeof v === "string" && words.includes(v)) || isWhole(numeric(v), 0, words.length - 1),
     expected: `one of ${words.join(", ")} (or 0-${words.length - 1})`,
+    words,
   };
+}
+
+/** A bond option's value as its word when the config gave the word's position ("4" for
+ * 802.3ad): netplan and networkd take the words only. */
+export function bondWord(option: string, value: BondValue): BondValue {
+  const words = Object.hasOwn(BOND_OPTIONS, option) ? BOND_OPTIONS[option].words : undefined;
+  const position = numeric(value);
+  return words && typeof position === "number" ? (words[position] ?? value) : value;
 }
 
 function whole(min: number, max: number): BondRule {

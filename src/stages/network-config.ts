@@ -17,7 +17,7 @@ import type { NetworkModel } from "../network/model";
 import { parseNetworkData } from "../network/openstack";
 import { parseNetworkConfig } from "../network/parse";
 import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERERS, type RenderedFile } from "../network/render/index";
-import { resolveInterfaces, type Rename } from "../network/resolve";
+import { resolveInterfaces, type Rename, type Resolved } from "../network/resolve";
 import { instancePath, RUN_DIR } from "../state/paths";
 import type { StageEnv } from "./env";
 import { commandFailure } from "../host/command-error";
@@ -56,19 +56,21 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
   const renderer = chooseRenderer(rendererOrder(env.config), (n) => rendererAvailable(host, n));
   const nics = machineNics.flatMap((nic) => (nic.mac ? [{ name: nic.name, mac: nic.mac }] : []));
   // a root prepared with --root has no /sys of its own: a config is rendered as written
-  const resolve = host.isDirectory("/sys/class/net") ? (model: NetworkModel) => resolveInterfaces(model, nics) : (model: NetworkModel) => ({ model, renames: [] });
+  const resolve = host.isDirectory("/sys/class/net") ? (model: NetworkModel) => resolveInterfaces(model, nics) : (model: NetworkModel): Resolved => ({ model, renames: [], missing: [], unmatched: [] });
   const errors: string[] = [];
   for (const source of sources) {
-    let resolved: ReturnType<typeof resolveInterfaces> | undefined;
+    let resolved: Resolved;
     let config: unknown;
     let files: RenderedFile[] | undefined;
+    // what the renderer could not express, logged only when the files are written
+    const unexpressed: string[] = [];
     try {
       config = source.load();
       const model = source.parse(config);
       if (!model) continue;
       resolved = resolve(model);
       // rendered here (pure) so a model the renderer cannot express costs this source alone
-      if (renderer) files = RENDERERS[renderer](resolved.model, { eniPath: eniPath(env) });
+      if (renderer) files = RENDERERS[renderer](resolved.model, { eniPath: eniPath(env), warn: (message) => unexpressed.push(message) });
     } catch (err) {
       const message = `network config from ${source.name} not applied: ${describeError(err)}; using the fallback`;
       if (rerender) errors.push(message);
@@ -87,6 +89,14 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
     const staleFallback = source.name === "fallback" && !rerender && data !== undefined && fallbackNicGone(env, data, nics);
     if (staleFallback) log.info("the NIC of this instance's fallback network config is gone (a new MAC?); making the fallback again");
     if (rerender || staleFallback) {
+      // a NIC the config names but the machine lacks: the rest is configured, each one reported
+      for (const message of resolved.missing) {
+        errors.push(`network config from ${source.name}: ${message}`);
+        log.error(`network config from ${source.name}: ${message}`);
+      }
+      for (const name of resolved.unmatched) log.info(`network config from ${source.name}: ${name} matches no NIC of this machine; left out, as netplan does`);
+      for (const setting of resolved.model.ignored ?? []) log.warn(`network config from ${source.name}: ${setting} is not supported; ignored`);
+      for (const message of unexpressed) log.warn(message);
       writeRendered(env, files);
       if (data) host.writeAtomic(instancePath(data.instanceId, "network-config.json"), `${JSON.stringify(config ?? fallbackDocument(resolved.model), null, 1)}\n`, 0o600);
       log.info(`network config from ${source.name} rendered with ${renderer}`);

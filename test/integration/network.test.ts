@@ -77,6 +77,17 @@ describe.skipIf(unsupported)("network config in the local stage (Debian root)", 
     expect(m.exists("home/debian")).toBe(true);
   });
 
+  it("a second NIC the machine lacks: the NIC it has is configured, the missing one reported as an error", async () => {
+    const second = "  - type: physical\n    name: eth1\n    mac_address: '52:54:00:99:99:98'\n    subnets: [{type: dhcp}]\n";
+    machine({ "network-config": STATIC_V1 + second });
+    const status = await boot();
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("network config from ds: network config names a MAC this machine does not have: 52:54:00:99:99:98 (eth1); it is left out");
+    expect(status.stdout).not.toContain("using the fallback");
+    expect(m.read(ENI)).toContain("iface eth0 inet static");
+    expect(m.read(ENI)).not.toContain("eth1");
+  });
+
   it("a malformed config is reported and the fallback applies", async () => {
     machine({ "network-config": "version: 2\nethernets:\n  eth0:\n    addresses: [not-an-address]\n" });
     const status = await boot();
@@ -149,23 +160,23 @@ config:
     expect(m.exists(ENI)).toBe(false);
   });
 
-  it("a config the chosen renderer cannot express costs the network config alone: the fallback, the rest of the boot", async () => {
+  it("a setting the chosen renderer cannot express is a warning naming it (degraded, as any warning); the rest of the config is written", async () => {
     const bond = `version: 1
 config:
   - {type: physical, name: eth0, mac_address: '${MAC}'}
   - type: bond
     name: bond0
     bond_interfaces: [eth0]
-    params: {bond-mode: 802.3ad, bond-ad_actor_sys_prio: 100}
+    params: {bond-mode: 802.3ad, bond-ad_actor_sys_prio: 100, bond-use_carrier: 1}
     subnets: [{type: dhcp4}]
 `;
     machine({ "network-config": bond });
     writeFileSync(m.path("etc/cloud/cloud.cfg.d/50-renderer.cfg"), "system_info:\n  network:\n    renderers: [networkd]\n");
-    const { stdout } = await boot();
-    expect(stdout).toContain("networkd cannot express bond option ad_actor_sys_prio of bond0");
-    expect(stdout).toMatch(/status: error/);
-    expect(m.exists("etc/systemd/network/10-cloud-init-bond0.netdev")).toBe(false);
-    expect(m.read("etc/systemd/network/10-cloud-init-ens3.network")).toContain("DHCP=");
+    const { code, stdout } = await boot();
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^status: done\nextended_status: degraded done\n/);
+    expect(stdout).toContain("networkd: bond0: bond option use_carrier cannot be expressed in this format; left out");
+    expect(m.read("etc/systemd/network/10-cloud-init-bond0.netdev")).toContain("Mode=802.3ad\nAdActorSystemPriority=100\n");
     expect(m.exists("var/tmp/ran")).toBe(true);
   });
 

@@ -2,7 +2,7 @@
 // in, and which name servers and routes belong to an interface.
 import { inNetwork } from "../addresses";
 import { isInterfaceName } from "../document";
-import { staticSubnets } from "../model";
+import { isIpv6, staticSubnets } from "../model";
 import type { Nameservers, NetInterface, NetworkModel, Route } from "../model";
 
 export interface RenderedFile {
@@ -15,6 +15,13 @@ export interface RenderedFile {
 export interface RenderOptions {
   /** Where the ENI renderer writes; Debian and Ubuntu use interfaces.d, others the main file. */
   eniPath?: string;
+  /** Told, naming the setting, of each one the renderer's format cannot express. */
+  warn?: (message: string) => void;
+}
+
+/** Reports a setting the format cannot express: `renderer: interface: setting ... (left out)`. */
+export function unexpressed(options: RenderOptions, renderer: string, iface: string, setting: string): void {
+  options.warn?.(`${renderer}: ${iface}: ${setting} cannot be expressed in this format; left out`);
 }
 
 export type Renderer = (model: NetworkModel, options?: RenderOptions) => RenderedFile[];
@@ -45,11 +52,33 @@ export function inWriteOrder(model: NetworkModel): NetInterface[] {
   return keyed.map((k) => k.iface);
 }
 
-/** The interface's own name servers; without any, the global ones go to interfaces with a static address. */
+/** The interface's own name servers; without any, the global ones go to interfaces with a
+ * static address, or, when no interface has one (all DHCP), to every addressed interface. */
 export function nameserversFor(model: NetworkModel, iface: NetInterface): Nameservers {
   const own = iface.nameservers;
   if (own.addresses.length || own.search.length) return own;
-  return staticSubnets(iface).length ? model.nameservers : { addresses: [], search: [] };
+  const anyStatic = model.interfaces.some((i) => staticSubnets(i).length);
+  return (anyStatic ? staticSubnets(iface).length : iface.subnets.length) ? model.nameservers : { addresses: [], search: [] };
+}
+
+/** Whether the route's gateway must be declared on the link: the config says so, or no
+ * address of the interface in the gateway's family covers it (the kernel refuses such a
+ * route otherwise). Unknown with DHCP alone: the lease's network may cover it. */
+export function isOnLink(iface: NetInterface, route: Route): boolean {
+  if (route.onLink) return true;
+  const via = route.via;
+  if (via === undefined) return false;
+  const own = staticSubnets(iface).filter((s) => isIpv6(s.address) === isIpv6(via));
+  return own.length > 0 && !own.some((s) => inNetwork(via, s.address, s.prefix));
+}
+
+/** The default routes of the interface's static gateways, with their metric and on-link need. */
+export function gatewayRoutes(iface: NetInterface): Route[] {
+  return staticSubnets(iface).flatMap((s) => {
+    if (!s.gateway) return [];
+    const route: Route = { to: isIpv6(s.gateway) ? "::/0" : "0.0.0.0/0", via: s.gateway, ...(s.metric === undefined ? {} : { metric: s.metric }) };
+    return [isOnLink(iface, route) ? { ...route, onLink: true } : route];
+  });
 }
 
 /** The interface's routes plus the global ones whose gateway lies on one of its networks
@@ -69,11 +98,19 @@ export function masterOf(model: NetworkModel, iface: NetInterface): NetInterface
   return model.interfaces.find((m) => (m.type === "bond" || m.type === "bridge") && m.members.includes(iface.name));
 }
 
-/** udev rules naming NICs by MAC, for renderers whose tools cannot rename (ENI, sysconfig). */
-export function persistentNetRules(model: NetworkModel): RenderedFile[] {
-  const lines = model.interfaces
-    .filter((iface) => iface.type === "physical" && iface.rename && iface.mac)
-    .map((iface) => `SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${word(iface.mac as string, "udev rule: a MAC")}", NAME="${nameIn("udev rule", iface.name)}"\n`);
+/** udev rules naming NICs by MAC, or by the kernel's name where the config found the NIC by
+ * that name (a v2 match name not resolved against the machine), for renderers whose tools
+ * cannot rename (ENI, sysconfig). */
+export function persistentNetRules(model: NetworkModel, options: RenderOptions, renderer: string): RenderedFile[] {
+  const lines = model.interfaces.flatMap((iface) => {
+    if (iface.type !== "physical" || !iface.rename) return [];
+    const name = nameIn("udev rule", iface.name);
+    if (iface.mac) return [`SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="${word(iface.mac, "udev rule: a MAC")}", NAME="${name}"\n`];
+    // a pattern may match several NICs, and only one can take the name
+    if (iface.matchName && !/[*?[]/.test(iface.matchName)) return [`SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", KERNEL=="${nameIn("udev rule", iface.matchName)}", NAME="${name}"\n`];
+    unexpressed(options, renderer, iface.name, "set-name of a NIC matched by a name pattern");
+    return [];
+  });
   return lines.length ? [{ path: "/etc/udev/rules.d/70-persistent-net.rules", content: lines.join(""), mode: 0o644 }] : [];
 }
 

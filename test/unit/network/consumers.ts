@@ -146,7 +146,9 @@ import json, os, sys, yaml
 NAMED = {"ethernets", "bonds", "bridges", "vlans", "parameters"}
 def shape(node, path):
     if isinstance(node, dict):
-        return [p for k in sorted(node, key=str) for p in shape(node[k], path + "/" + ("<key>" if path.rsplit("/", 1)[-1] in NAMED else str(k)))]
+        # an address with options is a mapping keyed by the address itself
+        keyed = path.rsplit("/", 1)[-1] in NAMED or path.endswith("/addresses[]")
+        return [p for k in sorted(node, key=str) for p in shape(node[k], path + "/" + ("<key>" if keyed else str(k)))]
     if isinstance(node, list):
         return [path + "[" + str(len(node)) + "]"] + [p for item in node for p in shape(item, path + "[]")]
     return [path + ":" + type(node).__name__]

@@ -36,6 +36,10 @@ describe("interfaces(5) text as network config (NoCloud network-interfaces)", ()
     });
   });
 
+  it("reads inet6 auto with `dhcp 1` as stateless DHCPv6", () => {
+    expect(eniToV1("iface eth0 inet6 auto\n    dhcp 1\niface eth1 inet6 auto\n").config.map((item) => item.subnets)).toEqual([[{ type: "ipv6_dhcpv6-stateless" }], [{ type: "ipv6_slaac" }]]);
+  });
+
   it("goes through the v1 checks into the model", () => {
     const model = parseEniNetwork(LEGACY);
     expect(model.interfaces.map((i) => i.name)).toEqual(["eth0", "eth1"]);

@@ -19,15 +19,18 @@ const V2 = {
       match: { macaddress: "52:54:00:00:00:01" },
       "set-name": "lan0",
       mtu: 1500,
-      addresses: ["192.168.1.10/24", "2001:db8::10/64"],
+      addresses: ["192.168.1.10/24", { "2001:db8::10/64": { label: "lan0:v6", lifetime: "forever" } }],
       gateway4: "192.168.1.1",
       gateway6: "2001:db8::1",
-      routes: [{ to: "10.10.0.0/16", via: "192.168.1.254", metric: 50 }],
+      routes: [{ to: "10.10.0.0/16", via: "192.168.1.254", metric: 50, table: 7, mtu: 1400, "on-link": true }],
+      "ipv6-address-token": "::42",
+      "dhcp-identifier": "mac",
+      macaddress: "02:00:00:00:00:99",
       nameservers: { addresses: ["192.168.1.1", "2001:db8::53"], search: ["example.com"] },
     },
     eth1: { match: { macaddress: "52:54:00:00:00:02" }, "set-name": "eth1" },
     eth2: { match: { macaddress: "52:54:00:00:00:03" }, "set-name": "eth2" },
-    eth3: { match: { name: "en*" }, dhcp4: true, "dhcp4-overrides": { "route-metric": 200 }, dhcp6: true },
+    eth3: { match: { name: "en*" }, dhcp4: true, "dhcp4-overrides": { "route-metric": 200, hostname: "node1", "use-dns": "no" }, dhcp6: true },
     eth4: {},
   },
   bonds: {
@@ -210,7 +213,7 @@ describe("hostile strings in the network model", () => {
 
   it("covers every string field of every interface type", () => {
     const paths = modelFields.map((f) => f.path.join("."));
-    for (const expected of ["interfaces.0.name", "interfaces.0.mac", "interfaces.5.params.mode", "interfaces.5.params.arp_ip_target.0", "interfaces.7.link", "interfaces.3.matchName", "interfaces.0.subnets.0.address", "interfaces.0.routes.0.via", "interfaces.0.nameservers.search.0"]) {
+    for (const expected of ["interfaces.0.name", "interfaces.0.mac", "interfaces.5.params.mode", "interfaces.5.params.arp_ip_target.0", "interfaces.7.link", "interfaces.3.matchName", "interfaces.0.subnets.0.address", "interfaces.0.routes.0.via", "interfaces.0.nameservers.search.0", "interfaces.0.subnets.1.label", "interfaces.0.ipv6AddressToken", "interfaces.0.setMac", "interfaces.3.subnets.0.overrides.hostname"]) {
       expect(paths).toContain(expected);
     }
   });

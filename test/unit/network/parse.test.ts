@@ -27,7 +27,7 @@ describe("network config v1", () => {
   it("maps every subnet type to the model's", () => {
     const types = ["dhcp", "dhcp4", "dhcp6", "ipv6_slaac", "ipv6_dhcpv6-stateful", "ipv6_dhcpv6-stateless", "manual"];
     const model = parseNetworkConfig({ version: 1, config: [physical("eth0", { subnets: types.map((type) => ({ type })) })] });
-    expect(model.interfaces[0].subnets.map((s) => s.type)).toEqual(["dhcp4", "dhcp4", "dhcp6", "ipv6_slaac", "dhcp6", "ipv6_slaac"]);
+    expect(model.interfaces[0].subnets).toEqual([{ type: "dhcp4" }, { type: "dhcp4" }, { type: "dhcp6" }, { type: "ipv6_slaac" }, { type: "dhcp6", stateful: true }, { type: "ipv6_slaac", dhcp6Information: true }]);
   });
 
   it("takes static6 with its prefix, and defaults a missing prefix as cloud-init does", () => {
@@ -46,6 +46,24 @@ describe("network config v1", () => {
     expect(model.routes).toEqual([{ to: "10.9.0.0/16", via: "10.0.0.1" }]);
     expect(model.interfaces[0].nameservers.addresses).toEqual(["9.9.9.9"]);
     expect(model.nameservers.addresses).toEqual([]);
+  });
+
+  it("keeps each IPv6 mode apart, the subnet metric, accept-ra and wakeonlan; an IPv6 subnet's MTU is the IPv6 MTU", () => {
+    const model = parseNetworkConfig({
+      version: 1,
+      config: [
+        physical("eth0", { wakeonlan: true, "accept-ra": "yes", subnets: [{ type: "ipv6_dhcpv6-stateless" }, { type: "ipv6_dhcpv6-stateful", metric: 5 }, { type: "static6", address: "2001:db8::5/64", mtu: 1400, metric: 9, gateway: "2001:db8::1" }] }),
+        physical("eth1", { mtu: 1500, subnets: [{ type: "dhcp", mtu: 9000, metric: 100 }, { type: "manual", mtu: 1280 }] }),
+      ],
+    });
+    expect(model.interfaces[0]).toMatchObject({
+      wakeOnLan: true,
+      acceptRa: true,
+      ipv6Mtu: 1400,
+      subnets: [{ type: "ipv6_slaac", dhcp6Information: true }, { type: "dhcp6", stateful: true, routeMetric: 5 }, { type: "static", address: "2001:db8::5", prefix: 64, gateway: "2001:db8::1", metric: 9 }],
+    });
+    expect(model.interfaces[0].mtu).toBeUndefined();
+    expect(model.interfaces[1]).toMatchObject({ mtu: 1280, subnets: [{ type: "dhcp4", routeMetric: 100 }] });
   });
 
   it("reads bridge parameters", () => {
@@ -187,12 +205,21 @@ describe("interfaces found by MAC", () => {
     expect(resolveInterfaces(model, [{ name: "ens18", mac: "52:54:00:00:00:01" }]).renames).toEqual([{ mac: "52:54:00:00:00:01", from: "ens18", to: "eth0" }]);
   });
 
-  it("refuses a config naming MACs the machine does not have, listing every one", () => {
+  it("configures the NICs the machine has and reports each MAC it lacks; refuses only when none is left", () => {
     const model = parseNetworkConfig({
       version: 2,
       ethernets: { a: { match: { macaddress: "52:54:00:00:00:0a" }, dhcp4: true }, b: { match: { macaddress: "52:54:00:00:00:0b" }, dhcp4: true }, c: { match: { macaddress: "52:54:00:00:00:0c" }, dhcp4: true } },
+      vlans: { "a.5": { id: 5, link: "a", dhcp4: true } },
+      bonds: { bond0: { interfaces: ["a", "b"], parameters: { mode: "active-backup", primary: "a" } } },
     });
-    expect(() => resolveInterfaces(model, [{ name: "ens3", mac: "52:54:00:00:00:0B" }])).toThrow("network config names MACs this machine does not have: 52:54:00:00:00:0a (a), 52:54:00:00:00:0c (c)");
+    const { model: resolved, missing } = resolveInterfaces(model, [{ name: "ens3", mac: "52:54:00:00:00:0B" }]);
+    expect(resolved.interfaces.map((i) => i.name)).toEqual(["ens3", "bond0"]);
+    expect(resolved.interfaces[1]).toMatchObject({ members: ["ens3"], params: { mode: "active-backup" } });
+    expect(missing).toEqual([
+      "network config names a MAC this machine does not have: 52:54:00:00:00:0a (a); it is left out",
+      "network config names a MAC this machine does not have: 52:54:00:00:00:0c (c); it is left out",
+    ]);
+    expect(() => resolveInterfaces(model, [{ name: "ens9", mac: "52:54:00:00:00:99" }])).toThrow("network config names MACs this machine does not have: 52:54:00:00:00:0a (a), 52:54:00:00:00:0b (b), 52:54:00:00:00:0c (c)");
   });
 });
 
@@ -212,11 +239,24 @@ describe("v2 matches by name pattern", () => {
     expect(renames).toEqual([]);
   });
 
-  it("a bond naming the entry's id gets the first match; a pattern matching nothing is an error", () => {
+  it("a bond naming the entry's id gets the first match", () => {
     const config = { version: 2, ethernets: { nic: { match: { name: "ens?" } } }, bonds: { bond0: { interfaces: ["nic"], dhcp4: true } } };
     const bond = resolveInterfaces(parseNetworkConfig(config), nics).model.interfaces.find((i) => i.name === "bond0");
     expect(bond).toMatchObject({ type: "bond", members: ["ens3"] });
-    expect(() => resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "wl*" } } } }), nics)).toThrow("network config x matches no NIC of this machine (name wl*)");
+  });
+
+  it("a pattern matching nothing is inert, as in netplan (Ubuntu's stock catch-alls); alone it leaves nothing to apply", () => {
+    const config = { version: 2, ethernets: { wifi: { match: { name: "wl*" }, dhcp4: true }, lan: { match: { name: "ens3" }, dhcp4: true } } };
+    const { model, unmatched, missing } = resolveInterfaces(parseNetworkConfig(config), nics);
+    expect(model.interfaces.map((i) => i.name)).toEqual(["ens3"]);
+    expect([unmatched, missing]).toEqual([["wifi"], []]);
+    expect(() => resolveInterfaces(parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "wl*" } } } }), nics)).toThrow("network config matches no NIC of this machine");
+  });
+
+  it("match name with set-name keeps the match: the NIC named green is found and renamed blue", () => {
+    const model = parseNetworkConfig({ version: 2, ethernets: { x: { match: { name: "ens4" }, "set-name": "blue", dhcp4: true } } });
+    expect(model.interfaces[0]).toMatchObject({ name: "blue", matchName: "ens4", rename: true });
+    expect(resolveInterfaces(model, nics).renames).toEqual([{ mac: "52:54:00:00:00:04", from: "ens4", to: "blue" }]);
   });
 
   it("with set-name, renames the first match only", () => {
@@ -243,6 +283,14 @@ describe("malformed network config is refused with a clear error", () => {
     ["dhcp4 that is not a boolean", { version: 2, ethernets: { eth0: { dhcp4: "maybe" } } }, 'ethernets.eth0: dhcp4 must be true or false, got "maybe"'],
     ["set-name without match", { version: 2, ethernets: { eth0: { "set-name": "lan" } } }, "ethernets.eth0: set-name needs a match"],
     ["an unknown bond parameter", { version: 2, ethernets: { e: {} }, bonds: { b: { interfaces: ["e"], parameters: { speed: 3 } } } }, "bonds.b: unknown bond parameter speed"],
+    ["a lifetime other than forever or 0", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { lifetime: 300 } }] } } }, "ethernets.e: address 0: lifetime must be forever or 0, got 300"],
+    ["a label with a blank", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { label: "e 1" } }] } } }, "ethernets.e: address 0: label: a string is not an address label"],
+    ["an unknown address option", { version: 2, ethernets: { e: { addresses: [{ "10.0.0.3/24": { scope: "link" } }] } } }, "ethernets.e: address 0: unknown address option scope"],
+    ["an unknown DHCP override", { version: 2, ethernets: { e: { dhcp4: true, "dhcp4-overrides": { "use-mtu": "x" } } } }, "ethernets.e: dhcp4-overrides: unknown override use-mtu"],
+    ["a dhcp-identifier other than mac or duid", { version: 2, ethernets: { e: { "dhcp-identifier": "hostname" } } }, 'ethernets.e: dhcp-identifier must be mac or duid, got "hostname"'],
+    ["an IPv4 address token", { version: 2, ethernets: { e: { "ipv6-address-token": "10.0.0.1" } } }, "ethernets.e: ipv6-address-token must be an IPv6 interface identifier"],
+    ["an unknown renderer", { version: 2, ethernets: { e: { renderer: "wicked" } } }, 'ethernets.e: renderer must be networkd or NetworkManager, got "wicked"'],
+    ["an accept-ra that is not a boolean", { version: 1, config: [physical("eth0", { "accept-ra": "sometimes" })] }, 'config item 0 (eth0): accept-ra must be true or false, got "sometimes"'],
     // names and domains end up in ifupdown's shell lines and in config files: nothing a shell or a parser could misread
     ["a name with shell syntax", { version: 1, config: [physical("$(reboot)")] }, "config item 0: a string is not an interface name"],
     ["a set-name with a newline", { version: 2, ethernets: { e: { match: { macaddress: "52:54:00:00:00:01" }, "set-name": "eth0\npost-up x" } } }, "is not an interface name"],
@@ -271,5 +319,28 @@ describe("renderer choice", () => {
     expect(chooseRenderer(["netplan", "eni", "networkd"], has(["eni", "networkd"]))).toBe("eni");
     expect(chooseRenderer(["bogus", "networkd"], has(["bogus", "networkd"]))).toBe("networkd");
     expect(chooseRenderer(DEFAULT_RENDERER_ORDER, has([]))).toBeUndefined();
+  });
+});
+
+describe("netplan settings the model does not carry", () => {
+  it("are named in `ignored` (for a warning), not passed over in silence", () => {
+    const model = parseNetworkConfig({
+      version: 2,
+      "nm-devices": {},
+      ethernets: {
+        eth0: { match: { name: "eth0", driver: "virtio_net" }, "routing-policy": [{ from: "10.0.0.0/8", table: 7 }], "emit-lldp": true, routes: [{ to: "10.9.0.0/16", via: "10.0.0.1", scope: "link" }], "é\u2028": 1 },
+      },
+    });
+    expect(model.ignored).toEqual([
+      "network: nm-devices",
+      "ethernets.eth0: routing-policy",
+      "ethernets.eth0: emit-lldp",
+      'ethernets.eth0: "\\u00e9\\u2028"',
+      "ethernets.eth0: match: driver",
+      "ethernets.eth0: route 0: scope",
+    ]);
+    expect(parseNetworkConfig({ version: 2, ethernets: { eth0: { dhcp4: true } } }).ignored).toBeUndefined();
+    const bridge = parseNetworkConfig({ version: 2, ethernets: { eth0: {} }, bridges: { br0: { interfaces: ["eth0"], parameters: { stp: false, "path-cost": { eth0: 50 } } } } });
+    expect(bridge.ignored).toEqual(["bridges.br0: parameters: path-cost"]);
   });
 });
