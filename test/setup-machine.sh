@@ -4,11 +4,11 @@
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
 # build the package, xorriso/dosfstools/mtools make seed drives, QEMU boots a real kernel
 # (sfdisk and mkfs.ext4 -d make its disk, debugfs reads it back), openssl makes test
-# certificates. Without root nothing is
+# certificates, python3-yaml is the PyYAML the YAML loader is held against. Without root nothing is
 # installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ "$(id -u)" != 0 ]; then
