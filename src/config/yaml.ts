@@ -205,15 +205,19 @@ function pyyamlRefuses(tokens: CST.Token[], text: string): { offset: number; mes
     const end = start + (token.source?.length ?? 0);
     if (token.type === "comment" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar") tabsAllowed.push([start, end]);
     if (token.type === "block-scalar") tabsAllowed.push(...blockScalarText(token as CST.BlockScalar));
-    if (inFlow && token.type === "scalar" && token.source?.startsWith(":")) return { offset: start, message: 'a plain scalar in a flow collection cannot start with ":"' };
+    if (inFlow && token.type === "scalar" && token.source?.startsWith(":")) return { offset: start, message: 'a plain scalar in a flow collection cannot start with ":" (quote it: "::1")' };
     const sep = Array.isArray(token.sep) ? (token.sep as CstNode[]) : [];
     const explicitKey = Array.isArray(token.start) && (token.start as CstNode[]).some((t) => t.type === "explicit-key-ind");
     const valueInd = sep.find((t) => t.type === "map-value-ind");
     if (valueInd && !token.key && !explicitKey) return { offset: valueInd.offset ?? 0, message: "a mapping key is missing" };
     for (const child of Object.values(token)) if (typeof child === "object" && child !== null) stack.push([child, inFlow || token.type === "flow-collection"]);
   }
+  if (!text.includes("\t")) return undefined;
+  // a mask, not a search per tab: linear in the text however many tabs and ranges it has
+  const allowed = new Uint8Array(text.length);
+  for (const [from, to] of tabsAllowed) allowed.fill(1, from, to);
   for (let at = text.indexOf("\t"); at >= 0; at = text.indexOf("\t", at + 1)) {
-    if (!tabsAllowed.some(([from, to]) => at >= from && at < to)) return { offset: at, message: "a tab where PyYAML allows only spaces (outside quotes, comments and block scalars)" };
+    if (!allowed[at]) return { offset: at, message: "a tab where PyYAML allows only spaces (outside quotes, comments and block scalars)" };
   }
   return undefined;
 }
