@@ -181,7 +181,8 @@ export interface Verdict {
 const NETWORKD = "/lib/systemd/systemd-networkd";
 const NETPLAN_GENERATE = "/usr/lib/netplan/generate";
 const NETWORK_MANAGER = "/usr/sbin/NetworkManager";
-// running networkd and NetworkManager needs root (namespaces of their own, tmpfs over /run)
+// running networkd and NetworkManager needs root (namespaces of their own, tmpfs over /run;
+// a PID namespace, so nothing they start outlives the check)
 const isRoot = process.getuid?.() === 0;
 export const haveNetworkd = isRoot && existsSync(NETWORKD);
 export const haveNetplan = existsSync(NETPLAN_GENERATE);
@@ -214,14 +215,14 @@ const readIfExists = (path: string): string => (existsSync(path) ? readFileSync(
  * network and mount namespace of its own, stopped once it has enumerated links (files are
  * read before). It names the file and line of every key it ignores or cannot parse. */
 export function networkdVerdicts(sets: RenderedFile[][]): Verdict[] {
-  const script = `exec unshare --net --mount --fork sh -ec '
+  const script = `exec unshare --net --mount --pid --mount-proc --fork sh -ec '
     mount -t tmpfs tmpfs /run; mkdir -p /run/systemd
     for d in "$ROOT"/*/; do
       mkdir -p "$d/etc/systemd/network"
       mount --bind "$d/etc/systemd/network" /etc/systemd/network
       SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console ${NETWORKD} > "$d/networkd.log" 2>&1 &
       pid=$!
-      for i in $(seq 200); do grep -q "^Enumeration completed" "$d/networkd.log" && break; sleep 0.02; done
+      for i in $(seq 500); do grep -q "^Enumeration completed" "$d/networkd.log" && break; sleep 0.02; done
       kill $pid; wait $pid || true
       umount /etc/systemd/network
     done'`;
@@ -263,20 +264,23 @@ const NM_SETTING = { ethernet: "802-3-ethernet", wifi: "802-11-wireless" } as Re
  * file must become a profile, NM must log nothing about it, and every key written must be a
  * property NM has (it drops unknown keys silently). */
 export function networkManagerVerdicts(sets: RenderedFile[][]): Verdict[] {
-  const script = `exec unshare --net --mount --fork sh -ec '
+  // the host's resolv.conf and host name are never NM's to write (dns=none, rc-manager, --uts)
+  const script = `exec unshare --net --mount --uts --pid --mount-proc --fork sh -ec '
     mount -t tmpfs tmpfs /run; mkdir -p /run/NetworkManager /run/nm-state
     mount --bind /run/nm-state /var/lib/NetworkManager
     mkdir "$ROOT/empty"
     printf "%s\\n" "<busconfig><type>system</type><listen>unix:path=/run/nm-bus</listen><auth>EXTERNAL</auth><policy context=\\"default\\"><allow user=\\"*\\"/><allow own=\\"*\\"/><allow send_destination=\\"*\\"/><allow receive_sender=\\"*\\"/></policy></busconfig>" > "$ROOT/bus.conf"
-    dbus-daemon --config-file="$ROOT/bus.conf" --fork --nopidfile
+    dbus-daemon --config-file="$ROOT/bus.conf" --nofork --nopidfile & bus=$!
+    trap "kill $bus; wait" EXIT
+    for i in $(seq 500); do [ -S /run/nm-bus ] && break; sleep 0.01; done
     export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nm-bus
     for d in "$ROOT"/*/; do
       [ "$d" = "$ROOT/empty/" ] && continue
       mkdir -p "$d/etc/NetworkManager/system-connections"
-      printf "[main]\\nplugins=keyfile\\nno-auto-default=*\\n[keyfile]\\npath=%s\\n" "$d/etc/NetworkManager/system-connections" > "$d/nm.conf"
+      printf "[main]\\nplugins=keyfile\\nno-auto-default=*\\ndns=none\\nrc-manager=unmanaged\\nhostname-mode=none\\n[keyfile]\\npath=%s\\n" "$d/etc/NetworkManager/system-connections" > "$d/nm.conf"
       ${NETWORK_MANAGER} --debug --config="$d/nm.conf" --config-dir="$ROOT/empty" --system-config-dir="$ROOT/empty" --intern-config="$d/intern.conf" --state-file="$d/state" > "$d/nm.log" 2>&1 &
       pid=$!
-      for i in $(seq 250); do nmcli -t general status > /dev/null 2>&1 && break; sleep 0.02; done
+      for i in $(seq 500); do nmcli -t general status > /dev/null 2>&1 && { echo yes > "$d/answered"; break; }; sleep 0.02; done
       nmcli -t -f UUID,FILENAME connection show > "$d/profiles"
       for uuid in $(cut -d: -f1 "$d/profiles"); do nmcli -t connection show "$uuid" > "$d/$uuid.props"; done
       kill $pid; wait $pid || true
@@ -285,7 +289,9 @@ export function networkManagerVerdicts(sets: RenderedFile[][]): Verdict[] {
     const dir = join(root, String(i));
     const keyfiles = sets[i].filter((f) => f.path.endsWith(".nmconnection"));
     const loaded = new Map(readIfExists(join(dir, "profiles")).trim().split("\n").filter(Boolean).map((line) => [line.slice(line.indexOf(":") + 1), line.slice(0, line.indexOf(":"))]));
-    const problems = readIfExists(join(dir, "nm.log")).split("\n").filter((l) => /<(warn|error)>/.test(l) && l.includes(dir));
+    const log = readIfExists(join(dir, "nm.log"));
+    const problems = log.split("\n").filter((l) => /<(warn|error)>/.test(l) && l.includes(dir));
+    if (!existsSync(join(dir, "answered"))) problems.push(`NetworkManager did not answer within 10 s: ${log.trim().split("\n").pop()}`);
     const addresses: Record<string, string[]> = {};
     for (const file of keyfiles) {
       const uuid = loaded.get(join(dir, file.path));
