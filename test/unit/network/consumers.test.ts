@@ -1,16 +1,17 @@
 // Every renderer's output for every corpus case, read by the program that reads it on a real
 // machine (consumers.ts): netplan's generator, systemd-networkd, NetworkManager, ifupdown's
 // ifquery, the shell for ifcfg files. A file refused or read with a warning fails its pair, and
-// where the program reports what it read, the addresses must be the config's. Each consumer
+// where the program reports what it read, the addresses and routes must be the config's. Each consumer
 // runs once over the whole corpus; the figures per renderer are printed at the end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticSubnets } from "../../../src/network/model";
 import type { NetworkModel } from "../../../src/network/model";
 import { RENDERERS } from "../../../src/network/render";
+import { routesFor } from "../../../src/network/render/common";
 import type { RenderedFile } from "../../../src/network/render";
 import { caseModel } from "./case-model";
 import { CASES } from "./cases";
-import { haveIfquery, haveNetplan, haveNetworkd, haveNetworkManager, ifqueryVerdicts, netplanVerdicts, networkdVerdicts, networkManagerVerdicts, shellStructures, type Verdict } from "./consumers";
+import { haveIfquery, haveNetplan, haveNetworkd, haveNetworkManager, ifqueryVerdicts, netplanVerdicts, networkdVerdicts, networkManagerVerdicts, routeText, shellStructures, type Verdict } from "./consumers";
 
 const models = CASES.map(caseModel);
 const outputs = models.map((model) => Object.fromEntries(Object.keys(RENDERERS).map((r) => [r, RENDERERS[r](model)])) as Record<string, RenderedFile[]>);
@@ -35,15 +36,20 @@ const CONSUMERS: Record<string, { name: string; available: boolean; run: () => V
   },
 };
 
-/** The static addresses each interface of the model has, as address/prefix. */
-function meant(model: NetworkModel): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+/** What the model says each interface has: static addresses, and routes (its static
+ * gateways as default routes, its own routes and the global ones it carries). */
+function meant(model: NetworkModel): NonNullable<Verdict["read"]> {
+  const out: NonNullable<Verdict["read"]> = {};
   for (const iface of model.interfaces) {
-    const own = staticSubnets(iface).map((s) => `${s.address}/${s.prefix}`);
-    if (own.length) out[iface.name] = own.sort();
+    const addresses = staticSubnets(iface).map((s) => `${s.address}/${s.prefix}`).sort();
+    const gateways = staticSubnets(iface).flatMap((s) => (s.gateway ? [routeText(undefined, s.gateway)] : []));
+    const routes = routesFor(model, iface).map((r) => routeText(r.to, r.via));
+    const all = [...new Set([...gateways, ...routes])].sort();
+    if (addresses.length || all.length) out[iface.name] = { addresses, routes: all };
   }
   return out;
 }
+
 
 const verdicts: Record<string, Verdict[]> = {};
 const seconds: Record<string, number> = {};
@@ -62,8 +68,8 @@ afterAll(() => {
     const v = verdicts[renderer];
     if (!v) return `  ${renderer.padEnd(16)} ${consumer.name.padEnd(24)} not on this machine`;
     const rejected = v.filter((x) => x.problems.length).length;
-    const differing = v.filter((x, i) => x.addresses && !x.problems.length && JSON.stringify(x.addresses) !== JSON.stringify(meant(models[i]))).length;
-    return `  ${renderer.padEnd(16)} ${consumer.name.padEnd(24)} ${v.length - rejected} accepted / ${rejected} rejected${v[0]?.addresses ? `, ${differing} read with other addresses` : ""} (${seconds[renderer].toFixed(1)} s)`;
+    const differing = v.filter((x, i) => x.read && !x.problems.length && JSON.stringify(x.read) !== JSON.stringify(meant(models[i]))).length;
+    return `  ${renderer.padEnd(16)} ${consumer.name.padEnd(24)} ${v.length - rejected} accepted / ${rejected} rejected${v[0]?.read ? `, ${differing} read with other addresses or routes` : ""} (${seconds[renderer].toFixed(1)} s)`;
   });
   console.log(`consumers over ${CASES.length} cases:\n${rows.join("\n")}`);
 });
@@ -72,7 +78,7 @@ describe.each(Object.keys(CONSUMERS))("%s files, read by their consumer", (rende
   it.skipIf(!CONSUMERS[renderer].available).each(CASES.map((c, i) => [c.name, i] as const))("%s", (_, i) => {
     const verdict = verdicts[renderer][i];
     expect(verdict.problems).toEqual([]);
-    if (verdict.addresses) expect(verdict.addresses).toEqual(meant(models[i]));
+    if (verdict.read) expect(verdict.read).toEqual(meant(models[i]));
   });
 });
 

@@ -170,12 +170,24 @@ print(json.dumps(out))
 // The programs that read the files on a real machine, each run over a batch of rendered
 // outputs (one per case) at once: a file its program refuses, or reads with a warning, is a
 // problem naming the file. Where a program also says what it read, the interfaces' addresses
-// are reported, for comparing with what the config meant.
+// and routes are reported, for comparing with what the config meant.
 
 export interface Verdict {
   problems: string[];
-  /** Interface name to its sorted static addresses (address/prefix), as the program read them. */
-  addresses?: Record<string, string[]>;
+  /** What the program read, per interface name: sorted static addresses (address/prefix) and
+   * routes ("destination via gateway", "default" for 0.0.0.0/0 and ::/0). */
+  read?: Record<string, { addresses: string[]; routes: string[] }>;
+}
+
+/** A route as Verdict.read writes it. */
+export const routeText = (to: string | undefined, via: string | undefined): string => `${!to || to === "0.0.0.0/0" || to === "::/0" ? "default" : to}${via ? ` via ${via}` : ""}`;
+
+/** Adds what was read of one interface (nothing when it has no address and no route). */
+function readInto(read: Record<string, { addresses: string[]; routes: string[] }>, iface: string | undefined, addresses: string[], routes: string[]): void {
+  if (!iface || (!addresses.length && !routes.length)) return;
+  const own = (read[iface] ??= { addresses: [], routes: [] });
+  own.addresses = [...own.addresses, ...addresses].sort();
+  own.routes = [...new Set([...own.routes, ...routes])].sort();
 }
 
 const NETWORKD = "/lib/systemd/systemd-networkd";
@@ -235,7 +247,7 @@ export function networkdVerdicts(sets: RenderedFile[][]): Verdict[] {
 }
 
 /** netplan's own generator (0.106, C) over each set's YAML: it must exit 0 without a
- * warning; the addresses come from the networkd files it generates. */
+ * warning; what it read comes from the networkd files it generates. */
 export function netplanVerdicts(sets: RenderedFile[][]): Verdict[] {
   const script = `for d in "$ROOT"/*/; do ${NETPLAN_GENERATE} --root-dir "$d" > "$d/generate.log" 2>&1; echo $? > "$d/generate.rc"; done`;
   return inScratch("netplan-", sets, script, (root, i) => {
@@ -244,15 +256,16 @@ export function netplanVerdicts(sets: RenderedFile[][]): Verdict[] {
     const rc = readIfExists(join(dir, "generate.rc")).trim();
     const problems = [...(rc === "0" ? [] : [`netplan generate exited ${rc}`]), ...(log ? log.split("\n") : [])];
     const generated = join(dir, "run/systemd/network");
-    const addresses: Record<string, string[]> = {};
+    const read: NonNullable<Verdict["read"]> = {};
     for (const name of existsSync(generated) ? readdirSync(generated).filter((f) => f.endsWith(".network")) : []) {
       const text = readFileSync(join(generated, name), "utf8");
       // matched by MAC, the file has no Name=: its netplan id (our interface name) is in the file name
       const iface = /^Name=(.*)$/m.exec(text)?.[1] ?? /^10-netplan-(.+)\.network$/.exec(name)?.[1];
-      const own = [...text.matchAll(/^Address=(.*)$/gm)].map((m) => m[1]);
-      if (iface && own.length) addresses[iface] = own.sort();
+      const gateways = [...text.matchAll(/^\[Network\][^[]*/gm)].flatMap((m) => [...m[0].matchAll(/^Gateway=(.*)$/gm)].map((g) => routeText(undefined, g[1])));
+      const routes = [...text.matchAll(/^\[Route\][^[]*/gm)].map((m) => routeText(/^Destination=(.*)$/m.exec(m[0])?.[1], /^Gateway=(.*)$/m.exec(m[0])?.[1]));
+      readInto(read, iface, [...text.matchAll(/^Address=(.*)$/gm)].map((m) => m[1]), [...gateways, ...routes]);
     }
-    return { problems, addresses };
+    return { problems, read };
   });
 }
 
@@ -292,7 +305,7 @@ export function networkManagerVerdicts(sets: RenderedFile[][]): Verdict[] {
     const log = readIfExists(join(dir, "nm.log"));
     const problems = log.split("\n").filter((l) => /<(warn|error)>/.test(l) && l.includes(dir));
     if (!existsSync(join(dir, "answered"))) problems.push(`NetworkManager did not answer within 10 s: ${log.trim().split("\n").pop()}`);
-    const addresses: Record<string, string[]> = {};
+    const read: NonNullable<Verdict["read"]> = {};
     for (const file of keyfiles) {
       const uuid = loaded.get(join(dir, file.path));
       if (!uuid) {
@@ -301,12 +314,15 @@ export function networkManagerVerdicts(sets: RenderedFile[][]): Verdict[] {
       }
       const props = new Map(readIfExists(join(dir, `${uuid}.props`)).split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)] as const));
       for (const key of unknownKeys(file.content, props)) problems.push(`${file.path}: NM has no property for ${key}`);
-      const own = ["ipv4.addresses", "ipv6.addresses"].flatMap((p) => (props.get(p) ? props.get(p)!.split(/,\s*/) : []));
+      const list = (p: string) => (props.get(p) ? props.get(p)!.split(/,\s*/) : []);
+      const gateways = ["ipv4.gateway", "ipv6.gateway"].flatMap((p) => (props.get(p) ? [routeText(undefined, props.get(p))] : []));
+      // nmcli -t shows routes as "10.0.0.0/8 10.0.0.1 50, ::/0 2001:db8::1 onlink=true": destination, then a next hop if any
+      const routes = ["ipv4.routes", "ipv6.routes"].flatMap(list).map((r) => r.split(" ")).map(([to, next]) => routeText(to, next && /^[0-9a-f.:]+$/i.test(next) && /[.:]/.test(next) ? next : undefined));
       // matched by MAC, the profile has no interface-name: ours is in the file name
       const iface = props.get("connection.interface-name") || /cloud-init-(.+)\.nmconnection$/.exec(file.path)?.[1];
-      if (iface && own.length) addresses[iface] = own.sort();
+      readInto(read, iface, [...list("ipv4.addresses"), ...list("ipv6.addresses")], [...gateways, ...routes]);
     }
-    return { problems, addresses };
+    return { problems, read };
   });
 }
 
@@ -338,7 +354,8 @@ function prefixOfMask(mask: string): number {
 }
 
 /** ifupdown's ifquery over each set's interfaces file: every interface must parse without a
- * message; the addresses are its "address" options. */
+ * message; what it read is its "address", "netmask" and "gateway" options and the routes
+ * its post-up commands add. */
 export function ifqueryVerdicts(texts: string[]): Verdict[] {
   if (!IFQUERY) throw new Error("no ifquery");
   const dir = mkdtempSync(join(tmpdir(), "eni-"));
@@ -349,20 +366,27 @@ export function ifqueryVerdicts(texts: string[]): Verdict[] {
     return out.split("@@\n").slice(1).map((block) => {
       const [head, ...stanzas] = block.split("@ ");
       const problems = head.startsWith("! ") ? [head.slice(2).trim()] : [];
-      const addresses: Record<string, string[]> = {};
+      const read: NonNullable<Verdict["read"]> = {};
       for (const stanza of stanzas) {
         const [iface, ...lines] = stanza.trim().split("\n");
         const own: string[] = [];
+        const routes: string[] = [];
         for (const line of lines) {
           const [key, value] = [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()];
           if (line === "FAILED" || !/^[a-z0-9_-]+$/.test(key)) problems.push(`${iface}: ${line}`);
           else if (key === "address") own.push(value);
           // a netmask belongs to the address before it
           else if (key === "netmask" && own.length && !own[own.length - 1].includes("/")) own[own.length - 1] += `/${prefixOfMask(value)}`;
+          else if (key === "gateway") routes.push(routeText(undefined, value));
+          else if (key === "up" || key === "post-up") {
+            // a route ifupdown runs (post-up is its "up"): "ip [-4|-6] route add DEST [via GW] ..."
+            const route = /^ip (?:-[46] )?route (?:add|replace) (\S+)(?: via (\S+))?/.exec(value);
+            if (route) routes.push(routeText(route[1], route[2]));
+          }
         }
-        if (own.length) addresses[iface] = own.sort();
+        readInto(read, iface, own, routes);
       }
-      return { problems, addresses };
+      return { problems, read };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
