@@ -25,7 +25,8 @@ function filesUnder(root: string): string[] {
   return readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(root, f)).isFile()).sort();
 }
 
-// Proxmox's v1 with an unquoted MAC whose groups are all decimal (YAML 1.1 would make it a number)
+// Unquoted MACs whose groups are all decimal: YAML 1.1 makes a number of the first (PyYAML), and
+// a string of the second (a leading 0 is no base-60 integer); both are read as the MAC written
 const V1 = `network:
   version: 1
   config:
@@ -38,7 +39,7 @@ const V1 = `network:
 const V2 = `version: 2
 ethernets:
   id0:
-    match: {macaddress: "00:50:56:12:34:56"}
+    match: {macaddress: 00:50:56:12:34:56}
     dhcp4: true
 `;
 const NETWORK_DATA = JSON.stringify({
