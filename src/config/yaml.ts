@@ -1,7 +1,7 @@
 // cloud-config is YAML 1.1 as PyYAML's safe_load reads it: yes/no/on/off are booleans,
 // 0644 is octal, 1:20 is sexagesimal, an unquoted date becomes its ISO text. Every YAML and JSON
 // document is bounded in nesting depth before anything walks it recursively.
-import { Composer, isScalar, LineCounter, Parser, Scalar, visit, YAMLParseError, type CST, type Document, type Tags, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type ToJSOptions } from "yaml";
+import { Composer, isCollection, isScalar, LineCounter, Parser, Scalar, visit, YAMLParseError, type CST, type Document, type Tags, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type ToJSOptions } from "yaml";
 
 export class YamlError extends Error {
   constructor(
@@ -143,6 +143,9 @@ export function parseYaml(text: string): unknown {
   pyyamlPass(doc);
   // safe_load reads one document: a second is an error, not ignored
   if (docs.length > 1 && !doc.errors.length) doc.errors.push(new YAMLParseError([docs[1].range[0], docs[1].range[0] + 1], "MULTIPLE_DOCS", "expected a single document in the stream, but found another document"));
+  // safe_load knows only YAML's own tags: !custom or !!python/... is an error, not a string
+  const unknownTag = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (unknownTag) doc.errors.push(new YAMLParseError(unknownTag.pos, "TAG_RESOLVE_FAILED", unknownTag.message));
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lines.linePos(error.pos[0]);
@@ -151,7 +154,7 @@ export function parseYaml(text: string): unknown {
   const value = doc.toJS(TO_JS);
   // aliases can stack the depth of several anchored nodes
   assertNesting(value);
-  return value;
+  return /!!(set|omap)|tag:yaml\.org,2002:(set|omap)/.test(text) ? asPython(value) : value;
 }
 
 /** Keys whose value is a MAC address (network config v1 and v2): there a token YAML 1.1 reads
@@ -170,6 +173,8 @@ function pyyamlPass(doc: Document.Parsed): void {
     },
     Pair(_, pair) {
       const { key, value } = pair;
+      // a Python dict cannot hold a list or a dict as a key
+      if (isCollection(key)) doc.errors.push(new YAMLParseError(key.range ? [key.range[0], key.range[1]] : [0, 1], "BAD_COLLECTION_TYPE", "a list or mapping as a mapping key (PyYAML refuses it)"));
       if (isScalar(key) && MAC_KEYS.has(String(key.value)) && isScalar(value) && value.type === Scalar.PLAIN && value.source && SEXAGESIMAL_INT.test(value.source)) value.value = value.source;
     },
   });
@@ -235,6 +240,17 @@ function blockScalarText(token: CST.BlockScalar): [number, number][] {
     offset += line.length + 1;
   }
   return ranges;
+}
+
+/** !!set and !!omap as PyYAML's values are in JSON: a set as a list of its members, an ordered
+ * map as a list of [key, value] pairs (not a JS Set or Map, which JSON writes as {}). The
+ * depth is bounded already. */
+function asPython(value: unknown): unknown {
+  if (value instanceof Set) return [...value].map(asPython);
+  if (value instanceof Map) return [...value].map(([k, v]) => [k, asPython(v)]);
+  if (Array.isArray(value)) return value.map(asPython);
+  if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) setOwn(value, k, asPython(v));
+  return value;
 }
 
 /** The offset of the first collection nested deeper than MAX_NESTING, if any (iterative). */

@@ -46,7 +46,8 @@ def enc(v):
         return text[:-len("T00:00:00.000Z")] if text.endswith("T00:00:00.000Z") else text
     if isinstance(v, datetime.date): return v.isoformat()
     if isinstance(v, bytes): return {"$bytes": base64.b64encode(v).decode()}
-    if isinstance(v, list): return [enc(x) for x in v]
+    if isinstance(v, (list, tuple)): return [enc(x) for x in v]
+    if isinstance(v, (set, frozenset)): return [enc(x) for x in sorted(v, key=str)]
     if isinstance(v, dict): return {key(k): enc(x) for k, x in v.items()}
     return {"$type": type(v).__name__}
 out = []
@@ -148,6 +149,18 @@ const DOCUMENTS = [
   "[:o7]\n",
   "=: v\n",
   "<<: {a: 1}\n",
+  // what a Python dict cannot hold or safe_load does not know; sets and ordered maps as lists
+  "? [a, b]\n: v\n",
+  "? {a: 1}\n: v\n",
+  "k: !custom x\n",
+  "k: !!python/name:os.system x\n",
+  "k: !!set {a}\n",
+  "k: !!omap [a: 1, b: 2]\n",
+  '%YAML 1.1\n---\nk: yes\n',
+  'k: "\\x41\\u00e9\\N\\_\\L\\P\\e\\0\\a\\b\\t\\v\\f\\r\\/"\n',
+  "a: &x 1\n*x : 2\n",
+  "k: v\r\nj: w\r\n",
+  "\ufeffk: v\n",
   // explicit tags apply the constructor
   "k: !!int abc\n",
   "k: !!int 10:20\n",
