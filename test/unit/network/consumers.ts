@@ -196,9 +196,10 @@ const NETWORK_MANAGER = "/usr/sbin/NetworkManager";
 // running networkd and NetworkManager needs root (namespaces of their own, tmpfs over /run;
 // a PID namespace, so nothing they start outlives the check)
 const isRoot = process.getuid?.() === 0;
-export const haveNetworkd = isRoot && existsSync(NETWORKD);
+// (the directories are where their private copies are mounted)
+export const haveNetworkd = isRoot && [NETWORKD, "/etc/systemd/network"].every(existsSync);
 export const haveNetplan = existsSync(NETPLAN_GENERATE);
-export const haveNetworkManager = isRoot && existsSync(NETWORK_MANAGER) && existsSync("/usr/bin/nmcli") && existsSync("/usr/bin/dbus-daemon");
+export const haveNetworkManager = isRoot && [NETWORK_MANAGER, "/usr/bin/nmcli", "/usr/bin/dbus-daemon", "/var/lib/NetworkManager"].every(existsSync);
 
 /** Each set of files written under its own scratch root (mode 0755: networkd reads them as
  * its own user); runs `script` with $ROOT set, then reads the results. */
