@@ -71,7 +71,9 @@ afterAll(() => {
     const differing = v.filter((x, i) => x.read && !x.problems.length && JSON.stringify(x.read) !== JSON.stringify(meant(models[i]))).length;
     return `  ${renderer.padEnd(16)} ${consumer.name.padEnd(24)} ${v.length - rejected} accepted / ${rejected} rejected${v[0]?.read ? `, ${differing} read with other addresses or routes` : ""} (${seconds[renderer].toFixed(1)} s)`;
   });
-  console.log(`consumers over ${CASES.length} cases:\n${rows.join("\n")}`);
+  const checked = Object.values(verdicts).flat();
+  const rejected = checked.filter((v) => v.problems.length).length;
+  console.log(`consumers over ${CASES.length} cases: ${checked.length} case x renderer pairs checked, ${checked.length - rejected} accepted, ${rejected} rejected\n${rows.join("\n")}`);
 });
 
 describe.each(Object.keys(CONSUMERS))("%s files, read by their consumer", (renderer) => {
