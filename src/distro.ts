@@ -15,7 +15,23 @@ export interface Distro {
   hostsTemplate: "debian" | "redhat";
 }
 
-const RHEL_LIKE = ["rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amazon", "eurolinux", "virtuozzo", "cloudlinux"];
+/** cloud-init's distro names by OS family (its distros.OSFAMILIES). */
+export const OS_FAMILIES: Record<string, string[]> = {
+  alpine: ["alpine"],
+  arch: ["arch"],
+  debian: ["debian", "ubuntu"],
+  freebsd: ["freebsd", "dragonfly"],
+  gentoo: ["gentoo", "cos"],
+  netbsd: ["netbsd"],
+  openbsd: ["openbsd"],
+  redhat: ["almalinux", "amazon", "centos", "cloudlinux", "eurolinux", "fedora", "mariner", "miraclelinux", "openmandriva", "photon", "rhel", "rocky", "virtuozzo"],
+  suse: ["opensuse", "opensuse-leap", "opensuse-microos", "opensuse-tumbleweed", "sle_hpc", "sle-micro", "sles"],
+  openeuler: ["openeuler"],
+  OpenCloudOS: ["OpenCloudOS", "TencentOS"],
+};
+
+// Oracle Linux's os-release ID is "ol"; cloud-init names it rhel-like through ID_LIKE
+const RHEL_LIKE = [...OS_FAMILIES.redhat, "ol"];
 
 export function readOsRelease(host: Host): Record<string, string> {
   const text = host.readTextIfExists("/etc/os-release") ?? host.readTextIfExists("/usr/lib/os-release") ?? "";

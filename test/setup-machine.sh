@@ -4,17 +4,21 @@
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
 # build the package, xorriso/dosfstools/mtools make seed drives, QEMU boots a real kernel
 # (sfdisk and mkfs.ext4 -d make its disk, debugfs reads it back), openssl makes test
-# certificates. Without root nothing is
-# installed and the boot tests say why they skip.
+# certificates, python3-yaml is the PyYAML the YAML loader is held against; netplan.io,
+# network-manager and dbus-daemon read the rendered network files (test/unit/network/consumers.ts).
+# Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ "$(id -u)" != 0 ]; then
   [ -z "$missing" ] || echo "setup-machine: not root, not installing:$missing" >&2
   exit 0
 fi
+# NetworkManager runs only inside the tests' own namespaces: masked first, it never starts on
+# (and takes over the NICs of) the test machine itself
+systemctl mask NetworkManager.service NetworkManager-wait-online.service NetworkManager-dispatcher.service >/dev/null 2>&1 || true
 if [ -n "$missing" ]; then
   echo "setup-machine: installing$missing" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -7,6 +7,7 @@ export interface OptionSpec {
   value?: boolean;
   choices?: string[];
   repeat?: boolean;
+  required?: boolean;
   help: string;
 }
 
@@ -28,8 +29,18 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: "help", short: "h", help: "show this help and exit" },
 ];
 
+/** The command's options, then the global ones it does not shadow (by name, or by short flag:
+ * net-convert's -d is --directory, not --debug). */
+function optionsOf(spec: CommandSpec): OptionSpec[] {
+  const own = spec.options;
+  const globals = GLOBAL_OPTIONS.filter((g) => !own.some((o) => o.name === g.name)).map((g) => (own.some((o) => o.short === g.short) ? { ...g, short: undefined } : g));
+  return [...own, ...globals];
+}
+
+const flagsOf = (o: OptionSpec) => `${o.short ? `-${o.short}/` : ""}--${o.name}`;
+
 export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
-  const all = [...spec.options, ...GLOBAL_OPTIONS];
+  const all = optionsOf(spec);
   const options: Parsed["options"] = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -55,6 +66,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
     if (opt.repeat) options[opt.name] = [...((options[opt.name] as string[] | undefined) ?? []), value];
     else options[opt.name] = value;
   }
+  const missing = spec.options.filter((o) => o.required && options[o.name] === undefined);
+  if (missing.length && !options.help) throw new UsageError(`the following arguments are required: ${missing.map(flagsOf).join(", ")}`);
   const required = (spec.positionals ?? []).filter((p) => !p.optional).length;
   if (positionals.length < required) throw new UsageError(`the following arguments are required: ${spec.positionals![positionals.length].name}`);
   if (positionals.length > (spec.positionals ?? []).length) throw new UsageError(`unrecognized arguments: ${positionals.slice((spec.positionals ?? []).length).join(" ")}`);
@@ -68,7 +81,7 @@ function splitInline(arg: string): [string, string | undefined] {
 
 export function usage(prog: string, spec: CommandSpec): string {
   const lines = [`usage: ${prog} ${spec.name} [options]${(spec.positionals ?? []).map((p) => (p.optional ? ` [${p.name}]` : ` ${p.name}`)).join("")}`, "", spec.summary, "", "options:"];
-  for (const o of [...spec.options, ...GLOBAL_OPTIONS]) {
+  for (const o of optionsOf(spec)) {
     const flags = `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.value ? ` ${o.choices ? `{${o.choices.join(",")}}` : o.name.toUpperCase()}` : ""}`;
     lines.push(`  ${flags.padEnd(34)} ${o.help}`);
   }

@@ -13,3 +13,9 @@ export interface Command {
   spec: CommandSpec;
   run(args: Parsed, io: CommandIO): Promise<number>;
 }
+
+/** A command whose first argument names one of its own (`devel net-convert`). */
+export interface CommandGroup {
+  spec: { name: string; summary: string };
+  subcommands: Record<string, Command>;
+}

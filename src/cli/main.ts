@@ -5,9 +5,10 @@ import { Host } from "../host/host";
 import { writeStderr, writeStdout } from "../host/stdio";
 import { CLOUD_INIT_COMPAT_VERSION, VERSION } from "../version";
 import { parseArgs, usage, UsageError } from "./args";
-import type { Command, CommandIO } from "./command";
+import type { Command, CommandGroup, CommandIO } from "./command";
 import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
+import { devel } from "./commands/devel";
 import { features } from "./commands/features";
 import { init } from "./commands/init";
 import { install } from "./commands/install";
@@ -16,7 +17,7 @@ import { query } from "./commands/query";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command> = { boot, clean, features, init, install, modules, query, single, status };
+export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, devel, features, init, install, modules, query, single, status };
 
 export async function main(argv: string[], argv0: string): Promise<number> {
   const prog = path.basename(argv0) === "cloud-init" ? "cloud-init" : "cloud-agent";
@@ -33,7 +34,7 @@ export async function main(argv: string[], argv0: string): Promise<number> {
     out(prog === "cloud-init" ? `/usr/bin/cloud-init ${CLOUD_INIT_COMPAT_VERSION} (cloud-agent ${VERSION})\n` : `cloud-agent ${VERSION}\n`);
     return 0;
   }
-  const name = argv[i];
+  let name = argv[i];
   if (!name || leading.includes("--help") || leading.includes("-h")) {
     const text = `usage: ${prog} [--version] [--root DIR] {${Object.keys(COMMANDS).join(",")}} ...\n`;
     if (!name && !leading.some((a) => a === "-h" || a === "--help")) {
@@ -43,13 +44,28 @@ export async function main(argv: string[], argv0: string): Promise<number> {
     out(`${text}\nsubcommands:\n${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.spec.summary}`).join("\n")}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    err(`${prog}: error: argument subcommand: invalid choice: '${name}' (choose from ${Object.keys(COMMANDS).map((c) => `'${c}'`).join(", ")})\n`);
+  let entry = COMMANDS[name];
+  let rest = argv.slice(i + 1);
+  let choices = Object.keys(COMMANDS);
+  let at = `${prog}`;
+  if (entry && "subcommands" in entry) {
+    const group = entry;
+    if (!rest[0] || rest[0] === "-h" || rest[0] === "--help") {
+      const text = `usage: ${prog} ${name} [-h] {${Object.keys(group.subcommands).join(",")}} ...\n`;
+      if (rest[0]) out(`${text}\n${group.spec.summary}\n\nsubcommands:\n${Object.entries(group.subcommands).map(([n, c]) => `  ${n.padEnd(12)} ${c.spec.summary}`).join("\n")}\n`);
+      else err(`${text}${prog} ${name}: error: the following arguments are required: subcommand\n`);
+      return rest[0] ? 0 : 2;
+    }
+    [entry, choices, at, rest] = [group.subcommands[rest[0]], Object.keys(group.subcommands), `${prog} ${name}`, rest.slice(1)];
+    name = argv[i + 1];
+  }
+  if (!entry) {
+    err(`${at}: error: argument subcommand: invalid choice: '${name}' (choose from ${choices.map((c) => `'${c}'`).join(", ")})\n`);
     return 2;
   }
+  const command = entry as Command;
   try {
-    const parsed = parseArgs(command.spec, [...leading, ...argv.slice(i + 1)]);
+    const parsed = parseArgs(command.spec, [...leading, ...rest]);
     if (parsed.options.help) {
       out(usage(prog, command.spec));
       return 0;
@@ -59,7 +75,7 @@ export async function main(argv: string[], argv0: string): Promise<number> {
     return await command.run(parsed, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`${usage(prog, command.spec).split("\n")[0]}\n${prog} ${name}: error: ${e.message}\n`);
+      err(`${usage(prog, command.spec).split("\n")[0]}\n${prog} ${command.spec.name}: error: ${e.message}\n`);
       return 2;
     }
     throw e;

@@ -5,6 +5,7 @@
 // is not what we wrote is dropped with a warning and rebuilt, never taken as a verdict.
 import type { Host } from "../host/host";
 import { DATA_DIR } from "../state/paths";
+import { VERSION } from "../version";
 import { parseYaml } from "./yaml";
 
 const CACHE_FILE = `${DATA_DIR}/yaml-cache.json`;
@@ -56,7 +57,8 @@ export class YamlCache {
 
   private signature(path: string): string | undefined {
     const st = this.host.statFollow(path);
-    return st?.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
+    // the parse rules are the binary's: another version parses every file again
+    return st?.isFile() ? `${VERSION}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
   }
 
   private remember(path: string, entry: Entry): void {

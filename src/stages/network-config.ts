@@ -16,7 +16,7 @@ import { readMachineNics } from "../network/machine";
 import type { NetworkModel } from "../network/model";
 import { parseNetworkData } from "../network/openstack";
 import { parseNetworkConfig } from "../network/parse";
-import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERERS, type RenderedFile } from "../network/render/index";
+import { chooseRenderer, DEFAULT_RENDERER_ORDER, RENDERER_REQUIREMENTS, RENDERERS, type RenderedFile, type RenderOptions } from "../network/render/index";
 import { resolveInterfaces, type Rename, type Resolved } from "../network/resolve";
 import { instancePath, RUN_DIR } from "../state/paths";
 import type { StageEnv } from "./env";
@@ -70,7 +70,7 @@ export async function applyNetworkConfig(env: StageEnv, data: InstanceData | und
       if (!model) continue;
       resolved = resolve(model);
       // rendered here (pure) so a model the renderer cannot express costs this source alone
-      if (renderer) files = RENDERERS[renderer](resolved.model, { eniPath: eniPath(env), warn: (message) => unexpressed.push(message) });
+      if (renderer) files = RENDERERS[renderer](resolved.model, { ...renderOptions(env.distro.family), warn: (message) => unexpressed.push(message) });
     } catch (err) {
       const message = `network config from ${source.name} not applied: ${describeError(err)}; using the fallback`;
       if (rerender) errors.push(message);
@@ -168,7 +168,8 @@ function everyBoot(config: Config): boolean {
   return when.includes("boot") || when.includes("boot-legacy");
 }
 
-const eniPath = (env: StageEnv): string => (env.distro.family === "debian" ? "/etc/network/interfaces.d/50-cloud-init" : "/etc/network/interfaces");
+/** What the distro changes in the rendered files: Debian and Ubuntu keep ENI in interfaces.d. */
+export const renderOptions = (family: string): RenderOptions => ({ eniPath: family === "debian" ? "/etc/network/interfaces.d/50-cloud-init" : "/etc/network/interfaces" });
 
 function writeRendered(env: StageEnv, files: RenderedFile[]): void {
   const { host, log } = env;

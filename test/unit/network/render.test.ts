@@ -3,26 +3,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEc2Network } from "../../../src/network/ec2";
-import { fallbackNetwork } from "../../../src/network/fallback";
-import type { MachineNic } from "../../../src/network/fallback";
-import type { NetworkModel } from "../../../src/network/model";
-import { parseNetworkData } from "../../../src/network/openstack";
-import { parseNetworkConfig } from "../../../src/network/parse";
 import { RENDERERS } from "../../../src/network/render";
-import { resolveInterfaces } from "../../../src/network/resolve";
+import { caseModel } from "./case-model";
 import { CASES } from "./cases";
-import type { NetworkCase } from "./cases";
 
 const EXPECTED = join(__dirname, "expected");
 const update = process.env.UPDATE_EXPECTED === "1";
-
-function parse(c: NetworkCase): NetworkModel {
-  if (c.format === "openstack") return parseNetworkData(c.input);
-  if (c.format === "ec2") return parseEc2Network(c.input as Record<string, unknown>);
-  if (c.format === "fallback") return fallbackNetwork(c.input as MachineNic[]) as NetworkModel;
-  return parseNetworkConfig(c.input);
-}
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -30,7 +16,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe.each(CASES)("$name", (c) => {
-  const { model } = resolveInterfaces(parse(c), c.nics);
+  const model = caseModel(c);
 
   it.each(Object.keys(RENDERERS))("renders %s", (renderer) => {
     const files = RENDERERS[renderer](model);
@@ -48,7 +34,7 @@ describe.each(CASES)("$name", (c) => {
 });
 
 describe("file modes", () => {
-  const { model } = resolveInterfaces(parse(CASES[0]), CASES[0].nics);
+  const model = caseModel(CASES[0]);
   it.each([
     ["eni", 0o644],
     ["networkd", 0o644],
