@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import type { Host } from "../host/host";
 import { RUN_DIR } from "./paths";
-import { thisProcess } from "./process";
+import { isRunning, parseIdentity, thisProcess, type ProcessIdentity } from "./process";
 
 export const LOCK_FILE = `${RUN_DIR}/cloud-agent.lock`;
 
@@ -42,14 +42,21 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const waiting = setTimeout(() => options.onWait(`waiting for ${holderOf(file)} to finish with this root (${LOCK_FILE})`), 1000);
+    // said once another agent is seen holding it: a slow start of flock (a loaded machine, the
+    // lock this process just released) is no other agent, and no warning
+    const waiting = setInterval(() => {
+      const holder = otherHolder(file);
+      if (!holder) return;
+      clearInterval(waiting);
+      options.onWait(`waiting for ${holder} to finish with this root (${LOCK_FILE})`);
+    }, 1000);
     const giveUp = setTimeout(() => {
       finish(new Error(`gave up after ${waitSeconds} s waiting for ${holderOf(file)} to finish with this root (${LOCK_FILE})`));
       child.stdin.destroy();
       child.kill("SIGKILL");
     }, waitSeconds * 1000);
     const finish = (err?: Error) => {
-      clearTimeout(waiting);
+      clearInterval(waiting);
       clearTimeout(giveUp);
       if (err) reject(err);
       else resolve();
@@ -75,12 +82,25 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
 
 /** "cloud-agent pid 123 (stage init)" from the lock file, as far as it can be read. */
 function holderOf(file: string): string {
+  const holder = readHolder(file);
+  return holder ? `cloud-agent pid ${holder.identity.pid} (${holder.what})` : "another cloud-agent";
+}
+
+/** The holder the lock file names, when that is a running process other than this one. */
+function otherHolder(file: string): string | undefined {
+  const holder = readHolder(file);
+  if (!holder || holder.identity.pid === process.pid || !isRunning(holder.identity)) return undefined;
+  return `cloud-agent pid ${holder.identity.pid} (${holder.what})`;
+}
+
+function readHolder(file: string): { identity: ProcessIdentity; what: string } | undefined {
   let text = "";
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    // gone or unreadable: the message just names no pid
+    // gone or unreadable: nobody is named
   }
-  const match = /^(\d+) \d+ ([^\n]{1,100})/.exec(text);
-  return match ? `cloud-agent pid ${match[1]} (${match[2].replace(/[\x00-\x1f\x7f]/g, " ")})` : "another cloud-agent";
+  const match = /^(\d+) (\d+) ([^\n]{1,100})/.exec(text);
+  const identity = parseIdentity(match?.[1], match?.[2]);
+  return match && identity ? { identity, what: match[3].replace(/[\x00-\x1f\x7f]/g, " ") } : undefined;
 }
