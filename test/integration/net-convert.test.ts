@@ -84,6 +84,14 @@ describe("devel net-convert", () => {
     expect(filesUnder(join(dir, "out-nm"))).toEqual(["etc/NetworkManager/system-connections/cloud-init-eth0.nmconnection"]);
   });
 
+  it("warns about a NIC -m does not list and a setting the output format cannot express", () => {
+    const config = input("optional.yaml", "version: 2\nethernets:\n  lan:\n    match: {macaddress: 'aa:bb:cc:00:00:01'}\n    optional: true\n    dhcp4: true\n  gone:\n    match: {macaddress: 'aa:bb:cc:00:00:02'}\n    dhcp4: true\n");
+    const r = netConvert(["-p", config, "-k", "yaml", "-d", "out-warn", "-D", "fedora", "-O", "network-manager", "-m", "eth0,aa:bb:cc:00:00:01"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("WARNING: network config names a MAC this machine does not have: aa:bb:cc:00:00:02 (gone); it is left out");
+    expect(r.stderr).toMatch(/WARNING: .*optional/);
+  });
+
   it("--debug prints the input and the model it rendered", () => {
     const r = netConvert(["-p", "v1.yaml", "-k", "yaml", "-d", "out-debug", "-D", "ubuntu", "-O", "eni", "--debug"]);
     expect(r.code).toBe(0);
