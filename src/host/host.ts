@@ -7,7 +7,15 @@ import { CommandError } from "./command-error";
 import { runCommand, startDetached, type RunOptions, type RunResult } from "./exec";
 import { fsyncFile, removeQuietly, replaceFile, replaceFiles, syncDirectory, TEMP_NAME, tempName } from "./replace-file";
 import { spaceError } from "./space";
-import { readUserFile, writeUserFile, type UserFileOptions } from "./user-files";
+import { readUserFile, removeUserTemp, writeUserFile, type UserFileOptions } from "./user-files";
+
+/**
+ * The temps of writes into places users control, noted before each is made (root's, 0600):
+ * sweepUserTemps finds there what a kill left among a user's files. Not fsynced: a kill
+ * keeps the page cache, and a temp a power cut keeps without its note is never runnable.
+ */
+export const USER_TEMPS_FILE = "/var/lib/cloud/data/user-temps";
+const USER_TEMPS_LIMIT = 1024 * 1024;
 
 export interface HostOptions {
   root?: string;
@@ -203,7 +211,45 @@ export class Host {
    * a user planted is followed, owner and mode are set on the descriptor (see user-files.ts).
    */
   writeUserFile(p: string, data: string | Uint8Array, options: UserFileOptions): void {
-    writeUserFile(this.root, p, data, options);
+    writeUserFile(this.root, p, data, { ...options, noteTemp: (temp) => this.noteUserTemp(temp) });
+  }
+
+  /** Best effort: state that cannot be written (read-only) must not stop the user's file. */
+  private noteUserTemp(guestTemp: string): void {
+    let fd: number | undefined;
+    try {
+      this.makeDirectory(path.dirname(this.path(USER_TEMPS_FILE)));
+      fd = fs.openSync(this.path(USER_TEMPS_FILE), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+      fs.writeSync(fd, `${guestTemp}\n`);
+    } catch {
+      // the write goes on; only a kill in the middle of it would leave its temp unnoted
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Removes the temps USER_TEMPS_FILE notes that are still there (a write killed midway), each
+   * reached as a user file is (links refused), then forgets them. Returns the removed paths.
+   */
+  sweepUserTemps(): { removed: string[]; problems: string[] } {
+    const removed: string[] = [];
+    const problems: string[] = [];
+    let noted = "";
+    try {
+      noted = this.readUserFile(USER_TEMPS_FILE, 0, USER_TEMPS_LIMIT)?.toString("utf8") ?? "";
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    for (const temp of new Set(noted.split("\n").filter((line) => line.startsWith("/") && TEMP_NAME.test(path.posix.basename(line))))) {
+      try {
+        if (removeUserTemp(this.root, temp)) removed.push(temp);
+      } catch (err) {
+        problems.push(`${temp}: ${(err as Error).message}`);
+      }
+    }
+    this.remove(USER_TEMPS_FILE);
+    return { removed, problems };
   }
 
   /** Reads a file in a place a user may control for `reader` (a uid), refusing what a user planted; bounded. */

@@ -20,6 +20,8 @@ export interface ReplaceOptions {
   sync?: boolean;
   /** The path a message names (a guest path), when `dir` is not one a reader knows. */
   shownAs?: string;
+  /** The temp's name in `dir` (a tempName), when the caller must know it before it exists. */
+  temp?: string;
 }
 
 /** Room for the marker and suffix within a 255-byte name. */
@@ -43,7 +45,7 @@ export const TEMP_NAME = /^\..*\.tmp-[0-9a-f]{16}$/s;
  * by others, even if a crash leaves it half written.
  */
 export function replaceFile(dir: string, name: string, data: string | Uint8Array, mode: number, options: ReplaceOptions = {}): void {
-  const temp = `${dir}/${tempName(name)}`;
+  const temp = `${dir}/${options.temp ?? tempName(name)}`;
   try {
     writeTemp(temp, data, mode, options);
     fs.renameSync(temp, `${dir}/${name}`);

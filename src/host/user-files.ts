@@ -10,7 +10,7 @@
 // went stale when shadow was rewritten has one link left, but it is still root's 0640 file.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { replaceFile, type Owner } from "./replace-file";
+import { replaceFile, TEMP_NAME, tempName, type Owner } from "./replace-file";
 import { spaceError } from "./space";
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
@@ -28,6 +28,11 @@ export interface UserFileOptions {
   append?: boolean;
   /** For the file's directory when it has to be made; directories made above it are root's, 0755. */
   parent?: { mode: number; owner?: Owner };
+  /**
+   * Told the temp's guest path before the temp is made: our sweep at boot covers only our own
+   * directories, so one a kill leaves among a user's files is found again through this note.
+   */
+  noteTemp?: (guestTemp: string) => void;
 }
 
 interface Dir {
@@ -47,10 +52,27 @@ export function writeUserFile(root: string, guestPath: string, data: string | Ui
     if (options.append) return appendTo(dir, name, guest, data, options);
     const existing = lstat(`${dir.ref}/${name}`);
     if (existing && dir.userControlled) checkUserFile(existing, guest);
-    replaceFile(dir.ref, name, data, options.mode, { owner: options.owner, shownAs: guest });
+    const temp = tempName(name);
+    options.noteTemp?.(child(dir, temp));
+    replaceFile(dir.ref, name, data, options.mode, { owner: options.owner, shownAs: guest, temp });
     // the new name durable too: write_files' file must not vanish in a power cut its semaphore survives
     fs.fsyncSync(dir.fd);
   });
+}
+
+/**
+ * Removes a temp a write into a user's place left (noted by noteTemp), walking there as a
+ * write does: only a regular file with one link and our temp name goes. Returns whether one did.
+ */
+export function removeUserTemp(root: string, guestPath: string): boolean {
+  return (
+    withParent(root, guestPath, undefined, false, (dir, name) => {
+      const st = lstat(`${dir.ref}/${name}`);
+      if (!TEMP_NAME.test(name) || !st?.isFile() || st.nlink !== 1) return false;
+      fs.unlinkSync(`${dir.ref}/${name}`);
+      return true;
+    }) ?? false
+  );
 }
 
 /**

@@ -22,6 +22,9 @@ export function initLocal(env: StageEnv): Promise<number> {
     const dirErrors = prepareDirectories(env);
     // temps a crash or a full disk left in the last boot: never scripts, only space taken
     for (const temp of env.host.sweepTemps([CLOUD_DIR, RUN_DIR])) env.log.info(`removed ${temp}, left by an interrupted write`);
+    const users = env.host.sweepUserTemps();
+    for (const temp of users.removed) env.log.info(`removed ${temp}, left by an interrupted write`);
+    for (const problem of users.problems) env.log.warn(`a temp an interrupted write left could not be removed: ${problem}`);
     // before sshd starts, and before any module of this boot may be making a key in the
     // background (RSA runs on through the stages): a key a power cut emptied is made again
     await repairHostKeys(env.host, env.log.child("ssh"));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Host } from "../../src/host/host";
+import { Host, USER_TEMPS_FILE } from "../../src/host/host";
 import { TEMP_NAME, tempName } from "../../src/host/replace-file";
 
 const isRoot = process.getuid?.() === 0;
@@ -148,6 +148,36 @@ describe.skipIf(!isRoot)("writeUserFile in a home the user owns", () => {
   });
 });
 
+describe.skipIf(!isRoot)("temps a killed write leaves in a user's place", () => {
+  const noted = () => fs.readFileSync(join(root, USER_TEMPS_FILE.slice(1)), "utf8").split("\n").filter(Boolean);
+
+  it("are noted (0600, root's) before they exist, and swept by what was noted", () => {
+    host.writeUserFile("/home/alice/notes.txt", "one\n", { mode: 0o644, owner: ALICE });
+    const [first] = noted();
+    expect(first).toMatch(/^\/home\/alice\/\.notes\.txt\.tmp-[0-9a-f]{16}$/);
+    expect(fs.statSync(join(root, USER_TEMPS_FILE.slice(1))).mode & 0o777).toBe(0o600);
+    // what a kill between the temp's creation and its rename leaves
+    fs.writeFileSync(join(root, first.slice(1)), "half");
+    fs.chownSync(join(root, first.slice(1)), ALICE.uid, ALICE.gid);
+    expect(host.sweepUserTemps()).toEqual({ removed: [first], problems: [] });
+    expect(listing("home/alice")).toEqual(["notes.txt"]);
+    expect(fs.existsSync(join(root, USER_TEMPS_FILE.slice(1)))).toBe(false);
+  });
+
+  it("never removes through a link the user put at a noted name, nor a noted name that is not a temp's", () => {
+    const temp = `/home/alice/${tempName("notes.txt")}`;
+    fs.mkdirSync(join(root, "var/lib/cloud/data"), { recursive: true });
+    fs.writeFileSync(join(root, USER_TEMPS_FILE.slice(1)), `${temp}\n/etc/passwd\n/home/alice/link/${tempName("x")}\n`);
+    fs.symlinkSync("/etc/passwd", join(root, temp.slice(1)));
+    fs.symlinkSync("/etc", join(root, "home/alice/link"));
+    const swept = host.sweepUserTemps();
+    expect(swept.removed).toEqual([]);
+    expect(swept.problems).toEqual([expect.stringMatching(/^\/home\/alice\/link\/\..*: \/home\/alice\/link is a symlink in a directory a user controls; refused$/)]);
+    expect(fs.readFileSync(join(root, "etc/passwd"), "utf8")).toBe("root:x:0:0:root:/root:/bin/sh\n");
+    expect(fs.lstatSync(join(root, temp.slice(1))).isSymbolicLink()).toBe(true);
+  });
+});
+
 describe.skipIf(!isRoot)("readUserFile", () => {
   beforeEach(() => fs.mkdirSync(join(root, "home/alice/.ssh")));
 
@@ -241,7 +271,7 @@ describe.skipIf(!isRoot)("in a mount namespace of its own", () => {
       results.left = [...fs.readdirSync(dir), ...fs.readdirSync(dir + "/home/alice")].sort();
       return results;`,
     );
-    expect(results).toEqual({ state: "ENOSPC", keys: "ENOSPC", append: "ENOSPC", state_content: "old\n", keys_content: "old\n", left: ["home", "keys", "state"] });
+    expect(results).toEqual({ state: "ENOSPC", keys: "ENOSPC", append: "ENOSPC", state_content: "old\n", keys_content: "old\n", left: ["home", "keys", "state", "var"] });
   });
 
   it("a full disk names the filesystem and the bytes the write needed", () => {
