@@ -26,12 +26,19 @@ disabled_reason() {
 }
 
 first_line() { line=; read -r line 2>/dev/null <"$R$1"; }
+container=
 
 is_x86() {
   first_line /proc/sys/kernel/arch
   [ -n "$line" ] || line=$(uname -m)
   case $line in i?86 | x86_64) return 0 ;; esac
   return 1
+}
+
+# As systemd records it; asked only when firmware evidence matched, the one fork cached.
+in_container() {
+  [ -n "$container" ] || { container=no; [ -s "$R/run/systemd/container" ] || grep -qsz '^container=' "$R/proc/1/environ" && container=yes; }
+  [ "$container" = yes ]
 }
 
 # datasource_list as ds-identify reads it: a one-line flow sequence, the last file's wins.

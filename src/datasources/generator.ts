@@ -37,7 +37,7 @@ function datasourceChecks(): string {
     "  case $1 in",
     ...cases((rec, name) => [
       ...(rec.seeds ?? []).map((s) => `${s.files.map((f) => `[ -e "$R"${quote(`${s.dir}/${f}`)} ]`).join(" && ")} && ${found(name, `seed ${s.dir}`)}`),
-      ...(rec.files ?? []).flatMap((f) => [`first_line ${quote(f.path)}`, `case $line in ${f.globs.map(shellGlob).join("|")}) ${found(name, `${f.path} `, '"$line"')} ;; esac`]),
+      ...(rec.files ?? []).flatMap((f) => [`first_line ${quote(f.path)}`, `case $line in ${f.globs.map(shellGlob).join("|")}) in_container || ${found(name, `${f.path} `, '"$line"')} ;; esac`]),
       ...(rec.offX86 ? [`is_x86 || ${found(name, "not an x86 machine")}`] : []),
     ]),
     "  esac",

@@ -198,9 +198,9 @@ export const nocloud: Datasource = {
   stages: ["local", "network"],
   recognise: RECOGNISE,
   detect(ctx) {
+    const here = recognisedBy("NoCloud", RECOGNISE, ctx) !== undefined || configured(ctx.settings, ctx.host);
     // a network seed is for the network stage: the local one leaves it alone
-    if (urlSeedfrom(ctx)) return ctx.stage === "network";
-    return recognisedBy("NoCloud", RECOGNISE, ctx) !== undefined || configured(ctx.settings, ctx.host);
+    return here && (ctx.stage === "network" || !urlSeedfrom(ctx));
   },
   async read(ctx): Promise<InstanceData | undefined> {
     const { seeds: found } = seeds(ctx);

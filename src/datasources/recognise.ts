@@ -4,6 +4,7 @@
 import * as os from "node:os";
 import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
 import type { Config } from "../config/load";
+import { containerName } from "../container";
 import type { Host } from "../host/host";
 import { hasLabelledDrive } from "./seed-drives";
 
@@ -17,7 +18,7 @@ export interface FileRule {
 export interface Recognition {
   /** Seed directories, found when every one of `files` exists in `dir`. */
   seeds?: { dir: string; files: string[] }[];
-  /** /sys/class/dmi/id fields, /sys/hypervisor/uuid. */
+  /** /sys/class/dmi/id fields, /sys/hypervisor/uuid: the host's, so ignored, in a container. */
   files?: FileRule[];
   /** `key=value` entries of PID 1's environment (OpenStack's LXD containers set product_name). */
   pid1Environ?: string[];
@@ -65,8 +66,9 @@ export function recognisedBy(name: string, rec: Recognition, ctx: RecogniseConte
   if (listed.length === 1 && listed[0] === datasourceKey(name)) return "the only datasource asked for";
   const { host } = ctx;
   for (const seed of rec.seeds ?? []) if (seed.files.every((f) => host.exists(`${seed.dir}/${f}`))) return `seed ${seed.dir}`;
+  // a container sees its host's firmware: that is not this guest's platform (as ds-identify)
   const file = matchingFile(host, rec.files ?? []);
-  if (file) return file;
+  if (file && !containerName(host)) return file;
   if (rec.pid1Environ?.length) {
     const environ = (host.readTextIfExists("/proc/1/environ") ?? "").split("\0");
     const entry = rec.pid1Environ.find((e) => environ.includes(e));

@@ -34,6 +34,8 @@ interface Machine {
   /** /proc/sys/kernel/arch; x86_64 unless said */
   arch?: string;
   cmdline?: string;
+  /** /run/systemd/container */
+  container?: string;
   /** a one-line flow datasource_list, in cloud.cfg or a drop-in */
   list?: { names: string[]; dropIn: boolean };
 }
@@ -75,6 +77,7 @@ function makeRoot(m: Machine): string {
   // blkid itself cannot be pointed at a root: this one says what the root's drives carry
   write(join(root, "bin/blkid"), '#!/bin/sh\ncat "$GENERATOR_ROOT/labels"\n');
   chmodSync(join(root, "bin/blkid"), 0o755);
+  if (m.container !== undefined) write(join(root, "run/systemd/container"), m.container);
   if (m.environ) write(join(root, "proc/1/environ"), m.environ.map((e) => `${e}\0`).join(""));
   if (m.arch !== "") write(join(root, "proc/sys/kernel/arch"), `${m.arch ?? "x86_64"}\n`);
   write(join(root, "proc/cmdline"), `${m.cmdline ?? "root=/dev/vda1 quiet"}\n`);
@@ -138,6 +141,12 @@ describe("recognition declarations", () => {
     expect(r.log).toBe("enabled: OpenStack: /sys/class/dmi/id/chassis_asset_tag HUAWEICLOUD");
   });
 
+  it("in a container the host's firmware is no evidence; seeds still are", async () => {
+    const aws = { "sys/class/dmi/id/sys_vendor": "Amazon EC2" };
+    expect(await both({ files: aws, container: "systemd-nspawn\n" })).toMatchObject({ detected: [], enabled: false });
+    expect(await both({ files: aws, environ: ["container=lxc"], seeds: ["nocloud"] })).toMatchObject({ detected: ["NoCloud"], enabled: true });
+  });
+
   it("a machine with no evidence is disabled, and nothing detects", async () => {
     expect(await both({ files: { "sys/class/dmi/id/product_name": "Standard PC (Q35 + ICH9, 2009)" } })).toEqual({ detected: [], enabled: false, log: "disabled: no datasource found" });
   });
@@ -191,7 +200,8 @@ describe("detect() and the generator agree", () => {
     ),
     seeds: rarely(fc.subarray(Object.keys(SEEDS), { minLength: 1, maxLength: 2 }), []),
     labels: rarely(fc.subarray(LABELS, { minLength: 1, maxLength: 3 }), []),
-    environ: fc.option(fc.constantFrom(["product_name=OpenStack Nova"], ["container=lxc"], ["product_name=OpenStack Novax", "x=1"]), { nil: undefined }),
+    environ: fc.option(fc.constantFrom(["product_name=OpenStack Nova"], ["container=lxc"], ["container="], ["product_name=OpenStack Novax", "x=1"]), { nil: undefined }),
+    container: rarely(fc.constantFrom("systemd-nspawn\n", "", "lxc"), undefined),
     arch: rarely(fc.constantFrom("i686", "aarch64", "s390x", ""), "x86_64"),
     cmdline: rarely(fc.constantFrom("ds=nocloud", "ds=nocloud;s=file:///seed/", "ci.ds=OpenStack", "ci.datasource=Ec2 ro", "console=ttyS0 ds=ConfigDrive"), "root=/dev/vda1 quiet"),
     list: fc.option(
@@ -201,7 +211,7 @@ describe("detect() and the generator agree", () => {
       }),
       { nil: undefined },
     ),
-  }, { requiredKeys: ["files", "seeds", "labels", "arch"] });
+  }, { requiredKeys: ["files", "seeds", "labels", "arch", "container"] });
 
   it("over generated DMI, seeds, labels, PID 1 environments, machines, command lines and lists", async () => {
     await fc.assert(
