@@ -363,7 +363,7 @@ function stringRepr(s: string): string {
 }
 
 /** Jinja2's tojson: json.dumps with sorted keys, ASCII only, and <, >, &, ' escaped for HTML. */
-export function toJson(value: unknown, indent?: unknown): string {
+function toJson(value: unknown, indent?: unknown): string {
   const step = typeof indent === "number" ? " ".repeat(indent) : typeof indent === "string" ? indent : undefined;
   const dump = (v: unknown, depth: number): string => {
     if (v === null || v === undefined) return "null";
@@ -384,4 +384,150 @@ export function toJson(value: unknown, indent?: unknown): string {
 function jsonString(s: string): string {
   const short: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
   return `"${s.replace(/["\\]|[^ -~]/g, (c) => short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
+}
+
+/** Python's truth: None, False, 0, "" and empty lists and mappings are false. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  return Boolean(value) && !(value instanceof String && value.length === 0);
+}
+
+/** What the filters below need from the environment: its other filters and tests by name. */
+export interface FilterHost {
+  filter(name: string, value: unknown, args: unknown[]): unknown;
+  test(name: string, value: unknown, args: unknown[]): boolean;
+}
+
+const sortKey = (v: unknown, caseSensitive: unknown) => (typeof v === "string" && !caseSensitive ? v.toLowerCase() : v);
+const compare = (a: unknown, b: unknown) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+
+/** Reads `attribute` (dotted, or an index) of a value, as Jinja2's make_attrgetter. */
+function attribute(value: unknown, path: unknown): unknown {
+  if (path === undefined || path === null) return value;
+  return String(path)
+    .split(".")
+    .reduce((v, part) => pythonMember(v, /^\d+$/.test(part) ? Number(part) : part), value);
+}
+
+/** Jinja2's printf-style `format` filter: %s %r %d %i %f %% with flags, width and precision. */
+function printf(format: string, args: unknown[]): string {
+  let next = 0;
+  return format.replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdifr%])/g, (_, flags: string, width: string, precision: string | undefined, conv: string) => {
+    if (conv === "%") return "%";
+    if (next >= args.length) throw new PythonError("not enough arguments for format string");
+    const v = args[next++];
+    let out = conv === "s" ? pythonStr(v) : conv === "r" ? pythonRepr(v) : conv === "f" ? Number(v).toFixed(precision === undefined ? 6 : Number(precision)) : String(Math.trunc(Number(v)));
+    if (conv === "s" && precision !== undefined) out = [...out].slice(0, Number(precision)).join("");
+    if (/[+ ]/.test(flags) && conv !== "s" && conv !== "r" && !out.startsWith("-")) out = (flags.includes("+") ? "+" : " ") + out;
+    const w = Number(width || 0);
+    if (flags.includes("-")) return out.padEnd(w);
+    return flags.includes("0") && conv !== "s" && conv !== "r" ? (out.startsWith("-") ? `-${out.slice(1).padStart(w - 1, "0")}` : out.padStart(w, "0")) : out.padStart(w);
+  });
+}
+
+/**
+ * Jinja2's built-in filters where nunjucks lacks them or differs (None printed as "None",
+ * tuples, leeway in truncate, blank lines in indent...). Keyword arguments are placed by name.
+ */
+export function jinjaFilters(host: FilterHost): Record<string, (...args: unknown[]) => unknown> {
+  const table: Table = {
+    tojson: { params: ["indent"], fn: (v: unknown, indent) => toJson(v, indent) },
+    string: { params: [], fn: (v: unknown) => pythonStr(v) },
+    items: { params: [], fn: (v: unknown) => (isPlainObject(v) ? Object.entries(v).map(tuple) : []) },
+    count: { params: [], fn: (v: unknown) => iterate(v).length },
+    dictsort: {
+      params: ["case_sensitive", "by", "reverse"],
+      fn: (v: unknown, cs, by, reverse) => {
+        const at = by === "value" ? 1 : 0;
+        const pairs = Object.entries(v as Record<string, unknown>).sort((a, b) => compare(sortKey(a[at], cs), sortKey(b[at], cs)));
+        return (reverse ? pairs.reverse() : pairs).map(tuple);
+      },
+    },
+    min: { params: ["case_sensitive", "attribute"], fn: (v: unknown, cs, attr) => extreme(v, cs, attr, -1) },
+    max: { params: ["case_sensitive", "attribute"], fn: (v: unknown, cs, attr) => extreme(v, cs, attr, 1) },
+    unique: {
+      params: ["case_sensitive", "attribute"],
+      fn: (v: unknown, cs, attr) => {
+        const seen: unknown[] = [];
+        return iterate(v).filter((item) => {
+          const key = sortKey(attribute(item, attr), cs);
+          if (seen.some((s) => equal(s, key))) return false;
+          seen.push(key);
+          return true;
+        });
+      },
+    },
+    map: {
+      params: [],
+      fn: (v: unknown, ...args) => {
+        const { positional, named } = keywords(args);
+        if (Object.hasOwn(named, "attribute")) return iterate(v).map((item) => attribute(item, named.attribute) ?? named.default ?? undefined);
+        const [name, ...rest] = positional;
+        return iterate(v).map((item) => host.filter(str(name, "filter name"), item, rest));
+      },
+    },
+    selectattr: { params: [], fn: (v: unknown, ...args) => selectAttr(host, v, args, true) },
+    rejectattr: { params: [], fn: (v: unknown, ...args) => selectAttr(host, v, args, false) },
+    groupby: {
+      params: ["attribute", "default", "case_sensitive"],
+      fn: (v: unknown, attr, dflt, cs) => {
+        const key = (item: unknown) => sortKey(attribute(item, attr) ?? dflt, cs);
+        const sorted = [...iterate(v)].sort((a, b) => compare(key(a), key(b)));
+        const groups: [unknown, unknown[]][] = [];
+        for (const item of sorted) {
+          const last = groups.at(-1);
+          if (last && equal(last[0], key(item))) last[1].push(item);
+          else groups.push([key(item), [item]]);
+        }
+        return groups.map(tuple);
+      },
+    },
+    format: { params: [], fn: (v: unknown, ...args) => printf(str(v, "format"), keywords(args).positional) },
+    center: {
+      params: ["width"],
+      fn: (v: unknown, width) => {
+        const s = pythonStr(v);
+        const marg = optionalInt(width, 80) - [...s].length;
+        if (marg <= 0) return s;
+        const left = Math.floor(marg / 2) + (marg & optionalInt(width, 80) & 1);
+        return " ".repeat(left) + s + " ".repeat(marg - left);
+      },
+    },
+    truncate: {
+      params: ["length", "killwords", "end", "leeway"],
+      fn: (v: unknown, length, killwords, end, leeway) => {
+        const s = [...pythonStr(v)];
+        const n = optionalInt(length, 255);
+        const tail = end === undefined || end === null ? "..." : pythonStr(end);
+        if (s.length <= n + optionalInt(leeway, 5)) return s.join("");
+        const cut = s.slice(0, Math.max(0, n - [...tail].length)).join("");
+        return (killwords ? cut : split(cut, " ", 1, true)[0]) + tail;
+      },
+    },
+    indent: {
+      params: ["width", "first", "blank"],
+      fn: (v: unknown, width, first, blank) => {
+        const pad = typeof width === "string" ? width : " ".repeat(optionalInt(width, 4));
+        const lines = splitlines(`${pythonStr(v)}\n`, false);
+        const rv = blank ? lines.join(`\n${pad}`) : [lines[0], ...lines.slice(1).map((l) => (l ? pad + l : l))].join("\n");
+        return first ? pad + rv : rv;
+      },
+    },
+  };
+  return Object.fromEntries(Object.keys(table).map((name) => [name, (v: unknown, ...args: unknown[]) => bind(table, v, name)!(...args)]));
+}
+
+function extreme(v: unknown, cs: unknown, attr: unknown, sign: number): unknown {
+  const items = iterate(v);
+  if (!items.length) return undefined;
+  return items.reduce((best, item) => (sign * compare(sortKey(attribute(item, attr), cs), sortKey(attribute(best, attr), cs)) > 0 ? item : best));
+}
+
+function selectAttr(host: FilterHost, v: unknown, args: unknown[], keep: boolean): unknown[] {
+  const [attr, test, ...rest] = keywords(args).positional;
+  return iterate(v).filter((item) => {
+    const value = attribute(item, attr);
+    return (test === undefined ? truthy(value) : host.test(str(test, "test name"), value, rest)) === keep;
+  });
 }

@@ -4,7 +4,7 @@
 // maintained Jinja-compatible engine) is loaded only when such a part appears, and taught
 // Python's side of Jinja2 (./jinja-python).
 import { isPlainObject, setOwn } from "../config/yaml";
-import { pythonIn, pythonMember, pythonStr, toJson, tuple } from "./jinja-python";
+import { jinjaFilters, pythonIn, pythonMember, pythonStr, tuple } from "./jinja-python";
 
 export const JINJA_HEADER = /^## template: *jinja[ \t]*\r?\n/i;
 
@@ -16,8 +16,11 @@ export interface Rendered {
 export function renderJinja(template: string, instanceData: Record<string, unknown>): Rendered {
   const nunjucks = pythonNunjucks();
   const env = new nunjucks.Environment(undefined, { autoescape: false, trimBlocks: true, throwOnUndefined: false });
-  env.addFilter("tojson", (value: unknown, indent?: unknown) => toJson(value, isPlainObject(indent) ? indent.indent : indent));
-  env.addFilter("items", (value: unknown) => (isPlainObject(value) ? Object.entries(value) : []));
+  const filters = jinjaFilters({
+    filter: (name, value, args) => (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
+    test: (name, value, args) => Boolean((env as unknown as { getTest(n: string): (...a: unknown[]) => unknown }).getTest(name)(value, ...args)),
+  });
+  for (const [name, filter] of Object.entries(filters)) env.addFilter(name, filter);
   env.addExtension("do", new DoExtension());
   const missing: string[] = [];
   MISSING.set(env, missing);
