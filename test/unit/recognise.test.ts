@@ -147,6 +147,11 @@ describe("recognition declarations", () => {
     expect(await both({ files: aws, environ: ["container=lxc"], seeds: ["nocloud"] })).toMatchObject({ detected: ["NoCloud"], enabled: true });
   });
 
+  it("cloud-init=disabled on the command line, or the marker file, disables it whatever is there", async () => {
+    expect((await both({ seeds: ["nocloud"], cmdline: "root=/dev/vda1 cloud-init=disabled" })).log).toBe("disabled: kernel command line cloud-init=disabled");
+    expect((await both({ seeds: ["nocloud"], files: { "etc/cloud/cloud-init.disabled": "" } })).log).toBe("disabled: marker file /etc/cloud/cloud-init.disabled");
+  });
+
   it("a machine with no evidence is disabled, and nothing detects", async () => {
     expect(await both({ files: { "sys/class/dmi/id/product_name": "Standard PC (Q35 + ICH9, 2009)" } })).toEqual({ detected: [], enabled: false, log: "disabled: no datasource found" });
   });
