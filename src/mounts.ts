@@ -1,5 +1,6 @@
 // Which block device holds a mount point, read from /proc/self/mountinfo and /sys (no
 // findmnt, lsblk or blkid), for growpart and resizefs.
+import { containerName } from "./container";
 import type { Host } from "./host/host";
 
 export interface Mount {
@@ -45,16 +46,26 @@ export interface Partition {
 
 export type DeviceOf = { partition: Partition } | { device: string; notPartition: true } | { mapped: string } | { none: string };
 
-/** The partition behind a mount, found through /sys/dev/block/<major:minor>. */
+/**
+ * The partition behind a mount, found through /sys/dev/block/<major:minor>. In a container
+ * /sys shows the host's disk but /dev has no node for it: nothing to grow or resize there,
+ * as cloud-init decides by the missing device.
+ */
 export function partitionOf(host: Host, mount: Mount): DeviceOf {
   const link = host.readlink(`/sys/dev/block/${mount.majorMinor}`);
   if (!link) return { none: `${mount.mountPoint} is not on a block device (${mount.source})` };
   const parts = link.split("/");
   const name = parts.at(-1)!;
-  if (name.startsWith("dm-")) return { mapped: `/dev/${name}` };
   const number = host.readTextIfExists(`/sys/class/block/${name}/partition`)?.trim();
+  const nodes = number ? [`/dev/${name}`, `/dev/${parts.at(-2)}`] : [`/dev/${name}`];
+  const missing = nodes.find((node) => !host.exists(node));
+  if (missing) {
+    const container = containerName(host);
+    return { none: `${missing} does not exist${container ? ` in this container (${container})` : ""}` };
+  }
+  if (name.startsWith("dm-")) return { mapped: `/dev/${name}` };
   if (!number) return { device: `/dev/${name}`, notPartition: true };
-  return { partition: { device: `/dev/${name}`, disk: `/dev/${parts.at(-2)}`, number: Number(number) } };
+  return { partition: { device: `/dev/${name}`, disk: nodes[1], number: Number(number) } };
 }
 
 export function readMounts(host: Host): Mount[] {

@@ -4,12 +4,16 @@ import type { Host } from "../host/host";
 import { readLabelledDrive } from "./seed-drives";
 import { SEED_DIR } from "../state/paths";
 import { openStackInstance, pickOpenStackVersion, type OpenStackFiles } from "./openstack-data";
+import { recognisedBy, type Recognition } from "./recognise";
 import type { Datasource } from "./types";
 
-const SEED_DIRS = [`${SEED_DIR}/config_drive`, "/config-drive"];
+const RECOGNISE = {
+  seeds: [`${SEED_DIR}/config_drive`, "/config-drive"].map((dir) => ({ dir, files: ["openstack"] })),
+  labels: ["config-2", "CONFIG-2"],
+} satisfies Recognition;
 
 function seedDir(host: Host): string | undefined {
-  return SEED_DIRS.find((dir) => host.isDirectory(`${dir}/openstack`));
+  return RECOGNISE.seeds.map((s) => s.dir).find((dir) => host.isDirectory(`${dir}/openstack`));
 }
 
 /** The files of one ConfigDrive tree (a seed directory, or a drive's root). */
@@ -30,18 +34,16 @@ export function readConfigDriveTree(source: string, list: (dir: string) => strin
   };
 }
 
-const LABELS = ["config-2", "CONFIG-2"];
-
 export const configDrive: Datasource = {
   name: "ConfigDrive",
   stages: ["local"],
-  // the drive is looked for in read(): finding it is reading its first sectors anyway
-  detect: () => true,
+  recognise: RECOGNISE,
+  detect: (ctx) => recognisedBy("ConfigDrive", RECOGNISE, ctx) !== undefined,
   async read(ctx) {
     const dir = seedDir(ctx.host);
     const files = dir
       ? readConfigDriveTree(dir, (d) => ctx.host.list(`${dir}/${d}`), (p) => ctx.host.readBytesIfExists(`${dir}/${p}`))
-      : readLabelledDrive(ctx.host, LABELS, ctx.log, (image, device) => readConfigDriveTree(device, (d) => image.list(d), (p) => image.readFile(p)));
+      : readLabelledDrive(ctx.host, RECOGNISE.labels, ctx.log, (image, device) => readConfigDriveTree(device, (d) => image.list(d), (p) => image.readFile(p)));
     if (!files) return undefined;
     return openStackInstance(files, { datasource: "ConfigDrive", description: `DataSourceConfigDrive [net,ver=2][source=${files.source}]`, platform: "configdrive", requireUuid: true });
   },

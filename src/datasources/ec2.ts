@@ -7,7 +7,8 @@ import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
 import type { Host } from "../host/host";
 import { isPlainObject, MAX_NESTING, parseJson, PROTOTYPE_KEYS } from "../config/yaml";
-import { dmi, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type InstanceData } from "./types";
+import { dmiField, matchingFile, recognisedBy, type FileRule, type Recognition } from "./recognise";
+import { MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type InstanceData } from "./types";
 
 const DEFAULT_URLS = ["http://169.254.169.254", "http://[fd00:ec2::254]"];
 const API_VERSIONS = ["2021-03-23", "2018-09-24", "2016-09-02"];
@@ -15,12 +16,16 @@ const FALLBACK_VERSION = "2009-04-04";
 const TOKEN_TTL = "21600";
 const CRAWL_CONCURRENCY = 16;
 
-/** cloud-init's identify_platform for AWS: a uuid starting "ec2" in either byte order. */
+/** cloud-init's identify_platform for AWS: a uuid starting "ec2" in either byte order, or the vendor. */
+const AWS_IDENTITY: FileRule[] = [
+  { path: "/sys/hypervisor/uuid", globs: ["[eE][cC]2*"] },
+  dmiField("product_uuid", ["[eE][cC]2*", "????2[0-9a-fA-F][eE][cC]-*"]),
+  dmiField("sys_vendor", ["Amazon EC2"]),
+];
+const RECOGNISE: Recognition = { files: AWS_IDENTITY };
+
 export function identifyAws(host: Host): boolean {
-  const uuid = (host.readTextIfExists("/sys/hypervisor/uuid")?.trim() || dmi(host, "product_uuid")).toLowerCase();
-  const firstField = uuid.split("-")[0] ?? "";
-  const swapped = firstField.match(/../g)?.reverse().join("") ?? "";
-  return uuid.startsWith("ec2") || swapped.startsWith("ec2") || dmi(host, "sys_vendor") === "Amazon EC2";
+  return matchingFile(host, AWS_IDENTITY) !== undefined;
 }
 
 interface Ec2Settings {
@@ -39,20 +44,17 @@ function settingsOf(ctx: DatasourceContext): Ec2Settings {
   return { urls, timeoutMs: num(s.timeout, 50) * 1000, maxWaitMs: num(s.max_wait, 240) * 1000, retries: num(s.retries, 5), crawlConcurrency: Math.max(1, num(s.crawl_concurrency, CRAWL_CONCURRENCY)) };
 }
 
-/** Not on AWS, only an explicit choice makes us ask: Ec2 alone in datasource_list, strict_id false, or metadata_urls. */
+/** Not on AWS, only an explicit choice makes us ask (besides naming Ec2 alone): strict_id false, or metadata_urls. */
 function configuredForEc2(ctx: DatasourceContext): boolean {
-  const list = Array.isArray(ctx.config.datasource_list) ? ctx.config.datasource_list.map((n) => String(n).toLowerCase()) : [];
-  const alone = list.filter((n) => n !== "none");
   const strict = ctx.settings.strict_id;
-  return (alone.length === 1 && alone[0] === "ec2") || strict === false || String(strict).toLowerCase() === "false" || Array.isArray(ctx.settings.metadata_urls);
+  return strict === false || String(strict).toLowerCase() === "false" || Array.isArray(ctx.settings.metadata_urls);
 }
 
 export const ec2: Datasource = {
   name: "Ec2",
   stages: ["network"],
-  detect(ctx) {
-    return identifyAws(ctx.host) || configuredForEc2(ctx);
-  },
+  recognise: RECOGNISE,
+  detect: (ctx) => recognisedBy("Ec2", RECOGNISE, ctx) !== undefined || configuredForEc2(ctx),
   async read(ctx) {
     const aws = identifyAws(ctx.host);
     const settings = settingsOf(ctx);

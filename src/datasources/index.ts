@@ -5,6 +5,7 @@ import { ec2 } from "./ec2";
 import { none } from "./none";
 import { nocloud } from "./nocloud";
 import { openStack } from "./openstack";
+import { datasourceKey } from "./recognise";
 import type { Datasource } from "./types";
 
 export const DATASOURCES: Record<string, Datasource> = {
@@ -16,5 +17,5 @@ export const DATASOURCES: Record<string, Datasource> = {
 };
 
 export function datasourceByName(name: string): Datasource | undefined {
-  return DATASOURCES[name.toLowerCase().replace(/-net$/, "")];
+  return DATASOURCES[datasourceKey(name)];
 }

@@ -5,10 +5,17 @@ import type { Host } from "../host/host";
 import { SEED_DIR } from "../state/paths";
 import { requestWithRetry } from "../http/client";
 import { monotonicDeadline } from "../host/clock";
-import { readLabelledDrive } from "./seed-drives";
+import { dmiField, recognisedBy, type Recognition } from "./recognise";
+import { hasLabelledDrive, readLabelledDrive } from "./seed-drives";
 import { dmi, DS_DOC, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type Dsmode, type InstanceData } from "./types";
 
 const SEED_DIRS = [`${SEED_DIR}/nocloud`, `${SEED_DIR}/nocloud-net`];
+/** `ds=nocloud` on the kernel command line is covered by being forced there. */
+const RECOGNISE: Recognition = {
+  seeds: SEED_DIRS.map((dir) => ({ dir, files: ["meta-data", "user-data"] })),
+  files: [dmiField("product_serial", ["ds=nocloud*", "* ds=nocloud*"])],
+  labels: ["cidata", "CIDATA"],
+};
 const SHORT_KEYS: Record<string, string> = { h: "local-hostname", i: "instance-id", s: "seedfrom" };
 
 /** Parses "ds=nocloud;s=file:///seed/;i=iid-1;h=host" (the cmdline or DMI serial form). */
@@ -124,6 +131,12 @@ function seeds(ctx: DatasourceContext): { seeds: Seed[]; args: Record<string, st
   return { seeds: found, args };
 }
 
+/** What only `datasource: {NoCloud: ...}` says: a seedfrom, the seed itself, or another drive label. */
+function configured(settings: Record<string, unknown>, host: Host): boolean {
+  if (typeof settings.seedfrom === "string" || (settings["meta-data"] !== undefined && settings["user-data"] !== undefined)) return true;
+  return typeof settings.fs_label === "string" && hasLabelledDrive(host, driveLabels(settings));
+}
+
 /** An http(s) `seedfrom` (kernel `s=` or config): read by the network stage only, as cloud-init's NoCloudNet. */
 function urlSeedfrom(ctx: DatasourceContext): string | undefined {
   const given = typeof ctx.settings.seedfrom === "string" ? ctx.settings.seedfrom : (parseNoCloudArgs(dmi(ctx.host, "product_serial")) ?? parseNoCloudArgs(ctx.cmdline))?.seedfrom;
@@ -183,10 +196,11 @@ async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
 export const nocloud: Datasource = {
   name: "NoCloud",
   stages: ["local", "network"],
+  recognise: RECOGNISE,
   detect(ctx) {
+    const here = recognisedBy("NoCloud", RECOGNISE, ctx) !== undefined || configured(ctx.settings, ctx.host);
     // a network seed is for the network stage: the local one leaves it alone
-    if (urlSeedfrom(ctx)) return ctx.stage === "network";
-    return seeds(ctx).seeds.length > 0;
+    return here && (ctx.stage === "network" || !urlSeedfrom(ctx));
   },
   async read(ctx): Promise<InstanceData | undefined> {
     const { seeds: found } = seeds(ctx);

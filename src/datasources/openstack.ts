@@ -4,22 +4,26 @@
 import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, requestWithRetry, type RetryPolicy } from "../http/client";
 import { openStackInstance, pickOpenStackVersion } from "./openstack-data";
-import { dmi, MAX_META_DATA_BYTES, type Datasource, type DatasourceContext } from "./types";
+import { dmiField, recognisedBy, type Recognition } from "./recognise";
+import { MAX_META_DATA_BYTES, type Datasource } from "./types";
 
 const DEFAULT_URLS = ["http://169.254.169.254"];
-/** DMI product names and chassis asset tags cloud-init accepts as OpenStack. */
-const OPENSTACK_DMI = ["OpenStack Nova", "OpenStack Compute", "OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD"];
-
-function identified(ctx: DatasourceContext): boolean {
-  if (OPENSTACK_DMI.includes(dmi(ctx.host, "product_name")) || OPENSTACK_DMI.includes(dmi(ctx.host, "chassis_asset_tag"))) return true;
-  const list = Array.isArray(ctx.config.datasource_list) ? ctx.config.datasource_list.map((n) => String(n).toLowerCase()).filter((n) => n !== "none") : [];
-  return list.length === 1 && list[0] === "openstack";
-}
+const PRODUCT_NAMES = ["OpenStack Nova", "OpenStack Compute"];
+/** What cloud-init's ds-identify and DataSourceOpenStack accept as OpenStack. */
+const RECOGNISE: Recognition = {
+  files: [
+    dmiField("product_name", PRODUCT_NAMES),
+    dmiField("chassis_asset_tag", [...PRODUCT_NAMES, "OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD", "Samsung Cloud Platform"]),
+  ],
+  pid1Environ: ["product_name=OpenStack Nova"],
+  offX86: true,
+};
 
 export const openStack: Datasource = {
   name: "OpenStack",
   stages: ["network"],
-  detect: identified,
+  recognise: RECOGNISE,
+  detect: (ctx) => recognisedBy("OpenStack", RECOGNISE, ctx) !== undefined,
   async read(ctx) {
     const s = ctx.settings;
     const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;

@@ -3,6 +3,7 @@
 import type { Config } from "../config/load";
 import type { Host } from "../host/host";
 import type { Logger } from "../log/logger";
+import type { Recognition } from "./recognise";
 
 export type Dsmode = "local" | "net" | "disabled" | "pass";
 export type DatasourceStage = "local" | "network";
@@ -49,7 +50,9 @@ export interface Datasource {
   name: string;
   /** Stages in which this datasource may be found (cloud-init's dependency sets). */
   stages: DatasourceStage[];
-  /** Cheap, local, side-effect free: could this datasource be here? */
+  /** The evidence it is recognised by; the generator's checks are written from it. None has none: it is always there. */
+  recognise?: Recognition;
+  /** Cheap, local, side-effect free: could this datasource be here? `recognise`, plus what only configuration can say. */
   detect(ctx: DatasourceContext): boolean | Promise<boolean>;
   /** Reads the instance's data; undefined when, after all, it is not there. */
   read(ctx: DatasourceContext): Promise<InstanceData | undefined>;

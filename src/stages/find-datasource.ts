@@ -1,15 +1,15 @@
 // Walks datasource_list in order and returns the first datasource that detects and reads,
 // as cloud-init's find_source does; a datasource that throws is logged and the next tried.
-import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
 import { isPlainObject } from "../config/yaml";
 import { datasourceByName } from "../datasources/index";
+import { datasourceList } from "../datasources/recognise";
 import type { DatasourceStage, InstanceData } from "../datasources/types";
 import { describeError } from "../log/logger";
 import { instanceIdLine } from "../state/instance";
 import type { StageEnv } from "./env";
 
 export async function findDatasource(env: StageEnv, stage: DatasourceStage): Promise<InstanceData | undefined> {
-  const list = datasourceList(env);
+  const list = datasourceList(env.cmdline, env.config);
   const settings = isPlainObject(env.config.datasource) ? env.config.datasource : {};
   for (const name of list) {
     const ds = datasourceByName(name);
@@ -39,14 +39,4 @@ export async function findDatasource(env: StageEnv, stage: DatasourceStage): Pro
     }
   }
   return undefined;
-}
-
-/** `ds=<name>` on the kernel command line narrows the list to that name and None. */
-function datasourceList(env: StageEnv): string[] {
-  const forced = /(?:^|\s)(?:ds|ci\.ds|ci\.datasource)=([^;\s]+)/.exec(env.cmdline)?.[1];
-  if (forced) return [forced, "None"];
-  const list = env.config.datasource_list;
-  if (Array.isArray(list) && list.every((n) => typeof n === "string")) return list as string[];
-  if (typeof list === "string") return list.split(",").map((s) => s.trim());
-  return DEFAULT_DATASOURCE_LIST;
 }

@@ -1,8 +1,10 @@
 // `## template: jinja` parts, rendered with instance data as cloud-init renders them: every
 // key also reachable with jinja-hostile characters read as "_", v1 keys at the top level,
-// and an undefined top-level name rendered as CI_MISSING_JINJA_VAR/<name>. nunjucks (a
-// maintained Jinja-compatible engine) is loaded only when such a part appears.
+// and an undefined name or attribute output as CI_MISSING_JINJA_VAR/<name>. nunjucks (a
+// maintained Jinja-compatible engine) is loaded only when such a part appears, and taught
+// Python's side of Jinja2 (./jinja-python).
 import { isPlainObject, setOwn } from "../config/yaml";
+import { jinjaFilters, pythonIn, pythonMember, pythonStr, tuple } from "./jinja-python";
 
 export const JINJA_HEADER = /^## template: *jinja[ \t]*\r?\n/i;
 
@@ -12,35 +14,166 @@ export interface Rendered {
 }
 
 export function renderJinja(template: string, instanceData: Record<string, unknown>): Rendered {
-  const nunjucks = loadNunjucks();
+  const nunjucks = pythonNunjucks();
   const env = new nunjucks.Environment(undefined, { autoescape: false, trimBlocks: true, throwOnUndefined: false });
+  const filters = jinjaFilters({
+    filter: (name, value, args) => (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
+    test: (name, value, args) => Boolean((env as unknown as { getTest(n: string): (...a: unknown[]) => unknown }).getTest(name)(value, ...args)),
+  });
+  for (const [name, filter] of Object.entries(filters)) env.addFilter(name, filter);
+  env.addExtension("do", new DoExtension());
   const missing: string[] = [];
+  MISSING.set(env, missing);
   const data = withAliases(instanceData);
   if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!Object.hasOwn(data, k)) setOwn(data, k, v);
-  // nunjucks copies the context but asks its globals for any name the context lacks: a
-  // globals object that claims every name is where a missing variable can be noticed
-  const withGlobals = env as unknown as { globals: Record<string, unknown> };
-  withGlobals.globals = new Proxy(withGlobals.globals, {
-    has: () => true,
-    get(target, name) {
-      if (typeof name !== "string" || name in target) return target[name as string];
-      if (!missing.includes(name)) missing.push(name);
-      return `CI_MISSING_JINJA_VAR/${name}`;
-    },
-  });
-  return { text: env.renderString(template.replace(JINJA_HEADER, ""), data), missing };
+  // Jinja2 drops the template's last newline (keep_trailing_newline is off)
+  return { text: env.renderString(template.replace(JINJA_HEADER, "").replace(/\r?\n$/, ""), data), missing };
 }
 
-/** Adds "_" aliases for keys with "-", ".", "/" or " " at every level (cloud-init's rule). */
+const MISSING = new WeakMap<object, string[]>();
+
+/** cloud-init's jinja2.ext.do: `{% do list.append(x) %}` evaluates and prints nothing. */
+class DoExtension {
+  tags = ["do"];
+  parse(parser: NunjucksParser, nodes: NunjucksNodes): unknown {
+    const tok = parser.nextToken();
+    const expression = parser.parseExpression();
+    parser.advanceAfterBlockEnd(tok.value);
+    return new nodes.CallExtension(this, "run", new nodes.NodeList(tok.lineno, tok.colno, [expression]), []);
+  }
+  run(): string {
+    return "";
+  }
+}
+
+interface NunjucksParser {
+  nextToken(): { value: string; lineno: number; colno: number };
+  parseExpression(): unknown;
+  advanceAfterBlockEnd(name: string): void;
+}
+interface NunjucksNodes {
+  CallExtension: new (ext: object, prop: string, args: unknown, contentArgs: unknown[]) => unknown;
+  NodeList: new (lineno: number, colno: number, children: unknown[]) => unknown;
+}
+type Node = { typename: string; value?: unknown; val?: Node; children?: Node[]; lineno: number; colno: number };
+interface Internals {
+  runtime: Record<string, unknown> & { suppressValue(val: unknown, autoescape: boolean): string; SafeString: new (s: string) => unknown };
+  compiler: { Compiler: { prototype: Record<string, unknown> & CompilerSelf } };
+  installJinjaCompat(): void;
+}
+interface CompilerSelf {
+  buffer: string;
+  _emit(code: string): void;
+  _emitLine(code: string): void;
+  compile(node: Node, frame: unknown): void;
+  compileLiteral(node: Node, frame: unknown): void;
+  _compileAggregate(node: Node, frame: unknown, open: string, close: string): void;
+}
+
+let patched: Nunjucks | undefined;
+
+/**
+ * nunjucks made to read templates as Jinja2 does for cloud-init: Python's methods and output
+ * of values, tuples, slices, `in` on own keys, and an undefined value printed where it is
+ * output as CI_MISSING_JINJA_VAR/<name> (cloud-init's Undefined) while `is defined`,
+ * `default` and `if` still see it undefined. Patched once per process: only this uses nunjucks.
+ */
+function pythonNunjucks(): Nunjucks {
+  if (patched) return patched;
+  const nunjucks = loadNunjucks();
+  const { runtime, compiler } = nunjucks as unknown as Internals;
+  nunjucks.installJinjaCompat(); // slices s[1:3], True/False/None
+  const output = runtime.suppressValue;
+  // an output lookup that finds nothing is named by its key, which may be computed (s[i])
+  let lastKey = "";
+  runtime.memberLookup = (obj: unknown, key: unknown, ...slice: unknown[]) => {
+    if (slice.length) return pythonSlice(obj, key, slice[0], slice[1]);
+    lastKey = String(key);
+    return pythonMember(obj, key);
+  };
+  runtime.inOperator = pythonIn;
+  runtime.suppressValue = (val: unknown, autoescape: boolean) => output(val === undefined || val instanceof runtime.SafeString ? val : pythonStr(val), autoescape);
+  runtime.orMissing = (val: unknown, symbol: string | null, context: { env: object }) => {
+    const name = symbol ?? lastKey;
+    if (val !== undefined || !name) return val;
+    const missing = MISSING.get(context.env);
+    if (missing && !missing.includes(name)) missing.push(name);
+    return `CI_MISSING_JINJA_VAR/${name}`;
+  };
+  const proto = compiler.Compiler.prototype;
+  const group = proto.compileGroup as (this: CompilerSelf, node: Node, frame: unknown) => void;
+  proto.compileGroup = function (this: CompilerSelf, node: Node, frame: unknown) {
+    if ((node.children?.length ?? 0) < 2) return group.call(this, node, frame);
+    this._emit("runtime.tuple(");
+    this._compileAggregate(node, frame, "[", "]");
+    this._emit(")");
+  };
+  runtime.tuple = (items: unknown[]) => tuple(items);
+  // nunjucks quotes an expression's text into its error message unescaped: a "\n" in a string
+  // literal of a called expression would end the generated string
+  const nodeName = proto._getNodeName as (this: CompilerSelf, node: Node) => string;
+  proto._getNodeName = function (this: CompilerSelf, node: Node) {
+    return nodeName.call(this, node).replace(/[\\\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  };
+  proto.compileOutput = function (this: CompilerSelf, node: Node, frame: unknown) {
+    for (const child of node.children ?? []) {
+      if (child.typename === "TemplateData") {
+        if (child.value) {
+          this._emit(`${this.buffer} += `);
+          this.compileLiteral(child, frame);
+          this._emitLine(";");
+        }
+        continue;
+      }
+      this._emit(`${this.buffer} += runtime.suppressValue(runtime.orMissing(`);
+      this.compile(child, frame);
+      this._emit(`, ${JSON.stringify(undefinedName(child))}, context), env.opts.autoescape);\n`);
+    }
+  };
+  patched = nunjucks;
+  return nunjucks;
+}
+
+/** The name Jinja2's Undefined would carry for an output expression: a variable's, a looked-up key's (null: known when run), or none. */
+function undefinedName(node: Node): string | null {
+  if (node.typename === "Symbol") return String(node.value);
+  return node.typename === "LookupVal" ? null : "";
+}
+
+/** s[a:b:c] on strings and lists, with Python's bounds. */
+function pythonSlice(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  const isString = typeof obj === "string" || obj instanceof String;
+  const items: unknown[] = isString ? [...String(obj)] : Array.isArray(obj) ? obj : [];
+  const by = step === null || step === undefined ? 1 : Number(step);
+  if (by === 0) throw new Error("slice step cannot be zero");
+  const n = items.length;
+  const at = (v: unknown, fallback: number) => {
+    if (v === null || v === undefined) return fallback;
+    const i = Number(v) < 0 ? Number(v) + n : Number(v);
+    return by > 0 ? Math.min(Math.max(i, 0), n) : Math.min(Math.max(i, -1), n - 1);
+  };
+  const out: unknown[] = [];
+  for (let i = at(start, by > 0 ? 0 : n - 1), end = at(stop, by > 0 ? n : -1); by > 0 ? i < end : i > end; i += by) out.push(items[i]);
+  return isString ? out.join("") : out;
+}
+
+/**
+ * A copy with "_" aliases for keys with "-", ".", "/" or " " at every level (cloud-init's
+ * rule); lists are copied too, so `{% do list.append(x) %}` changes this render's data only.
+ */
 function withAliases(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    const converted = isPlainObject(item) ? withAliases(item) : item;
+    const converted = copied(item);
     setOwn(out, key, converted);
     const alias = key.replace(/[-./ ]/g, "_");
     if (!Object.hasOwn(out, alias)) setOwn(out, alias, converted);
   }
   return out;
+}
+
+function copied(item: unknown): unknown {
+  return isPlainObject(item) ? withAliases(item) : Array.isArray(item) ? item.map(copied) : item;
 }
 
 type Nunjucks = typeof import("nunjucks");

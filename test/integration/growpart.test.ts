@@ -25,6 +25,9 @@ describe.skipIf(!isRoot)("growpart device discovery", () => {
     mkdirSync(join(root, "usr/bin"), { recursive: true });
     writeFileSync(join(root, "usr/bin/growpart"), '#!/bin/sh\necho "$@" >> /var/tmp/growpart.log\nexit 1\n');
     chmodSync(join(root, "usr/bin/growpart"), 0o755);
+    // the nodes only need to exist for discovery; the stand-ins never open them
+    mkdirSync(join(root, "dev"), { recursive: true });
+    for (const node of ["vda", "vda1"]) writeFileSync(join(root, "dev", node), "");
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -49,5 +52,22 @@ describe.skipIf(!isRoot)("growpart device discovery", () => {
     writeSeed(root, { "meta-data": "instance-id: iid-grow-2\n", "user-data": "#cloud-config\ngrowpart: {mode: 'off'}\n" });
     boot(root);
     expect(lines(root, "var/tmp/growpart.log")).toEqual([]);
+  });
+
+  // systemd-nspawn and LXD show the host's /sys but give the container no node for its disk
+  it("in a container without the disk's device node, growpart and resizefs skip and the boot ends done", () => {
+    writeFileSync(join(root, "sys/class/block/vda1/size"), "3145728\n");
+    for (const node of ["vda", "vda1"]) rmSync(join(root, "dev", node));
+    mkdirSync(join(root, "proc/1"), { recursive: true });
+    writeFileSync(join(root, "proc/1/environ"), "container=systemd-nspawn\0TERM=vt220\0");
+    writeFileSync(join(root, "usr/bin/resize2fs"), '#!/bin/sh\necho "$@" >> /var/tmp/resize2fs.log\nexit 1\n');
+    chmodSync(join(root, "usr/bin/resize2fs"), 0o755);
+    expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(lines(root, "var/tmp/growpart.log")).toEqual([]);
+    expect(lines(root, "var/tmp/resize2fs.log")).toEqual([]);
+    expect(agent(root, ["status"]).stdout).toBe("status: done\n");
+    const log = lines(root, "var/log/cloud-init.log").join("\n");
+    expect(log).toContain("growpart /: /dev/vda1 does not exist in this container (systemd-nspawn); skipped");
+    expect(log).toContain("/dev/vda1 does not exist in this container (systemd-nspawn)");
   });
 });

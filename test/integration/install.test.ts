@@ -19,6 +19,8 @@ describe.skipIf(!isRoot)("install --root", () => {
     expect(statSync(join(root, "usr/bin/cloud-agent")).mode & 0o777).toBe(0o755);
     expect(readlinkSync(join(root, "usr/bin/cloud-init"))).toBe("cloud-agent");
     expect(statSync(join(root, "lib/systemd/system-generators/cloud-agent-generator")).mode & 0o111).toBeTruthy();
+    // the generator is written with the datasources' checks filled in, not the template
+    expect(readFileSync(join(root, "lib/systemd/system-generators/cloud-agent-generator"), "utf8")).toContain("'HUAWEICLOUD'");
     expect(statSync(join(root, "usr/lib/cloud-agent/cloud-agent-stage")).mode & 0o111).toBeTruthy();
     for (const unit of ["main", "local", "network", "config", "final"]) {
       expect(existsSync(join(root, `lib/systemd/system/cloud-agent-${unit}.service`))).toBe(true);

@@ -46,10 +46,11 @@ describe.skipIf(!isRoot)("user-data formats end to end", () => {
   it("a jinja template sees this instance's data", async () => {
     writeSeed(root, {
       "meta-data": "instance-id: iid-jinja\nlocal-hostname: tmpl.example.org\n",
-      "user-data": "## template: jinja\n#cloud-config\nruncmd:\n  - echo {{ v1.instance_id }} {{ local_hostname }} {{ ds.meta_data.local_hostname }} > /var/tmp/jinja.txt\n",
+      // Python's str methods, as cloud-init's Jinja2 offers them, from the executable's nunjucks asset
+      "user-data": "## template: jinja\n#cloud-config\nruncmd:\n  - echo {{ v1.instance_id }} {{ local_hostname }} {{ ds.meta_data.local_hostname }} {{ v1.instance_id.startswith('iid-') }} {{ ds.meta_data.local_hostname.split('.')[-1].upper() }} > /var/tmp/jinja.txt\n",
     });
     expect((await bootAsync(root)).map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    expect(readFileSync(join(root, "var/tmp/jinja.txt"), "utf8")).toBe("iid-jinja tmpl tmpl.example.org\n");
+    expect(readFileSync(join(root, "var/tmp/jinja.txt"), "utf8")).toBe('iid-jinja tmpl tmpl.example.org True ORG\n');
     expect(agent(root, ["status"]).stdout).toBe("status: done\n");
   });
 

@@ -3,12 +3,12 @@
 import defaultConfig from "../../../units/cloud.cfg";
 import configUnit from "../../../units/cloud-agent-config.service";
 import finalUnit from "../../../units/cloud-agent-final.service";
-import generator from "../../../units/cloud-agent-generator.sh";
 import localUnit from "../../../units/cloud-agent-local.service";
 import mainUnit from "../../../units/cloud-agent-main.service";
 import networkUnit from "../../../units/cloud-agent-network.service";
 import stageShim from "../../../units/cloud-agent-stage.sh";
 import target from "../../../units/cloud-agent.target";
+import { generatorScript } from "../../datasources/generator";
 import type { Host } from "../../host/host";
 import { CONFIG_DIR, CONFIG_FILE } from "../../state/paths";
 import type { Command } from "../command";
@@ -48,7 +48,7 @@ export const install: Command = {
       host.symlink("cloud-agent", "/usr/bin/cloud-init");
     }
     for (const [name, text] of Object.entries({ ...BOOT_UNITS, "cloud-agent.target": target })) host.writeAtomic(`${UNIT_DIR}/${name}`, text);
-    host.writeAtomic("/lib/systemd/system-generators/cloud-agent-generator", generator, 0o755);
+    host.writeAtomic("/lib/systemd/system-generators/cloud-agent-generator", generatorScript(), 0o755);
     host.writeAtomic("/usr/lib/cloud-agent/cloud-agent-stage", stageShim, 0o755);
     host.writeAtomic("/usr/share/cloud-agent/cloud.cfg", defaultConfig);
     if (!args.options.package) configure(host);
