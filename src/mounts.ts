@@ -1,6 +1,6 @@
 // Which block device holds a mount point, read from /proc/self/mountinfo and /sys (no
 // findmnt, lsblk or blkid), for growpart and resizefs.
-import { containerName } from "./container";
+import { containerName } from "./host/container";
 import type { Host } from "./host/host";
 
 export interface Mount {

@@ -4,7 +4,7 @@
 import * as os from "node:os";
 import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
 import type { Config } from "../config/load";
-import { containerName } from "../container";
+import { containerName } from "../host/container";
 import type { Host } from "../host/host";
 import { hasLabelledDrive } from "./seed-drives";
 

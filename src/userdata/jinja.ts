@@ -26,8 +26,11 @@ export function renderJinja(template: string, instanceData: Record<string, unkno
   MISSING.set(env, missing);
   const data = withAliases(instanceData);
   if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!Object.hasOwn(data, k)) setOwn(data, k, v);
-  // Jinja2 drops the template's last newline (keep_trailing_newline is off)
-  return { text: env.renderString(template.replace(JINJA_HEADER, "").replace(/\r?\n$/, ""), data), missing };
+  // Jinja2 drops the template's last newline (keep_trailing_newline is off); cloud-init's
+  // renderer puts one back when the template ended with one (/etc/hosts keeps its last line)
+  const body = template.replace(JINJA_HEADER, "");
+  const trailing = /\r?\n$/.exec(body)?.[0] ?? "";
+  return { text: env.renderString(body.slice(0, body.length - trailing.length), data) + (trailing ? "\n" : ""), missing };
 }
 
 const MISSING = new WeakMap<object, string[]>();

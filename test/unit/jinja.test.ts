@@ -33,7 +33,9 @@ for case in json.load(sys.stdin):
     for k, v in data.get("v1", {}).items():
         data.setdefault(k, v)
     try:
-        results.append(env.from_string(case["template"]).render(**data))
+        # as cloud-init's templater: the newline Jinja2 drops at the end is put back
+        add = "\n" if case["template"].endswith("\n") else ""
+        results.append(env.from_string(case["template"]).render(**data) + add)
     except Exception as e:
         results.append("ERROR " + type(e).__name__)
 print(json.dumps(results))

@@ -1,7 +1,7 @@
 // Whether the guest is a container, decided as systemd decides it: the name systemd records
 // in /run/systemd/container, or `container=` in PID 1's environment (what nspawn, LXD and
 // podman set). No systemd-detect-virt process: the stages read two small files instead.
-import type { Host } from "./host/host";
+import type { Host } from "./host";
 
 /** The container manager's name ("systemd-nspawn", "lxc", ...), or undefined on a machine of its own. */
 export function containerName(host: Host): string | undefined {
