@@ -220,7 +220,8 @@ export class Host {
     try {
       this.makeDirectory(path.dirname(this.path(USER_TEMPS_FILE)));
       fd = fs.openSync(this.path(USER_TEMPS_FILE), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
-      fs.writeSync(fd, `${guestTemp}\n`);
+      // one JSON string a line: a path holding a line break stays one entry
+      fs.writeSync(fd, `${JSON.stringify(guestTemp)}\n`);
     } catch {
       // the write goes on; only a kill in the middle of it would leave its temp unnoted
     } finally {
@@ -241,7 +242,7 @@ export class Host {
     } catch (err) {
       problems.push((err as Error).message);
     }
-    for (const temp of new Set(noted.split("\n").filter((line) => line.startsWith("/") && TEMP_NAME.test(path.posix.basename(line))))) {
+    for (const temp of new Set(noted.split("\n").flatMap(notedPath))) {
       try {
         if (removeUserTemp(this.root, temp)) removed.push(temp);
       } catch (err) {
@@ -405,4 +406,15 @@ function unlessMissing<T>(read: () => T): T | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
+}
+
+/** A line of USER_TEMPS_FILE: the absolute path of one of our temps, or nothing. */
+function notedPath(line: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  return typeof value === "string" && value.startsWith("/") && TEMP_NAME.test(path.posix.basename(value)) ? [value] : [];
 }

@@ -82,18 +82,25 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
 
 /** "cloud-agent pid 123 (stage init)" from the lock file, as far as it can be read. */
 function holderOf(file: string): string {
+  return describeHolder(readHolder(file));
+}
+
+/** holderOf, when the file names a running process other than this one. */
+function otherHolder(file: string): string | undefined {
   const holder = readHolder(file);
+  return holder && holder.identity.pid !== process.pid && isRunning(holder.identity) ? describeHolder(holder) : undefined;
+}
+
+function describeHolder(holder: Holder | undefined): string {
   return holder ? `cloud-agent pid ${holder.identity.pid} (${holder.what})` : "another cloud-agent";
 }
 
-/** The holder the lock file names, when that is a running process other than this one. */
-function otherHolder(file: string): string | undefined {
-  const holder = readHolder(file);
-  if (!holder || holder.identity.pid === process.pid || !isRunning(holder.identity)) return undefined;
-  return `cloud-agent pid ${holder.identity.pid} (${holder.what})`;
+interface Holder {
+  identity: ProcessIdentity;
+  what: string;
 }
 
-function readHolder(file: string): { identity: ProcessIdentity; what: string } | undefined {
+function readHolder(file: string): Holder | undefined {
   let text = "";
   try {
     text = fs.readFileSync(file, "utf8");

@@ -149,7 +149,7 @@ describe.skipIf(!isRoot)("writeUserFile in a home the user owns", () => {
 });
 
 describe.skipIf(!isRoot)("temps a killed write leaves in a user's place", () => {
-  const noted = () => fs.readFileSync(join(root, USER_TEMPS_FILE.slice(1)), "utf8").split("\n").filter(Boolean);
+  const noted = () => fs.readFileSync(join(root, USER_TEMPS_FILE.slice(1)), "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as string);
 
   it("are noted (0600, root's) before they exist, and swept by what was noted", () => {
     host.writeUserFile("/home/alice/notes.txt", "one\n", { mode: 0o644, owner: ALICE });
@@ -164,10 +164,16 @@ describe.skipIf(!isRoot)("temps a killed write leaves in a user's place", () => 
     expect(fs.existsSync(join(root, USER_TEMPS_FILE.slice(1)))).toBe(false);
   });
 
+  it("a path holding a line break is one note, not a second path to remove", () => {
+    fs.mkdirSync(join(root, "home/alice/a\n/etc"), { recursive: true });
+    host.writeUserFile("/home/alice/a\n/etc/x", "x", { mode: 0o644 });
+    expect(noted()).toEqual([expect.stringMatching(/^\/home\/alice\/a\n\/etc\/\.x\.tmp-[0-9a-f]{16}$/)]);
+  });
+
   it("never removes through a link the user put at a noted name, nor a noted name that is not a temp's", () => {
     const temp = `/home/alice/${tempName("notes.txt")}`;
     fs.mkdirSync(join(root, "var/lib/cloud/data"), { recursive: true });
-    fs.writeFileSync(join(root, USER_TEMPS_FILE.slice(1)), `${temp}\n/etc/passwd\n/home/alice/link/${tempName("x")}\n`);
+    fs.writeFileSync(join(root, USER_TEMPS_FILE.slice(1)), [temp, "/etc/passwd", `/home/alice/link/${tempName("x")}`].map((p) => `${JSON.stringify(p)}\n`).join(""));
     fs.symlinkSync("/etc/passwd", join(root, temp.slice(1)));
     fs.symlinkSync("/etc", join(root, "home/alice/link"));
     const swept = host.sweepUserTemps();
