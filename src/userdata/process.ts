@@ -239,7 +239,9 @@ function render(part: Part, where: string, env: UserDataEnv, problems: string[])
     }
     return { part: rendered, where };
   } catch (err) {
-    problems.push(`${where}: jinja template error: ${(err as Error).message.split("\n").join(" ")}`);
+    // nunjucks' message quotes the template's text, which may hold a secret: only where it failed
+    const at = /\[Line (\d+), Column (\d+)\]/.exec((err as Error).message);
+    problems.push(`${where}: jinja template error${at ? ` at line ${at[1]}, column ${at[2]}` : ""}; part ignored`);
     return undefined;
   }
 }

@@ -161,7 +161,10 @@ describe("user-data formats that pull in more", () => {
 
   it("a jinja template with a syntax error, or rendering to something else, is refused", async () => {
     const broken = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {% if %}\n"), "user-data", { instanceData: {} });
-    expect(broken.problems[0]).toMatch(/^user-data: jinja template error/);
+    expect(broken.problems[0]).toMatch(/^user-data: jinja template error at line 2, column \d+; part ignored$/);
+    // the template's text is not quoted (status is world-readable)
+    const leaky = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {{ 'password=s3cr3t'.nosuch() }}\n"), "user-data", { instanceData: {} });
+    expect(leaky.problems).toEqual([expect.stringMatching(/^user-data: jinja template error at line \d+, column \d+; part ignored$/)]);
     const other = await processUserData(Buffer.from("## template: jinja\nplain text\n"), "user-data", { instanceData: {} });
     expect(other.problems[0]).toMatch(/must be #cloud-config, a #! script or #cloud-boothook/);
   });
