@@ -53,8 +53,7 @@ export function resolveInterfaces(config: NetworkModel, nics: KernelNic[]): Reso
       const followsLink = iface.name === `${iface.link}.${iface.id}`;
       return { ...iface, name: followsLink ? `${rename(iface.link)}.${iface.id}` : name, link: rename(iface.link) };
     }
-    const params = iface.type === "bond" && typeof iface.params.primary === "string" ? { ...iface.params, primary: rename(iface.params.primary) } : iface.params;
-    return { ...iface, name, members: iface.members.map(rename), params } as NetInterface;
+    return { ...iface, name, members: iface.members.map(rename), params: iface.type === "bond" ? withMembersRenamed(iface.params, rename) : iface.params } as NetInterface;
   });
   return { model: { ...model, interfaces }, renames, missing, unmatched };
 }
@@ -120,4 +119,11 @@ function withPatternsExpanded(model: NetworkModel, nics: KernelNic[]): { model: 
 function globPattern(glob: string): RegExp {
   const source = glob.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${source}$`);
+}
+
+/** Bond options that name a member (which port is primary, which starts active) follow its rename. */
+function withMembersRenamed(params: Record<string, unknown>, rename: (name: string) => string): Record<string, unknown> {
+  const out = { ...params };
+  for (const key of ["primary", "active_slave"]) if (typeof out[key] === "string") out[key] = rename(out[key] as string);
+  return out;
 }

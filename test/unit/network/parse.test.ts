@@ -127,7 +127,7 @@ describe("OpenStack network_data.json", () => {
       links: [
         { id: "p1", type: "phy", ethernet_mac_address: "FA:16:3E:00:00:01" },
         { id: "p2", type: "phy", ethernet_mac_address: "fa:16:3e:00:00:02" },
-        { id: "b", type: "bond", bond_links: ["p1", "p2"], bond_mode: "active-backup", bond_miimon: 100, ethernet_mac_address: "fa:16:3e:00:00:01" },
+        { id: "b", type: "bond", bond_links: ["p1", "p2"], bond_mode: "active-backup", bond_miimon: 100, bond_active_slave: "p2", ethernet_mac_address: "fa:16:3e:00:00:01" },
         { id: "v", type: "vlan", vlan_link: "b", vlan_id: 42, vlan_mac_address: "fa:16:3e:00:00:01" },
         { id: "p3", type: "phy", ethernet_mac_address: "fa:16:3e:00:00:03" },
       ],
@@ -145,7 +145,8 @@ describe("OpenStack network_data.json", () => {
     const { model, renames } = resolveInterfaces(parseNetworkData(data), nics);
     expect(renames).toEqual([]);
     expect(model.interfaces.map((i) => i.name)).toEqual(["ens3", "ens4", "bond0", "bond0.42", "ens5"]);
-    expect(model.interfaces[2]).toMatchObject({ type: "bond", members: ["ens3", "ens4"], params: { mode: "active-backup", miimon: 100 } });
+    // the option naming a member follows it to the machine's name
+    expect(model.interfaces[2]).toMatchObject({ type: "bond", members: ["ens3", "ens4"], params: { mode: "active-backup", miimon: 100, active_slave: "ens4" } });
     expect(model.interfaces[3]).toMatchObject({ type: "vlan", link: "bond0", subnets: [{ type: "static", address: "2001:db8::2", prefix: 64, gateway: "2001:db8::1" }] });
     expect(model.interfaces[4].subnets).toEqual([{ type: "dhcp4" }]);
     expect(model.nameservers.addresses).toEqual(["2001:db8::53"]);
