@@ -5,6 +5,13 @@
 // the methods below: a template from user-data never reaches a JavaScript prototype.
 import { isPlainObject } from "../config/yaml";
 
+/** A mapping of the data: an object of Object's own prototype (or none), never an engine object such as nunjucks' Context. */
+export function isDict(value: unknown): value is Record<string, unknown> {
+  if (!isPlainObject(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 type Method = (self: never, ...args: unknown[]) => unknown;
 /** A method's parameter names, so keyword arguments (`split(maxsplit=1)`) land in place. */
 type Table = Record<string, { params: string[]; fn: Method }>;
@@ -239,7 +246,7 @@ const DICT: Table = {
   items: { params: [], fn: (d: Record<string, unknown>) => Object.entries(d).map(tuple) },
   keys: { params: [], fn: (d: Record<string, unknown>) => Object.keys(d) },
   values: { params: [], fn: (d: Record<string, unknown>) => Object.values(d) },
-  update: { params: [], fn: (d: Record<string, unknown>, ...args) => { const kw = keywords(args); for (const src of [...kw.positional, kw.named]) if (isPlainObject(src)) for (const [k, v] of Object.entries(src)) own(d, k, v); } },
+  update: { params: [], fn: (d: Record<string, unknown>, ...args) => { const kw = keywords(args); for (const src of [...kw.positional, kw.named]) if (isDict(src)) for (const [k, v] of Object.entries(src)) own(d, k, v); } },
 };
 
 /** Python list index: negative from the end; out of range is IndexError (insert clamps instead). */
@@ -258,7 +265,7 @@ function own(d: Record<string, unknown>, key: string, value: unknown): void {
 /** nunjucks passes keyword arguments as a last object marked __keywords. */
 function keywords(args: unknown[]): { positional: unknown[]; named: Record<string, unknown> } {
   const last = args.at(-1);
-  if (!isPlainObject(last) || last.__keywords !== true) return { positional: args, named: {} };
+  if (!isDict(last) || last.__keywords !== true) return { positional: args, named: {} };
   const { __keywords: _, ...named } = last;
   return { positional: args.slice(0, -1), named };
 }
@@ -291,7 +298,7 @@ export function pythonMember(obj: unknown, key: unknown): unknown {
     }
     return bind(LIST, obj, String(key));
   }
-  if (isPlainObject(obj)) {
+  if (isDict(obj)) {
     const name = String(key);
     // Jinja2 reads `d.items` as the method before the key, as Python's getattr does
     return bind(DICT, obj, name) ?? (Object.hasOwn(obj, name) ? obj[name] : undefined);
@@ -303,14 +310,14 @@ export function pythonMember(obj: unknown, key: unknown): unknown {
 export function pythonIn(key: unknown, container: unknown): boolean {
   if (typeof container === "string" || container instanceof String) return String(container).includes(str(key, "'in <string>' left operand"));
   if (Array.isArray(container)) return container.some((x) => equal(x, key));
-  if (isPlainObject(container)) return Object.hasOwn(container, String(key));
+  if (isDict(container)) return Object.hasOwn(container, String(key));
   throw new PythonError(`argument of type '${typeName(container)}' is not iterable`);
 }
 
 function iterate(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === "string") return [...value];
-  if (isPlainObject(value)) return Object.keys(value);
+  if (isDict(value)) return Object.keys(value);
   throw new PythonError(`'${typeName(value)}' object is not iterable`);
 }
 
@@ -340,7 +347,7 @@ function pythonRepr(value: unknown): string {
   if (typeof value === "string" || value instanceof String) return stringRepr(String(value));
   if (value instanceof Tuple) return value.length === 1 ? `(${pythonRepr(value[0])},)` : `(${value.map(pythonRepr).join(", ")})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(", ")}]`;
-  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(", ")}}`;
+  if (isDict(value)) return `{${Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pythonRepr(v)}`).join(", ")}}`;
   return String(value);
 }
 
@@ -370,7 +377,7 @@ function toJson(value: unknown, indent?: unknown): string {
     if (v === true || v === false) return String(v);
     if (typeof v === "number") return Number.isNaN(v) ? "NaN" : !Number.isFinite(v) ? (v > 0 ? "Infinity" : "-Infinity") : String(v);
     if (typeof v === "string" || v instanceof String) return jsonString(String(v));
-    const entries: [string | undefined, unknown][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : isPlainObject(v) ? Object.keys(v).sort().map((k) => [k, v[k]]) : [[undefined, String(v)]];
+    const entries: [string | undefined, unknown][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : isDict(v) ? Object.keys(v).sort().map((k) => [k, v[k]]) : [[undefined, String(v)]];
     const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
     if (!entries.length) return open + close;
     const items = entries.map(([k, x]) => (k === undefined ? "" : `${jsonString(k)}: `) + dump(x, depth + 1));
@@ -389,7 +396,7 @@ function jsonString(s: string): string {
 /** Python's truth: None, False, 0, "" and empty lists and mappings are false. */
 function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (isDict(value)) return Object.keys(value).length > 0;
   return Boolean(value) && !(value instanceof String && value.length === 0);
 }
 
@@ -434,7 +441,7 @@ export function jinjaFilters(host: FilterHost): Record<string, (...args: unknown
   const table: Table = {
     tojson: { params: ["indent"], fn: (v: unknown, indent) => toJson(v, indent) },
     string: { params: [], fn: (v: unknown) => pythonStr(v) },
-    items: { params: [], fn: (v: unknown) => (isPlainObject(v) ? Object.entries(v).map(tuple) : []) },
+    items: { params: [], fn: (v: unknown) => (isDict(v) ? Object.entries(v).map(tuple) : []) },
     count: { params: [], fn: (v: unknown) => iterate(v).length },
     dictsort: {
       params: ["case_sensitive", "by", "reverse"],

@@ -15,7 +15,16 @@ export interface Rendered {
 
 export function renderJinja(template: string, instanceData: Record<string, unknown>): Rendered {
   const nunjucks = pythonNunjucks();
-  const env = new nunjucks.Environment(undefined, { autoescape: false, trimBlocks: true, throwOnUndefined: false });
+  // no loaders: {% include %}/{% import %} read no file (nunjucks' default loader reads ./views)
+  const env = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, throwOnUndefined: false });
+  // filters and tests by their own names only: `|constructor` is no filter
+  const own = (table: Record<string, unknown>, kind: string, name: string) => {
+    if (!Object.hasOwn(table, name)) throw new Error(`${kind} not found: ${name}`);
+    return table[name];
+  };
+  const tables = env as unknown as { filters: Record<string, unknown>; tests: Record<string, unknown> };
+  env.getFilter = ((name: string) => own(tables.filters, "filter", name)) as typeof env.getFilter;
+  (env as unknown as { getTest(name: string): unknown }).getTest = (name: string) => own(tables.tests, "test", name);
   const filters = jinjaFilters({
     filter: (name, value, args) => (env.getFilter(name) as (...a: unknown[]) => unknown)(value, ...args),
     test: (name, value, args) => Boolean((env as unknown as { getTest(n: string): (...a: unknown[]) => unknown }).getTest(name)(value, ...args)),
@@ -34,6 +43,11 @@ export function renderJinja(template: string, instanceData: Record<string, unkno
 }
 
 const MISSING = new WeakMap<object, string[]>();
+const PYTHON_CONSTANTS = new Map<string, unknown>([
+  ["True", true],
+  ["False", false],
+  ["None", null],
+]);
 
 /** cloud-init's jinja2.ext.do: `{% do list.append(x) %}` evaluates and prints nothing. */
 class DoExtension {
@@ -63,6 +77,14 @@ interface Internals {
   runtime: Record<string, unknown> & { suppressValue(val: unknown, autoescape: boolean): string; SafeString: new (s: string) => unknown };
   compiler: { Compiler: { prototype: Record<string, unknown> & CompilerSelf } };
   installJinjaCompat(): void;
+}
+interface LookupFrame {
+  variables: Record<string, unknown>;
+  parent?: LookupFrame;
+}
+interface LookupContext {
+  ctx: Record<string, unknown>;
+  env: { globals: Record<string, unknown> };
 }
 interface CompilerSelf {
   buffer: string;
@@ -95,6 +117,15 @@ function pythonNunjucks(): Nunjucks {
     return pythonMember(obj, key);
   };
   runtime.inOperator = pythonIn;
+  // a bare name is a variable of the template, the data or a global, by own name only: the
+  // frames, the context's data and the globals are plain objects whose prototype would
+  // otherwise answer `constructor`, `valueOf`, `__lookupGetter__` (and through them the engine)
+  runtime.contextOrFrameLookup = (context: LookupContext, frame: LookupFrame, name: string) => {
+    for (let f: LookupFrame | undefined = frame; f; f = f.parent) if (Object.hasOwn(f.variables, name)) return f.variables[name];
+    if (Object.hasOwn(context.ctx, name)) return context.ctx[name];
+    if (Object.hasOwn(context.env.globals, name)) return context.env.globals[name];
+    return PYTHON_CONSTANTS.get(name); // as installJinjaCompat's lookup, which this replaces
+  };
   runtime.suppressValue = (val: unknown, autoescape: boolean) => output(val === undefined || val instanceof runtime.SafeString ? val : pythonStr(val), autoescape);
   runtime.orMissing = (val: unknown, symbol: string | null, context: { env: object }) => {
     const name = symbol ?? lastKey;

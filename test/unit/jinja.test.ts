@@ -114,7 +114,21 @@ const CORPUS = [
   "{{ ''.constructor }} {{ region.__class__ }} {{ ds.meta_data.__proto__ }} {{ ds.constructor }} {{ public_ssh_keys.constructor }}",
   "{{ ''.constructor.constructor('return process')() }}",
   "{{ region.split.constructor('return 1')() }}",
+  // bare names, filters and includes too: the engine's own objects and the disk stay out of reach
+  "{{ constructor }} {{ range.constructor }} {{ toString }}",
+  "{% set c = valueOf() %}{{ c }}",
+  "{{ __lookupGetter__('__proto__') }}",
+  "{{ 'x' | constructor }}",
+  "{{ [1] | map('constructor') | list }}",
+  "{% include 'etc/hostname' %}",
 ];
+
+it("a template cannot change how the next one renders (the engine is shared by the process)", () => {
+  for (const attempt of ["{% set c = valueOf() %}{% do c.update({'lookup': 1}) %}", "{% do {}.update({'__proto__': {'x': 1}}) %}"]) {
+    expect(() => renderJinja(attempt, INSTANCE)).toThrow();
+  }
+  expect(renderJinja("{{ v1.region }} {{ x }}", INSTANCE)).toEqual({ text: "eu-west-1 CI_MISSING_JINJA_VAR/x", missing: ["x"] });
+});
 
 describe("jinja templates render as Jinja2 renders them for cloud-init", () => {
   it(`a corpus of ${CORPUS.length} idioms`, () => {
