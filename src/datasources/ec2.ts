@@ -24,7 +24,7 @@ const AWS_IDENTITY: FileRule[] = [
 ];
 const RECOGNISE: Recognition = { files: AWS_IDENTITY };
 
-export function identifyAws(host: Host): boolean {
+function identifyAws(host: Host): boolean {
   return matchingFile(host, AWS_IDENTITY) !== undefined;
 }
 

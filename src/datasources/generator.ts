@@ -4,6 +4,7 @@
 import template from "../../units/cloud-agent-generator.sh";
 import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
 import { DATASOURCES } from "./index";
+import { shellQuote } from "../shell";
 import { globTokens, type Recognition } from "./recognise";
 
 const MARKER = "# @datasource-checks@\n";
@@ -21,10 +22,10 @@ function datasourceChecks(): string {
       const lines = body(rec, name);
       return lines.length ? [`    ${key})`, ...lines.map((l) => `      ${l}`), "      ;;"] : [];
     });
-  const found = (name: string, what: string, value = "") => `{ evidence=${quote(`${name}: ${what}`)}${value}; return 0; }`;
+  const found = (name: string, what: string, value = "") => `{ evidence=${shellQuote(`${name}: ${what}`)}${value}; return 0; }`;
   return [
     "# --- written from the datasources' `recognise` declarations (src/datasources/generator.ts) ---",
-    `default_list=${quote(DEFAULT_DATASOURCE_LIST.join(" "))}`,
+    `default_list=${shellQuote(DEFAULT_DATASOURCE_LIST.join(" "))}`,
     "# Sets key to the datasource a datasource_list name means (\"\" for one cloud-agent lacks).",
     "ds_key() {",
     "  case $1 in",
@@ -36,8 +37,8 @@ function datasourceChecks(): string {
     "cheap_evidence() {",
     "  case $1 in",
     ...cases((rec, name) => [
-      ...(rec.seeds ?? []).map((s) => `${s.files.map((f) => `[ -e "$R"${quote(`${s.dir}/${f}`)} ]`).join(" && ")} && ${found(name, `seed ${s.dir}`)}`),
-      ...(rec.files ?? []).flatMap((f) => [`first_line ${quote(f.path)}`, `case $line in ${f.globs.map(shellGlob).join("|")}) in_container || ${found(name, `${f.path} `, '"$line"')} ;; esac`]),
+      ...(rec.seeds ?? []).map((s) => `${s.files.map((f) => `[ -e "$R"${shellQuote(`${s.dir}/${f}`)} ]`).join(" && ")} && ${found(name, `seed ${s.dir}`)}`),
+      ...(rec.files ?? []).flatMap((f) => [`first_line ${shellQuote(f.path)}`, `case $line in ${f.globs.map(shellGlob).join("|")}) in_container || ${found(name, `${f.path} `, '"$line"')} ;; esac`]),
       ...(rec.offX86 ? [`is_x86 || ${found(name, "not an x86 machine")}`] : []),
     ]),
     "  esac",
@@ -46,7 +47,7 @@ function datasourceChecks(): string {
     "# A process each: only when no cheap evidence was found.",
     "costly_evidence() {",
     "  case $1 in",
-    ...cases((rec, name) => (rec.pid1Environ ?? []).map((e) => `grep -qsxzF ${quote(e)} "$R/proc/1/environ" && ${found(name, `PID 1 environment ${e}`)}`)),
+    ...cases((rec, name) => (rec.pid1Environ ?? []).map((e) => `grep -qsxzF ${shellQuote(e)} "$R/proc/1/environ" && ${found(name, `PID 1 environment ${e}`)}`)),
     "  esac",
     "  return 1",
     "}",
@@ -61,17 +62,13 @@ function datasourceChecks(): string {
   ].join("\n");
 }
 
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 function anyCase(name: string): string {
-  return [...name].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : quote(c))).join("");
+  return [...name].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : shellQuote(c))).join("");
 }
 
 /** The same glob as a case pattern: wildcards and classes bare, literal text quoted. */
 function shellGlob(glob: string): string {
   return globTokens(glob)
-    .map((t) => ("any" in t ? "*" : "one" in t ? "?" : "cls" in t ? `[${t.cls}]` : quote(t.text)))
+    .map((t) => ("any" in t ? "*" : "one" in t ? "?" : "cls" in t ? `[${t.cls}]` : shellQuote(t.text)))
     .join("");
 }
