@@ -70,11 +70,11 @@ const MATCH_KEYS = ["macaddress", "name"];
 const ROUTE_KEYS = ["to", "via", "metric", "on-link", "table", "mtu"];
 
 /** The keys of `mapping` outside `read`, each named where it sits in printable ASCII (any other
- * character written \uXXXX), as a log line may hold it. */
+ * character written \uXXXX) and at most 200 characters, as a log line may hold it. */
 function unreadKeys(mapping: Record<string, unknown>, read: string[], where: string): string[] {
   return Object.keys(mapping)
     .filter((key) => !read.includes(key))
-    .map((key) => `${where}: ${keyName(key)}`.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+    .map((key) => `${where}: ${keyName(key)}`.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).slice(0, 200));
 }
 
 function device(value: unknown, where: string): Record<string, unknown> {

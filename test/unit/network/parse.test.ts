@@ -343,5 +343,9 @@ describe("netplan settings the model does not carry", () => {
     expect(parseNetworkConfig({ version: 2, ethernets: { eth0: { dhcp4: true } } }).ignored).toBeUndefined();
     const bridge = parseNetworkConfig({ version: 2, ethernets: { eth0: {} }, bridges: { br0: { interfaces: ["eth0"], parameters: { stp: false, "path-cost": { eth0: 50 } } } } });
     expect(bridge.ignored).toEqual(["bridges.br0: parameters: path-cost"]);
+    // a device id of 40 non-ASCII characters, escaped, still names the key in one bounded line
+    const long = parseNetworkConfig({ version: 2, ethernets: { ["é".repeat(40)]: { match: { name: "eth0" }, dhcp4: true, foo: 1 } } });
+    expect(long.ignored).toEqual([expect.stringMatching(/^ethernets\."(\\+u00e9)+/)]);
+    expect(long.ignored![0].length).toBeLessThanOrEqual(200);
   });
 });
