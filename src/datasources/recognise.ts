@@ -7,7 +7,6 @@ import type { Config } from "../config/load";
 import { containerName } from "../host/container";
 import type { Host } from "../host/host";
 import { hasLabelledDrive } from "./seed-drives";
-import type { DatasourceStage } from "./types";
 
 /** A file's first line (spaces and tabs trimmed, as sh's `read` trims) matching one of `globs`. */
 export interface FileRule {
@@ -35,8 +34,6 @@ interface RecogniseContext {
   host: Host;
   cmdline: string;
   config: Config;
-  /** Drives are looked for in the local stage only: one found there was read then. */
-  stage?: DatasourceStage;
 }
 
 /** The datasource a kernel command line forces (`ds=`, `ci.ds=`, `ci.datasource=`), if any. */
@@ -78,7 +75,7 @@ export function recognisedBy(name: string, rec: Recognition, ctx: RecogniseConte
     if (entry) return `PID 1 environment ${entry}`;
   }
   if (rec.offX86 && !/^(i.86|x86_64)$/.test(machine(host))) return "not an x86 machine";
-  if (rec.labels?.length && ctx.stage !== "network" && hasLabelledDrive(host, rec.labels)) return `a drive labelled ${rec.labels.join(" or ")}`;
+  if (rec.labels?.length && hasLabelledDrive(host, rec.labels)) return `a drive labelled ${rec.labels.join(" or ")}`;
   return undefined;
 }
 
