@@ -13,7 +13,7 @@ async function timeCrawl(url: string, concurrency: number): Promise<number> {
   const log = new Logger(new LogSink(host, { files: false }), "bench");
   const settings = { metadata_urls: [url], max_wait: 30, crawl_concurrency: concurrency };
   const started = performance.now();
-  await ec2.read({ host, cmdline: "", config: { datasource_list: ["Ec2"] }, settings, log, stage: "network" });
+  await ec2.read({ host, cmdline: "", config: { datasource_list: ["Ec2"] }, settings, log, stage: "network", withNetwork: (read) => read() });
   return performance.now() - started;
 }
 

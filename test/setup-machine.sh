@@ -7,10 +7,12 @@
 # certificates, python3-yaml is the PyYAML the YAML loader is held against; netplan.io,
 # network-manager and dbus-daemon read the rendered network files (test/unit/network/consumers.ts).
 # python3-jinja2 renders templates the way cloud-init does (test/unit/jinja.test.ts).
+# isc-dhcp-client and dnsmasq-base: the local stage's ephemeral lease, asked of a real DHCP
+# server in a network namespace (test/integration/local-metadata.test.ts).
 # Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 isc-dhcp-client dnsmasq-base; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ "$(id -u)" != 0 ]; then

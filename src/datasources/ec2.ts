@@ -5,6 +5,7 @@
 // and the meta-data tree crawled level by level in parallel. The token is never logged.
 import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, HttpError, requestWithRetry, type HttpResponse, type RetryPolicy } from "../http/client";
+import { containerName } from "../host/container";
 import type { Host } from "../host/host";
 import { isPlainObject, MAX_NESTING, parseJson, PROTOTYPE_KEYS } from "../config/yaml";
 import { dmiField, matchingFile, recognisedBy, type FileRule, type Recognition } from "./recognise";
@@ -52,23 +53,29 @@ function configuredForEc2(ctx: DatasourceContext): boolean {
 
 export const ec2: Datasource = {
   name: "Ec2",
-  stages: ["network"],
+  // cloud-init's Ec2Local (over an ephemeral lease, AWS only) and Ec2
+  stages: ["local", "network"],
   recognise: RECOGNISE,
-  detect: (ctx) => recognisedBy("Ec2", RECOGNISE, ctx) !== undefined || configuredForEc2(ctx),
-  async read(ctx) {
-    const aws = identifyAws(ctx.host);
-    const settings = settingsOf(ctx);
-    const client = await connect(ctx, settings, aws);
-    const version = await pickVersion(client);
-    const limit = limiter(settings.crawlConcurrency);
-    const [metadata, userData, identity] = await Promise.all([
-      crawl(client, `${version}/meta-data/`, limit),
-      limit(() => optional(client, `${version}/user-data`, DEFAULT_MAX_BODY_BYTES)),
-      aws ? limit(() => identityDocument(client, version)) : undefined,
-    ]);
-    return toInstanceData(client, version, metadata, userData, identity, aws);
-  },
+  detect: (ctx) =>
+    ctx.stage === "local" ? identifyAws(ctx.host) && !containerName(ctx.host) : recognisedBy("Ec2", RECOGNISE, ctx) !== undefined || configuredForEc2(ctx),
+  read: (ctx) => ctx.withNetwork(() => crawlService(ctx)),
 };
+
+async function crawlService(ctx: DatasourceContext): Promise<InstanceData> {
+  const aws = identifyAws(ctx.host);
+  const settings = settingsOf(ctx);
+  const client = await connect(ctx, settings, aws);
+  const version = await pickVersion(client);
+  const limit = limiter(settings.crawlConcurrency);
+  const [metadata, userData, identity] = await Promise.all([
+    crawl(client, `${version}/meta-data/`, limit),
+    limit(() => optional(client, `${version}/user-data`, DEFAULT_MAX_BODY_BYTES)),
+    aws ? limit(() => identityDocument(client, version)) : undefined,
+  ]);
+  const data = toInstanceData(client, version, metadata, userData, identity, aws);
+  // str(ds) names the class that found it, as cloud-init's status and logs do
+  return ctx.stage === "local" ? { ...data, description: "DataSourceEc2Local" } : data;
+}
 
 interface Client {
   base: string;

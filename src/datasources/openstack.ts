@@ -5,7 +5,8 @@ import { monotonicDeadline } from "../host/clock";
 import { DEFAULT_MAX_BODY_BYTES, requestWithRetry, type RetryPolicy } from "../http/client";
 import { openStackInstance, pickOpenStackVersion } from "./openstack-data";
 import { dmiField, recognisedBy, type Recognition } from "./recognise";
-import { MAX_META_DATA_BYTES, type Datasource } from "./types";
+import { containerName } from "../host/container";
+import { MAX_META_DATA_BYTES, type Datasource, type DatasourceContext, type InstanceData } from "./types";
 
 const DEFAULT_URLS = ["http://169.254.169.254"];
 const PRODUCT_NAMES = ["OpenStack Nova", "OpenStack Compute"];
@@ -21,27 +22,30 @@ const RECOGNISE: Recognition = {
 
 export const openStack: Datasource = {
   name: "OpenStack",
-  stages: ["network"],
+  // cloud-init's OpenStackLocal (over an ephemeral lease; a container's network is its host's) and OpenStack
+  stages: ["local", "network"],
   recognise: RECOGNISE,
-  detect: (ctx) => recognisedBy("OpenStack", RECOGNISE, ctx) !== undefined,
-  async read(ctx) {
-    const s = ctx.settings;
-    const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;
-    const timeoutMs = (Number(s.timeout) || 10) * 1000;
-    const policy: RetryPolicy = { retries: Number.isInteger(s.retries) ? Number(s.retries) : 5, delayMs: 1000, deadline: monotonicDeadline((Number(s.max_wait) || 120) * 1000) };
-    const problems: string[] = [];
-    for (const base of urls) {
-      try {
-        return await readService(base, timeoutMs, policy);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-    throw new Error(`no OpenStack metadata service answered: ${problems.join("; ")}`);
-  },
+  detect: (ctx) => (ctx.stage !== "local" || !containerName(ctx.host)) && recognisedBy("OpenStack", RECOGNISE, ctx) !== undefined,
+  read: (ctx) => ctx.withNetwork(() => readFirstService(ctx)),
 };
 
-async function readService(base: string, timeoutMs: number, policy: RetryPolicy) {
+async function readFirstService(ctx: DatasourceContext): Promise<InstanceData> {
+  const s = ctx.settings;
+  const urls = Array.isArray(s.metadata_urls) && s.metadata_urls.length ? s.metadata_urls.map(String) : DEFAULT_URLS;
+  const timeoutMs = (Number(s.timeout) || 10) * 1000;
+  const policy: RetryPolicy = { retries: Number.isInteger(s.retries) ? Number(s.retries) : 5, delayMs: 1000, deadline: monotonicDeadline((Number(s.max_wait) || 120) * 1000) };
+  const problems: string[] = [];
+  for (const base of urls) {
+    try {
+      return await readService(base, timeoutMs, policy, ctx.stage === "local" ? "DataSourceOpenStackLocal" : "DataSourceOpenStack");
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  throw new Error(`no OpenStack metadata service answered: ${problems.join("; ")}`);
+}
+
+async function readService(base: string, timeoutMs: number, policy: RetryPolicy, className: string) {
   const get = async (path: string, optional: boolean, maxBytes = MAX_META_DATA_BYTES): Promise<Buffer | undefined> => {
     const res = await requestWithRetry(`${base}/${path}`, { timeoutMs, maxBytes }, policy);
     if (res.status === 200) return res.body;
@@ -60,6 +64,6 @@ async function readService(base: string, timeoutMs: number, policy: RetryPolicy)
   ]);
   return openStackInstance(
     { source: base, version, metaData, userData, vendorData, vendorData2, networkData },
-    { datasource: "OpenStack", description: `DataSourceOpenStack [net,ver=2]`, platform: "openstack", requireUuid: false },
+    { datasource: "OpenStack", description: `${className} [net,ver=2]`, platform: "openstack", requireUuid: false },
   );
 }

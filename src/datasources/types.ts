@@ -44,6 +44,11 @@ export interface DatasourceContext {
   settings: Record<string, unknown>;
   log: Logger;
   stage: DatasourceStage;
+  /**
+   * Runs `read` with the network up: as it is, in the network stage; in the local stage over
+   * an ephemeral DHCP lease taken down afterwards (LeaseUnavailable when none comes).
+   */
+  withNetwork<T>(read: () => Promise<T>): Promise<T>;
 }
 
 export interface Datasource {

@@ -10,6 +10,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with output as it arrives (e.g. to tee into cloud-init-output.log). */
   onOutput?: (chunk: Buffer) => void;
+  /** Ends the command with SIGTERM when aborted (a DHCP client, once it holds a lease). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -50,10 +52,13 @@ export function runCommand(root: string, argv: string[], options: RunOptions = {
       stderr.push(chunk);
       options.onOutput?.(chunk);
     });
+    const stop = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", stop, { once: true });
     child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
     const finish = (code: number, signal: NodeJS.Signals | null) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", stop);
       resolve({
         code,
         signal,

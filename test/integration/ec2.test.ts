@@ -34,7 +34,7 @@ function dmi(fields: Record<string, string>) {
 
 function context(settings: Record<string, unknown>, config: Record<string, unknown> = {}) {
   const sink = new LogSink(new Host({ root }), { files: false });
-  const ctx: DatasourceContext = { host: new Host({ root }), cmdline: "", config, settings, log: new Logger(sink, "DataSourceEc2"), stage: "network" };
+  const ctx: DatasourceContext = { host: new Host({ root }), cmdline: "", config, settings, log: new Logger(sink, "DataSourceEc2"), stage: "network", withNetwork: (read) => read() };
   return { ctx, sink };
 }
 

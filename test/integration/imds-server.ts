@@ -17,6 +17,8 @@ export interface ImdsOptions {
   userData?: string;
   /** 0 (any free port) unless a guest must find it at a fixed one (slirp maps port 80). */
   port?: number;
+  /** 127.0.0.1 unless it serves another network namespace. */
+  address?: string;
 }
 
 export interface Imds {
@@ -68,7 +70,7 @@ export async function startImds(options: ImdsOptions = {}): Promise<Imds> {
     if (options.fault === "hang") return; // never answers
     setTimeout(() => answer(req, res, options, token), options.latencyMs ?? 0);
   });
-  await new Promise<void>((r) => server.listen(options.port ?? 0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, options.address ?? "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

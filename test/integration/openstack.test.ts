@@ -22,7 +22,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function ctx(settings: Record<string, unknown> = {}, config: Record<string, unknown> = {}): DatasourceContext {
-  return { host: new Host({ root }), cmdline: "", config, settings, log: new Logger(new LogSink(new Host({ root }), { files: false }), "ds"), stage: "local" };
+  return { host: new Host({ root }), cmdline: "", config, settings, log: new Logger(new LogSink(new Host({ root }), { files: false }), "ds"), stage: "local", withNetwork: (read) => read() };
 }
 
 function drive(base: string, files: Record<string, string>) {

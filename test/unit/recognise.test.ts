@@ -108,7 +108,7 @@ async function detected(root: string): Promise<string[]> {
     const ds = datasourceByName(name);
     if (!ds?.recognise) continue;
     for (const stage of ds.stages) {
-      const ctx = { host, cmdline, config, settings: isPlainObject(settings[ds.name]) ? (settings[ds.name] as Record<string, unknown>) : {}, log, stage };
+      const ctx = { host, cmdline, config, settings: isPlainObject(settings[ds.name]) ? (settings[ds.name] as Record<string, unknown>) : {}, log, stage, withNetwork: <T>(read: () => Promise<T>) => read() };
       if ((await ds.detect(ctx)) && !found.includes(ds.name)) found.push(ds.name);
     }
   }
