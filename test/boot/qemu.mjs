@@ -29,13 +29,14 @@ export function prepareQemuMachine() {
 
 /**
  * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
- * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); metadataHost: slirp's
+ * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); assetTag: the chassis
+ * asset tag (Huawei Cloud's "HUAWEICLOUD"); metadataHost: slirp's
  * address for this machine; cmdline: more kernel arguments. A machine booted before boots the
  * same disk again. cutAt: text that, once on the serial console (colours stripped), makes this
  * a power cut `cutDelayMs` later: QEMU is killed (SIGKILL: what the guest had not written to
  * its disk is lost) and the boot returns undefined.
  */
-export async function bootQemu(machine, { drives = [], smbios, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000, cutAt, cutDelayMs = 0 } = {}) {
+export async function bootQemu(machine, { drives = [], smbios, assetTag, metadataHost, cmdline = "", partitioned, timeoutMs = 420_000, cutAt, cutDelayMs = 0 } = {}) {
   const image = join(machine.dir, "root.img");
   const boot = join(machine.root, "boot");
   const kernel = join(machine.dir, "vmlinuz");
@@ -70,6 +71,7 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
     ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
+    ...(assetTag ? ["-smbios", `type=3,asset=${assetTag}`] : []),
     "-serial", `file:${join(machine.dir, "serial.log")}`, "-monitor", "none", "-display", "none",
   ];
   const child = spawn("qemu-system-x86_64", args.filter((a) => a !== "-nographic"), { stdio: ["ignore", "pipe", "pipe"] });

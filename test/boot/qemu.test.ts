@@ -76,6 +76,12 @@ function ipv4Of(report: Report, ifname: string): string[] {
   return report.ipAddr.split("\n").filter((l) => l.split(/\s+/)[1] === ifname && l.includes(" inet ")).map((l) => l.split(" inet ")[1].trim());
 }
 
+/** The log lines of the (last) init-local stage. */
+function localStageOf(log: string): string {
+  const local = log.lastIndexOf("running 'init-local'");
+  return log.slice(local, log.indexOf("running 'init'", local));
+}
+
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(work, "tree-"));
   for (const [name, text] of Object.entries(files)) {
@@ -328,7 +334,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       server = undefined;
     });
 
-    it("EC2 on AWS (an ec2 SMBIOS uuid): IMDSv2 with a token", async () => {
+    it("EC2 on AWS (an ec2 SMBIOS uuid): found in the local stage over an ephemeral lease, IMDSv2 with a token", async () => {
       imds = await startImds({ token: "required", userData: USER_DATA, port: 80 });
       machine = prepareQemuMachine();
       expectDone(await bootQemu(machine, { smbios: { uuid: "ec2a0b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
@@ -336,7 +342,9 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
       expect(machine.report().hostname).toBe("ip-10-0-0-5");
       expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === TOKEN)).toBe(true);
-      expect(machine.read("var/log/cloud-init.log")).not.toContain(TOKEN);
+      const log = machine.read("var/log/cloud-init.log");
+      expect(log).not.toContain(TOKEN);
+      expect(localStageOf(log)).toContain("found DataSourceEc2Local (instance-id i-0123456789abcdef0)");
     }, BOOT_TIMEOUT);
 
     it("an EC2-compatible cloud without tokens (Ec2 configured): plain GETs", async () => {
@@ -348,9 +356,15 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expect(imds.requests.filter((r) => r.method === "GET").every((r) => r.token === undefined)).toBe(true);
     }, BOOT_TIMEOUT);
 
-    it("OpenStack metadata service (DMI product OpenStack Nova)", async () => {
+    it("Huawei Cloud (asset tag HUAWEICLOUD, no datasource_list): OpenStack found in the local stage, its static network_data.json in place before networking", async () => {
       const uuid = "0e5d1c7a-aaaa-4bbb-8ccc-dddddddddddd";
-      const files: Record<string, string> = { "/openstack": "2015-10-15\nlatest", "/openstack/2015-10-15/meta_data.json": JSON.stringify({ uuid, hostname: "qemu-os" }), "/openstack/2015-10-15/user_data": USER_DATA };
+      const networkData = { links: [{ id: "l0", type: "phy", ethernet_mac_address: "52:54:00:12:34:56" }], networks: [{ id: "n0", link: "l0", type: "ipv4", ip_address: "169.254.0.20", netmask: "255.255.0.0", gateway: "169.254.169.254" }] };
+      const files: Record<string, string> = {
+        "/openstack": "2015-10-15\nlatest",
+        "/openstack/2015-10-15/meta_data.json": JSON.stringify({ uuid, hostname: "ecs-huawei" }),
+        "/openstack/2015-10-15/user_data": USER_DATA,
+        "/openstack/2015-10-15/network_data.json": JSON.stringify(networkData),
+      };
       server = createServer((req, res) => {
         const body = files[req.url ?? ""];
         res.writeHead(body === undefined ? 404 : 200);
@@ -358,10 +372,14 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       });
       await new Promise<void>((r) => server!.listen(80, "127.0.0.1", r));
       machine = prepareQemuMachine();
-      expectDone(await bootQemu(machine, { smbios: { product: "OpenStack Nova" }, metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT }));
+      const report = await bootQemu(machine, { assetTag: "HUAWEICLOUD", metadataHost: "169.254.169.254", timeoutMs: BOOT_TIMEOUT });
+      expectDone(report);
       expect(machine.read("var/lib/cloud/data/instance-id")).toBe(`${uuid}\n`);
       expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
-      expect(machine.report().hostname).toBe("qemu-os");
+      expect(report.hostname).toBe("ecs-huawei");
+      expect(localStageOf(machine.read("var/log/cloud-init.log"))).toContain(`found DataSourceOpenStackLocal [net,ver=2] (instance-id ${uuid})`);
+      // the service's static address, not a DHCP lease: the ephemeral one left nothing behind
+      expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^169\.254\.0\.20\/16 /)]);
     }, BOOT_TIMEOUT);
   });
 });
