@@ -9,10 +9,15 @@
 # python3-jinja2 renders templates the way cloud-init does (test/unit/jinja.test.ts).
 # isc-dhcp-client and dnsmasq-base: the local stage's ephemeral lease, asked of a real DHCP
 # server in a network namespace (test/integration/local-metadata.test.ts).
+# arm64: qemu-user-static and the arm64 cross libraries run the arm64 runtime that makes the
+# arm64 executable's blob (build/build.mjs) and the arm64 executable in tests, binutils'
+# aarch64 strip slims it, binfmt_misc's qemu-aarch64 lets debootstrap and dpkg run arm64
+# programs in the arm64 rootfs, and qemu-system-arm boots it.
 # Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 isc-dhcp-client dnsmasq-base; do
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 isc-dhcp-client dnsmasq-base \
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross binutils-aarch64-linux-gnu qemu-system-arm; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ "$(id -u)" != 0 ]; then
@@ -28,8 +33,15 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# arm64 programs run through qemu-user (registered as systemd-binfmt would, with its fixed
+# interpreter, so chroots need no copy of it)
+binfmt=/proc/sys/fs/binfmt_misc
+[ -e $binfmt/register ] || mount -t binfmt_misc binfmt_misc $binfmt 2>/dev/null || true
+[ -e $binfmt/qemu-aarch64 ] || tr -d '\n' </usr/lib/binfmt.d/qemu-aarch64.conf >$binfmt/register 2>/dev/null || true
+kinds="base cloud-init kernel arm64"
+[ -e $binfmt/qemu-aarch64 ] || { kinds="base cloud-init kernel"; echo "setup-machine: no binfmt_misc here; the arm64 boot test will skip" >&2; }
 # The boot tests' rootfses, built here (minutes, once per machine) rather than inside a
 # test, where a long synchronous build would stall the test runner.
-for kind in base cloud-init kernel; do
+for kind in $kinds; do
   sh "$(dirname "$0")/boot/rootfs.sh" "$kind" >/dev/null
 done

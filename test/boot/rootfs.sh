@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds (once per machine) the Debian rootfs the boot tests and the benchmark boot.
-# Usage: rootfs.sh base|cloud-init|kernel   -> prints the path of the cached rootfs.
-# (kernel: base plus a Linux kernel and initramfs, for QEMU boots)
+# Usage: rootfs.sh base|cloud-init|kernel|arm64   -> prints the path of the cached rootfs.
+# (kernel: base plus a Linux kernel and initramfs, for QEMU boots; arm64: a small arm64
+# rootfs with its kernel, made through qemu-user, which needs binfmt_misc's qemu-aarch64)
 # The cache lives outside the checkout; a new recipe version gets a new directory.
 set -eu
 kind=${1:-base}
@@ -52,5 +53,16 @@ case $kind in
   cloud-init)
     [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || derive cloud-init cloud-init
     echo "$cache/rootfs-$suite-$recipe-cloud-init" ;;
-  *) echo "usage: $0 base|cloud-init|kernel" >&2; exit 2 ;;
+  arm64)
+    dest=$cache/rootfs-$suite-$recipe-arm64
+    if [ ! -d "$dest" ]; then
+      rm -rf "$dest.tmp"
+      debootstrap --arch=arm64 --variant=minbase --include=systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,linux-image-arm64,initramfs-tools \
+        "$suite" "$dest.tmp" http://deb.debian.org/debian >"$cache/debootstrap-arm64.log" 2>&1
+      : >"$dest.tmp/etc/machine-id"
+      chroot "$dest.tmp" apt-get clean
+      mv "$dest.tmp" "$dest"
+    fi
+    echo "$dest" ;;
+  *) echo "usage: $0 base|cloud-init|kernel|arm64" >&2; exit 2 ;;
 esac
