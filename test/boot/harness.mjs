@@ -34,10 +34,10 @@ export function bootUnsupported() {
   return undefined;
 }
 
-export function debPath() {
+export function debPath(arch = "amd64") {
   const out = join(repo, "build/out");
-  const deb = existsSync(out) && readdirSync(out).find((f) => /^cloud-agent_.*_amd64\.deb$/.test(f));
-  if (!deb) throw new Error("build/out/cloud-agent_*_amd64.deb is missing: run npm run build first");
+  const deb = existsSync(out) && readdirSync(out).find((f) => f.startsWith("cloud-agent_") && f.endsWith(`_${arch}.deb`));
+  if (!deb) throw new Error(`build/out/cloud-agent_*_${arch}.deb is missing: run npm run build first`);
   return join(out, deb);
 }
 
@@ -47,7 +47,7 @@ function cachedRootfs(rootfs) {
 
 /**
  * @param {"agent" | "cloud-init"} kind
- * @param {"base" | "cloud-init" | "kernel"} rootfs which cached rootfs to start from
+ * @param {"base" | "cloud-init" | "kernel" | "arm64"} rootfs which cached rootfs to start from
  */
 export function prepareMachine(kind, rootfs = kind === "agent" ? "base" : "cloud-init") {
   const dir = mkdtempSync(join(tmpdir(), `boot-${kind}-`));
@@ -56,7 +56,7 @@ export function prepareMachine(kind, rootfs = kind === "agent" ? "base" : "cloud
   execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${cachedRootfs(rootfs)},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
   const machine = new Machine(kind, dir, root);
   if (kind === "agent") {
-    writeFileSync(join(root, "tmp/cloud-agent.deb"), readFileSync(debPath()));
+    writeFileSync(join(root, "tmp/cloud-agent.deb"), readFileSync(debPath(rootfs === "arm64" ? "arm64" : "amd64")));
     execFileSync("chroot", [root, "dpkg", "-i", "/tmp/cloud-agent.deb"], { stdio: "pipe" });
     rmSync(join(root, "tmp/cloud-agent.deb"));
   }

@@ -19,9 +19,28 @@ export function qemuUnsupported() {
   return undefined;
 }
 
-/** A root with the agent installed on the kernel rootfs; write seeds/config into it, then boot. */
-export function prepareQemuMachine() {
-  const machine = prepareMachine("agent", "kernel");
+/** The QEMU of each architecture the agent is built for: its machine, NIC, console and disk. */
+const ARCHES = {
+  amd64: { qemu: "qemu-system-x86_64", machine: [], console: "ttyS0", rootfs: "kernel" },
+  // arm64's virt board: no firmware needed for a direct kernel boot
+  arm64: { qemu: "qemu-system-aarch64", machine: ["-M", "virt", "-cpu", "cortex-a57"], console: "ttyAMA0", rootfs: "arm64" },
+};
+
+/** Why an arm64 boot cannot run here (it also needs binfmt_misc to install the .deb in its rootfs). */
+export function arm64Unsupported() {
+  if (!existsSync("/proc/sys/fs/binfmt_misc/qemu-aarch64")) return "binfmt_misc has no qemu-aarch64 (test/setup-machine.sh registers it)";
+  try {
+    execFileSync("sh", ["-c", "command -v qemu-system-aarch64"], { stdio: "ignore" });
+  } catch {
+    return "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)";
+  }
+  return qemuUnsupported();
+}
+
+/** A root with the agent installed on the kernel rootfs of `arch`; write seeds/config into it, then boot. */
+export function prepareQemuMachine(arch = "amd64") {
+  const machine = prepareMachine("agent", ARCHES[arch].rootfs);
+  machine.arch = arch;
   // no network configuration of its own: the agent's fallback (DHCP on eth0) or a seed's config
   writeFileSync(machine.path("etc/fstab"), "# root is mounted by the kernel (root= on its command line)\n");
   return machine;
@@ -63,10 +82,11 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     machine.image = image;
   }
   const net = metadataHost ? `user,id=n0,net=169.254.0.0/16,host=${metadataHost},dhcpstart=169.254.0.15` : "user,id=n0";
+  const arch = ARCHES[machine.arch ?? "amd64"];
   const args = [
-    "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+    ...arch.machine, "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
     "-kernel", kernel, "-initrd", initrd,
-    "-append", `root=${rootDevice} rw console=ttyS0 net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
+    "-append", `root=${rootDevice} rw console=${arch.console} net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
     "-drive", `file=${partitioned ? machine.disk : image},if=virtio,format=raw`,
     ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
@@ -74,7 +94,7 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     ...(assetTag ? ["-smbios", `type=3,asset=${assetTag}`] : []),
     "-serial", `file:${join(machine.dir, "serial.log")}`, "-monitor", "none", "-display", "none",
   ];
-  const child = spawn("qemu-system-x86_64", args.filter((a) => a !== "-nographic"), { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(arch.qemu, args.filter((a) => a !== "-nographic"), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (c) => (stderr += c));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the benchmark
 import { bootUnsupported } from "./harness.mjs";
 // @ts-expect-error plain JS
-import { bootQemu, prepareQemuMachine, qemuUnsupported } from "./qemu.mjs";
+import { arm64Unsupported, bootQemu, prepareQemuMachine, qemuUnsupported } from "./qemu.mjs";
 import { startImds, TOKEN, type Imds } from "../integration/imds-server";
 import { prng } from "../fault/harness";
 
@@ -382,4 +382,23 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^169\.254\.0\.20\/16 /)]);
     }, BOOT_TIMEOUT);
   });
+});
+
+// arm64 guests (Huawei's Kunpeng, Graviton, Ampere) under full emulation: one boot, slow
+describe.skipIf(unsupported || arm64Unsupported())("an arm64 guest under QEMU", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let machine: any;
+  afterEach(() => machine?.dispose());
+
+  it("the arm64 .deb boots a Debian arm64 guest to done: a cidata drive, Proxmox's static network config, user-data", async () => {
+    machine = prepareQemuMachine("arm64");
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-arm64\nlocal-hostname: qemu-arm64\n", "user-data": USER_DATA, "network-config": PROXMOX_V1 });
+    const report = await bootQemu(machine, { drives: [{ file: seed }], timeoutMs: 2 * BOOT_TIMEOUT });
+    expectDone(report);
+    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.77\/24 /)]);
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-arm64\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(report.hostname).toBe("qemu-arm64");
+    expect(machine.read("var/log/cloud-init.log")).toMatch(/running 'init-local'/);
+  }, 2 * BOOT_TIMEOUT);
 });
