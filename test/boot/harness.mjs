@@ -123,6 +123,8 @@ export class Machine {
       "hostname > $out/hostname",
       "systemctl is-active ssh > $out/sshd 2>&1",
       "ip -o addr > $out/ip-addr 2>&1; ip route > $out/ip-route 2>&1",
+      // what a failed unit said, for the test's message
+      `journalctl -b --no-pager -o cat -u '${units[0].replace(/-[a-z]+\.service$/, "")}*' > $out/journal 2>&1`,
       // a test that listens on the host names it in /etc/boot-probe ("10.0.2.2/PORT")
       "[ -f /etc/boot-probe ] && timeout 20 bash -c \"echo probe > /dev/tcp/$(cat /etc/boot-probe)\" && echo ok > $out/probe",
       ...[...units, ...PROCESS_UNITS[this.kind]].map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
@@ -216,6 +218,7 @@ export class Machine {
       sshd: this.read("var/tmp/boot-report/sshd").trim(),
       ipAddr: this.read("var/tmp/boot-report/ip-addr"),
       ipRoute: this.read("var/tmp/boot-report/ip-route"),
+      journal: this.read("var/tmp/boot-report/journal"),
       statusCode: Number(this.read("var/tmp/boot-report/status.rc")),
       units,
       totalMs: Object.values(units).reduce((sum, u) => sum + u.ms, 0),

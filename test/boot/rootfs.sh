@@ -57,7 +57,7 @@ case $kind in
     dest=$cache/rootfs-$suite-$recipe-arm64
     if [ ! -d "$dest" ]; then
       rm -rf "$dest.tmp"
-      debootstrap --arch=arm64 --variant=minbase --include=systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,linux-image-arm64,initramfs-tools \
+      debootstrap --arch=arm64 --variant=minbase --include=systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,time,linux-image-arm64,initramfs-tools \
         "$suite" "$dest.tmp" http://deb.debian.org/debian >"$cache/debootstrap-arm64.log" 2>&1
       : >"$dest.tmp/etc/machine-id"
       chroot "$dest.tmp" apt-get clean
