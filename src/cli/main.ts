@@ -8,6 +8,7 @@ import { parseArgs, usage, UsageError } from "./args";
 import type { Command, CommandGroup, CommandIO } from "./command";
 import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
+import { cloudId } from "./commands/cloud-id";
 import { devel } from "./commands/devel";
 import { features } from "./commands/features";
 import { init } from "./commands/init";
@@ -17,9 +18,14 @@ import { query } from "./commands/query";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, devel, features, init, install, modules, query, single, status };
+export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, single, status };
+
+/** Programs the executable is also installed as (links to it), each one of its commands. */
+const LINKED_COMMANDS: Record<string, string> = { "cloud-id": "cloud-id" };
 
 export async function main(argv: string[], argv0: string): Promise<number> {
+  const linked = LINKED_COMMANDS[path.basename(argv0)];
+  if (linked) return main([linked, ...argv], "cloud-init");
   const prog = path.basename(argv0) === "cloud-init" ? "cloud-init" : "cloud-agent";
   const out = writeStdout;
   const err = writeStderr;

@@ -24,7 +24,7 @@ export function instanceDataDocument(data: InstanceData, distro: Distro, systemC
   const v1: Record<string, unknown> = {
     _beta_keys: ["subplatform"],
     availability_zone: data.availabilityZone ?? null,
-    cloud_id: cloudId(data),
+    cloud_id: canonicalCloudId(data.cloudName, data.region, data.platform),
     cloud_name: data.cloudName,
     distro: distro.name,
     distro_release: distro.release,
@@ -94,8 +94,17 @@ function shortHostname(name: string | undefined): string | undefined {
   return name ? validHostname(fromMetadata(name))?.split(".")[0] : undefined;
 }
 
-function cloudId(data: InstanceData): string {
-  if (data.cloudName === "aws" && data.region?.startsWith("cn-")) return "aws-china";
-  if (data.cloudName === "aws" && data.region?.startsWith("us-gov-")) return "aws-gov";
-  return data.cloudName && data.cloudName !== "unknown" ? data.cloudName : data.platform;
+/** Regions that make a cloud of their own: prefix, the cloud it applies to, the cloud-id. */
+const REGION_CLOUDS: [string, string, string][] = [
+  ["cn-", "aws", "aws-china"],
+  ["us-gov-", "aws", "aws-gov"],
+  ["china", "azure", "azure-china"],
+];
+
+/** cloud-init's canonical cloud-id: the cloud's name (a regional variant where it has one), else the platform. */
+export function canonicalCloudId(cloudName: string | undefined, region: string | undefined, platform: string): string {
+  const known = (v: string | undefined) => (v && v !== "unknown" ? v : undefined);
+  const cloud = known(cloudName);
+  const variant = REGION_CLOUDS.find(([prefix, c]) => known(region)?.startsWith(prefix) && c === cloud);
+  return variant?.[2] ?? cloud ?? platform;
 }

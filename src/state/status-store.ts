@@ -7,7 +7,7 @@ import type { Host } from "../host/host";
 import { describeError } from "../log/logger";
 import { DATA_DIR, DISABLED_MARKER, RUN_DIR } from "./paths";
 import { isRunning, parseIdentity, thisProcess, type ProcessIdentity } from "./process";
-import { checkResultFile, checkStatusFile, emptyStatus, STAGES, type ResultFile, type StageKey, type StatusFile } from "./status";
+import { checkResultFile, checkStatusFile, emptyStatus, markInterrupted, STAGES, summarize, type ResultFile, type StageKey, type StatusFile, type StatusSummary } from "./status";
 
 export const STATUS_FILE = `${DATA_DIR}/status.json`;
 export const RESULT_FILE = `${DATA_DIR}/result.json`;
@@ -157,4 +157,17 @@ export function bootStatusCode(host: Host, cmdline: string): string {
   if (host.exists(`${RUN_DIR}/disabled`)) return "disabled-by-generator";
   if (host.exists(`${RUN_DIR}/enabled`)) return "enabled-by-generator";
   return "unknown";
+}
+
+/** This boot's status as `status` reports it (a stage whose process died is marked interrupted). */
+export function readSummary(host: Host, cmdline: string, warn: Warn): { summary: StatusSummary; file: StatusFile | undefined } {
+  const before = readStatus(host, warn);
+  const marker = readRunningMarker(host, warn);
+  const file = readStatus(host, warn);
+  if (file) {
+    const running = liveStage(marker);
+    const unfinishedBefore = (key: StageKey) => before !== undefined && before.v1[key].finished === null && before.v1[key].start === file.v1[key].start;
+    markInterrupted(file, (key) => key === running || !unfinishedBefore(key), marker);
+  }
+  return { summary: summarize(file, readResult(host, warn) !== undefined, bootStatusCode(host, cmdline)), file };
 }

@@ -1,9 +1,11 @@
-// The commands users and tools call: status --wait, clean, query, single, usage errors,
+// The commands users and tools call: status --wait, clean, query, single, cloud-id, usage errors,
 // and what `status` says when a stage was killed halfway.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agent, agentAsync, boot, isRoot, lines, makeRoot, writeSeed } from "./root";
+import { agent, agentAsync, agentCommand, boot, isRoot, lines, makeRoot, writeSeed } from "./root";
 
 describe.skipIf(!isRoot)("commands", () => {
   let root: string;
@@ -113,6 +115,26 @@ describe.skipIf(!isRoot)("commands", () => {
     expect(agent(root, ["frobnicate"]).stderr).toMatch(/invalid choice: 'frobnicate'/);
     expect(agent(root, ["modules", "--mode", "sideways"]).stderr).toMatch(/invalid choice: 'sideways'/);
     expect(agent(root, ["status", "--help"]).stdout).toMatch(/^usage: cloud-agent status/);
+  });
+
+  it("cloud-id: not run (3), the datasource's cloud after a boot, -l, -j, -i, disabled (2), and as the cloud-id link", () => {
+    expect(agent(root, ["cloud-id"])).toMatchObject({ code: 3, stdout: "not run\n" });
+    boot(root);
+    expect(agent(root, ["cloud-id"])).toMatchObject({ code: 0, stdout: "nocloud\n" });
+    expect(agent(root, ["cloud-id", "-l"])).toMatchObject({ code: 0, stdout: "nocloud\tunknown\n" });
+    const json = agent(root, ["cloud-id", "-j"]);
+    expect(json.stderr).toBe("DEPRECATED: Use: cloud-init query v1\n");
+    expect(JSON.parse(json.stdout)).toMatchObject({ cloud_id: "nocloud", instance_id: "iid-cmd", platform: "nocloud" });
+    // a region that is a cloud of its own, from another instance-data file
+    writeFileSync(join(root, "var/tmp/aws.json"), JSON.stringify({ v1: { cloud_name: "aws", region: "cn-north-1", platform: "ec2" } }));
+    expect(agent(root, ["cloud-id", "-l", "-i", "/var/tmp/aws.json"]).stdout).toBe("aws-china\tcn-north-1\n");
+    expect(agent(root, ["cloud-id", "-i", "/var/tmp/none.json"])).toMatchObject({ code: 1, stderr: "ERROR: File not found '/var/tmp/none.json'. Provide a path to instance data json file using --instance-data\n" });
+    const link = join(mkdtempSync(join(tmpdir(), "cloud-id-")), "cloud-id");
+    symlinkSync(agentCommand()[0], link);
+    expect(spawnSync(link, ["--root", root], { encoding: "utf8" }).stdout).toBe("nocloud\n");
+    writeFileSync(join(root, "etc/cloud/cloud-init.disabled"), "");
+    mkdirSync(join(root, "run/systemd/system"), { recursive: true });
+    expect(agent(root, ["cloud-id"])).toMatchObject({ code: 2, stdout: "disabled\n" });
   });
 
   it("the disabled marker makes status 'disabled'", () => {

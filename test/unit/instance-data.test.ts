@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { InstanceData } from "../../src/datasources/types";
 import type { Distro } from "../../src/distro";
 import { Host } from "../../src/host/host";
-import { instanceDataDocument, writeInstanceData } from "../../src/state/instance-data";
+import { canonicalCloudId, instanceDataDocument, writeInstanceData } from "../../src/state/instance-data";
 
 const distro: Distro = { name: "debian", family: "debian", version: "12", release: "bookworm", preferFqdnDefault: false, hostsAddress: "127.0.1.1", hostsTemplate: "debian" };
 
@@ -58,5 +58,18 @@ describe("instance data", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("canonicalCloudId (cloud-init's canonical_cloud_id)", () => {
+  it("names the cloud, a regional cloud where it has one, else the platform", () => {
+    expect(canonicalCloudId("aws", "eu-west-1", "ec2")).toBe("aws");
+    expect(canonicalCloudId("aws", "cn-north-1", "ec2")).toBe("aws-china");
+    expect(canonicalCloudId("aws", "us-gov-west-1", "ec2")).toBe("aws-gov");
+    expect(canonicalCloudId("azure", "chinaeast", "azure")).toBe("azure-china");
+    // a prefix applies to its own cloud only
+    expect(canonicalCloudId("openstack", "cn-north-1", "openstack")).toBe("openstack");
+    expect(canonicalCloudId("unknown", "cn-north-1", "ec2")).toBe("ec2");
+    expect(canonicalCloudId(undefined, undefined, "nocloud")).toBe("nocloud");
   });
 });

@@ -43,9 +43,10 @@ export const install: Command = {
       return 1;
     }
     host.copyFile(process.execPath, "/usr/bin/cloud-agent", 0o755);
-    if (host.readlink("/usr/bin/cloud-init") !== "cloud-agent") {
-      host.remove("/usr/bin/cloud-init");
-      host.symlink("cloud-agent", "/usr/bin/cloud-init");
+    for (const link of ["/usr/bin/cloud-init", "/usr/bin/cloud-id"]) {
+      if (host.readlink(link) === "cloud-agent") continue;
+      host.remove(link);
+      host.symlink("cloud-agent", link);
     }
     for (const [name, text] of Object.entries({ ...BOOT_UNITS, "cloud-agent.target": target })) host.writeAtomic(`${UNIT_DIR}/${name}`, text);
     host.writeAtomic("/lib/systemd/system-generators/cloud-agent-generator", generatorScript(), 0o755);

@@ -1,10 +1,9 @@
 // `status [--long] [--wait [--timeout S]] [--format tabular|json|yaml]`, as cloud-init's.
 import { toYaml } from "../../config/yaml";
 import { monotonicDeadline } from "../../host/clock";
-import type { Host } from "../../host/host";
 import { readCmdline } from "../../stages/env";
-import { markInterrupted, renderTabular, statusObject, summarize, type StageKey, type StatusFile, type StatusSummary } from "../../state/status";
-import { bootStatusCode, liveStage, readResult, readRunningMarker, readStatus, type Warn } from "../../state/status-store";
+import { renderTabular, statusObject } from "../../state/status";
+import { readSummary } from "../../state/status-store";
 import type { Command } from "../command";
 
 export const status: Command = {
@@ -32,7 +31,7 @@ export const status: Command = {
       if (!warned.has(message)) io.stderr(`warning: ${message}\n`);
       warned.add(message);
     };
-    let current = readSummary(io.host, warn);
+    let current = readSummary(io.host, readCmdline(io.host), warn);
     if (args.options.wait) {
       while (current.summary.status === "running" || current.summary.status === "not started") {
         if (deadline.passed()) {
@@ -42,7 +41,7 @@ export const status: Command = {
         }
         if (format === "tabular") io.stdout(".");
         await new Promise((r) => setTimeout(r, 250));
-        current = readSummary(io.host, warn);
+        current = readSummary(io.host, readCmdline(io.host), warn);
       }
     }
     const { summary, file } = current;
@@ -59,17 +58,6 @@ export const status: Command = {
  * the marker: a stage seen unfinished in both reads, with no live process between them,
  * cannot just have finished (its marker goes only after its final status write).
  */
-function readSummary(host: Host, warn: Warn): { summary: StatusSummary; file: StatusFile | undefined } {
-  const before = readStatus(host, warn);
-  const marker = readRunningMarker(host, warn);
-  const file = readStatus(host, warn);
-  if (file) {
-    const running = liveStage(marker);
-    const unfinishedBefore = (key: StageKey) => before !== undefined && before.v1[key].finished === null && before.v1[key].start === file.v1[key].start;
-    markInterrupted(file, (key) => key === running || !unfinishedBefore(key), marker);
-  }
-  return { summary: summarize(file, readResult(host, warn) !== undefined, bootStatusCode(host, readCmdline(host))), file };
-}
 
 function sortedReplacer(_key: string, value: unknown): unknown {
   if (value && typeof value === "object" && !Array.isArray(value)) {
