@@ -122,7 +122,7 @@ resize_rootfs: true
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Machine = any;
-type Report = { status: string; statusCode: number; hostname: string; sshd: string; units: Record<string, { status: number; result: string }> };
+type Report = { status: string; statusCode: number; cloudId: string; hostname: string; sshd: string; units: Record<string, { status: number; result: string }> };
 type Items = Record<string, string>;
 
 const SNAPSHOT_FILES = ["etc/passwd", "etc/group", "etc/shadow", "etc/gshadow", "etc/ca-certificates.conf", "etc/ssh/sshd_config"];
@@ -177,6 +177,7 @@ function collect(m: Machine, report: Report, before: Snapshot, aliceHash: string
   // status and units
   items["status (first line)"] = report.status.split("\n")[0];
   items["status exit code"] = String(report.statusCode);
+  items["cloud-id -l, then its exit code"] = report.cloudId;
   items["stage units (local, network, config, final)"] = Object.values(report.units)
     .map((u) => `${u.result}/${u.status}`)
     .join(" ");

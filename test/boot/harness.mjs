@@ -121,6 +121,7 @@ export class Machine {
       "mkdir -p $out",
       "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
       "hostname > $out/hostname",
+      "cloud-id -l > $out/cloud-id 2>&1; echo $? >> $out/cloud-id",
       "systemctl is-active ssh > $out/sshd 2>&1",
       "ip -o addr > $out/ip-addr 2>&1; ip route > $out/ip-route 2>&1",
       // what a failed unit said, for the test's message
@@ -219,6 +220,7 @@ export class Machine {
       ipAddr: this.read("var/tmp/boot-report/ip-addr"),
       ipRoute: this.read("var/tmp/boot-report/ip-route"),
       journal: this.read("var/tmp/boot-report/journal"),
+      cloudId: this.read("var/tmp/boot-report/cloud-id"),
       statusCode: Number(this.read("var/tmp/boot-report/status.rc")),
       units,
       totalMs: Object.values(units).reduce((sum, u) => sum + u.ms, 0),

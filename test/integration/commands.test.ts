@@ -121,7 +121,7 @@ describe.skipIf(!isRoot)("commands", () => {
     expect(agent(root, ["cloud-id"])).toMatchObject({ code: 3, stdout: "not run\n" });
     boot(root);
     expect(agent(root, ["cloud-id"])).toMatchObject({ code: 0, stdout: "nocloud\n" });
-    expect(agent(root, ["cloud-id", "-l"])).toMatchObject({ code: 0, stdout: "nocloud\tunknown\n" });
+    expect(agent(root, ["cloud-id", "-l"])).toMatchObject({ code: 0, stdout: "nocloud\tNone\n" }); // cloud-init prints Python's str(None)
     const json = agent(root, ["cloud-id", "-j"]);
     expect(json.stderr).toBe("DEPRECATED: Use: cloud-init query v1\n");
     expect(JSON.parse(json.stdout)).toMatchObject({ cloud_id: "nocloud", instance_id: "iid-cmd", platform: "nocloud" });

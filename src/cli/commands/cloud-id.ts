@@ -41,8 +41,13 @@ export const cloudId: Command = {
     if (args.options.json) {
       io.stderr("DEPRECATED: Use: cloud-init query v1\n");
       io.stdout(stateJson({ ...v1, cloud_id: id }));
-    } else io.stdout(args.options.long ? `${id}\t${field("region")}\n` : `${id}\n`);
+    } else io.stdout(args.options.long ? `${id}\t${regionText(v1)}\n` : `${id}\n`);
     return 0;
   },
 };
 
+/** The region as cloud-init prints it: Python's str() of the value, so an unknown (null) region is "None". */
+function regionText(v1: Record<string, unknown>): string {
+  if (!Object.hasOwn(v1, "region")) return "unknown";
+  return v1.region === null ? "None" : String(v1.region);
+}
