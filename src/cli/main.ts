@@ -15,10 +15,11 @@ import { init } from "./commands/init";
 import { install } from "./commands/install";
 import { modules } from "./commands/modules";
 import { query } from "./commands/query";
+import { schema } from "./commands/schema";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, single, status };
+export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, schema, single, status };
 
 /** Programs the executable is also installed as (links to it), each one of its commands. */
 const LINKED_COMMANDS: Record<string, string> = { "cloud-id": "cloud-id" };

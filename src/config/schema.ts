@@ -66,7 +66,8 @@ function typeMatches(value: unknown, type: SchemaType | SchemaType[]): boolean {
   return [type].flat().some((t) => {
     switch (t) {
       case "string":
-        return typeof value === "string";
+        // YAML's !!binary gives bytes, which cloud-init's validator takes as a string too
+        return typeof value === "string" || value instanceof Uint8Array;
       case "integer":
         return typeof value === "number" && Number.isInteger(value);
       case "number":

@@ -1,7 +1,7 @@
 // cloud-config is YAML 1.1 as PyYAML's safe_load reads it: yes/no/on/off are booleans,
 // 0644 is octal, 1:20 is sexagesimal, an unquoted date becomes its ISO text. Every YAML and JSON
 // document is bounded in nesting depth before anything walks it recursively.
-import { Composer, isCollection, isScalar, LineCounter, Parser, Scalar, visit, YAMLParseError, type CST, type Document, type Tags, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type ToJSOptions } from "yaml";
+import { Composer, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, Scalar, visit, YAMLParseError, type CST, type Document, type Tags, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type ToJSOptions } from "yaml";
 
 export class YamlError extends Error {
   constructor(
@@ -319,3 +319,35 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Serialises data for files cloud-init users read back (instance data, status --format yaml). */
 export { stringify as toYaml } from "yaml";
+
+/**
+ * The line each key path of a YAML document is written at ("write_files.0.path" → 4), for
+ * messages that point into the file; paths as schema issues name them. Positions only: the
+ * values are read by parseYaml.
+ */
+export function keyLines(text: string): Map<string, number> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  const out = new Map<string, number>();
+  const walk = (node: unknown, path: string, depth: number): void => {
+    if (depth > MAX_NESTING) return;
+    const at = (child: string) => (path ? `${path}.${child}` : child);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        const start = (pair.key as { range?: [number, number, number] }).range?.[0];
+        if (start !== undefined && !out.has(at(key))) out.set(at(key), lines.linePos(start).line);
+        walk(pair.value, at(key), depth + 1);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const start = (item as { range?: [number, number, number] } | null)?.range?.[0];
+        if (start !== undefined) out.set(at(String(i)), lines.linePos(start).line);
+        walk(item, at(String(i)), depth + 1);
+      });
+    }
+  };
+  walk(doc.contents, "", 0);
+  return out;
+}
