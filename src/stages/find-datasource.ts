@@ -47,10 +47,15 @@ export async function findDatasource(env: StageEnv, stage: DatasourceStage): Pro
         });
       },
     };
+    // cloud-init's search event, which its `analyze` times each datasource by
+    const event = `${stage === "local" ? "init-local" : "init-network"}/search-${ds.name}`;
+    env.log.debug(`start: ${event}: searching for ${stage} data from DataSource${ds.name}`);
+    let outcome = `SUCCESS: no ${stage} data found from DataSource${ds.name}`;
     try {
       if (!(await ds.detect(ctx))) continue;
       const data = await ds.read(ctx);
       if (data && data.dsmode !== "disabled") {
+        outcome = `SUCCESS: found ${stage} data from DataSource${ds.name}`;
         env.log.info(`found ${data.description} (instance-id ${instanceIdLine(data.instanceId)})`);
         return data;
       }
@@ -59,9 +64,12 @@ export async function findDatasource(env: StageEnv, stage: DatasourceStage): Pro
         env.log.info(`datasource ${ds.name}: ${err.message}; the network stage will ask again`);
         continue;
       }
+      outcome = `FAIL: no ${stage} data found from DataSource${ds.name}`;
       // it said it was here and then could not be read: the user's platform data is lost
       env.log.error(`datasource ${ds.name}: ${describeError(err)}`);
       if (leased) env.host.append(FAILED_WITH_LEASE, `${ds.name}\n`);
+    } finally {
+      env.log.debug(`finish: ${event}: ${outcome}`);
     }
   }
   return undefined;

@@ -71,11 +71,22 @@ async function runLocked(env: StageEnv, key: StageKey, body: () => Promise<Stage
     }, "could not write result.json", note);
   }
   attempt(() => removeRunningMarker(host), "could not remove the running-stage marker", note);
+  // the stage's own event, as cloud-init's reporter logs it: `analyze` closes the stage with it
+  const [event, description] = STAGE_EVENTS[key];
+  env.log.debug(`finish: ${event}: ${errors.length ? "FAIL" : "SUCCESS"}: ${description}`);
   const took = (performance.now() - bodyStarted).toFixed(1);
   env.log.debug(`stage ${key} done in ${took} ms (${bodyStarted.toFixed(1)} ms after process start; max RSS ${process.resourceUsage().maxRSS} KiB)`);
   // problems after the last status write (result.json, the marker) still count for the exit code
   return new Set([...status.v1[key].errors, ...bookkeeping]).size;
 }
+
+/** cloud-init's event name and description of each stage (cloudinit/cmd/main.py). */
+const STAGE_EVENTS: Record<StageKey, [string, string]> = {
+  "init-local": ["init-local", "searching for local datasources"],
+  init: ["init-network", "searching for network datasources"],
+  "modules-config": ["modules-config", "running modules for config"],
+  "modules-final": ["modules-final", "running modules for final"],
+};
 
 /**
  * This boot's status so far: init-local starts afresh; a later stage takes what /run holds

@@ -302,7 +302,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     const pick = <T,>(items: T[]) => items[Math.floor(random() * items.length)];
     const content = Array.from({ length: 2000 }, (_, i) => `line ${i} of a file a power cut may interrupt\n`).join("");
     const trials: string[] = [];
-    // each stage's banner on the console ("cloud-agent v. … running 'init'") marks its start
+    // each stage's banner on the console ("Cloud-init v. … running 'init'") marks its start
     for (const stage of [pick(["init-local", "init"]), pick(["modules:config", "modules:final"])]) {
       if (trials.length) machine.dispose(); // the last trial's machine is afterEach's
       machine = prepareQemuMachine();
