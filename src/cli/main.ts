@@ -6,6 +6,7 @@ import { writeStderr, writeStdout } from "../host/stdio";
 import { CLOUD_INIT_COMPAT_VERSION, VERSION } from "../version";
 import { parseArgs, usage, UsageError } from "./args";
 import type { Command, CommandGroup, CommandIO } from "./command";
+import { analyze } from "./commands/analyze";
 import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
 import { cloudId } from "./commands/cloud-id";
@@ -19,7 +20,7 @@ import { schema } from "./commands/schema";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command | CommandGroup> = { boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, schema, single, status };
+export const COMMANDS: Record<string, Command | CommandGroup> = { analyze, boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, schema, single, status };
 
 /** Programs the executable is also installed as (links to it), each one of its commands. */
 const LINKED_COMMANDS: Record<string, string> = { "cloud-id": "cloud-id" };

@@ -2,12 +2,12 @@
 // Debian root with that package) reads the log a boot by the built agent wrote, and our own
 // `analyze` gives the same stages, events and order.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
-import { boot, makeRoot, writeSeed } from "./root";
+import { agent, boot, makeRoot, writeSeed } from "./root";
 
 const unsupported = bootUnsupported();
 
@@ -42,5 +42,17 @@ describe.skipIf(unsupported)("cloud-init's analyze on cloud-agent's log", () => 
     expect(r.status, r.stderr).toBe(0);
     expect([...r.stdout.matchAll(/^Starting stage: (\S+)$/gm)].map((m) => m[1])).toEqual(["init-local", "init-network", "modules-config", "modules-final"]);
     expect([...r.stdout.matchAll(/^Finished stage: \((\S+)\) [\d.]+ seconds$/gm)].map((m) => m[1])).toEqual(["init-local", "init-network", "modules-config", "modules-final"]);
+  });
+
+  it("our analyze show and blame print what cloud-init's prints for the same log; dump has the same events", () => {
+    for (const sub of ["show", "blame"]) expect(agent(root, ["analyze", sub]).stdout).toBe(theirs(sub).stdout);
+    const events = (text: string) => (JSON.parse(text) as Record<string, unknown>[]).map(({ timestamp: _t, ...rest }) => rest);
+    expect(events(agent(root, ["analyze", "dump"]).stdout)).toEqual(events(theirs("dump").stdout));
+  });
+
+  it("-i reads another log, -o writes the report to a file; a missing log is an error", () => {
+    expect(agent(root, ["analyze", "blame", "-i", "/var/log/cloud-init.log", "-o", "/var/tmp/blame.txt"]).code).toBe(0);
+    expect(readFileSync(join(root, "var/tmp/blame.txt"), "utf8")).toBe(theirs("blame").stdout);
+    expect(agent(root, ["analyze", "show", "-i", "/var/tmp/none.log"])).toMatchObject({ code: 1, stderr: "Error: /var/tmp/none.log does not exist\n" });
   });
 });
