@@ -99,6 +99,19 @@ describe.skipIf(!isRoot)("commands", () => {
     expect(redacted.merged_system_cfg).toBe("redacted for non-root user");
   });
 
+  it("query --format renders a Jinja template over the instance data; -i, -u and -v name other files", () => {
+    boot(root);
+    expect(agent(root, ["query", "--format", "{{ v1.local_hostname }} {{ instance_id }}{% if v1.instance_id.startswith('iid-') %} ok{% endif %}"])).toMatchObject({ code: 0, stdout: "web-1 iid-cmd ok\n" });
+    writeFileSync(join(root, "var/tmp/other.json"), JSON.stringify({ v1: { instance_id: "i-other" } }));
+    expect(agent(root, ["query", "-i", "/var/tmp/other.json", "v1.instance_id"]).stdout).toBe("i-other\n");
+    expect(agent(root, ["query", "-i", "/var/tmp/missing.json", "v1"])).toMatchObject({ code: 1, stderr: "Missing instance-data file: /var/tmp/missing.json\n" });
+    writeFileSync(join(root, "var/tmp/ud"), "#cloud-config\nfrom: -u\n");
+    writeFileSync(join(root, "var/tmp/vd"), "vendor text");
+    expect(agent(root, ["query", "-u", "/var/tmp/ud", "userdata"]).stdout).toBe("#cloud-config\nfrom: -u\n\n");
+    expect(agent(root, ["query", "-v", "/var/tmp/vd", "vendordata"]).stdout).toBe("vendor text\n");
+    expect(agent(root, ["query", "--format", "{{ undefined_name }}"]).stdout).toBe("CI_MISSING_JINJA_VAR/undefined_name\n");
+  });
+
   it("single honours semaphores unless --frequency always", () => {
     boot(root);
     expect(agent(root, ["single", "--name", "scripts_user"]).code).toBe(0);

@@ -1,6 +1,8 @@
-// `query [--all | --list-keys | KEY]` over instance data: root reads the sensitive file
-// (plus userdata/vendordata), others the redacted one.
-import { isPlainObject } from "../../config/yaml";
+// `query [--all | --list-keys | KEY | --format TEMPLATE] [-i FILE] [-u FILE] [-v FILE]` over
+// instance data: root reads the sensitive file (plus userdata/vendordata), others the
+// redacted one. --format renders a Jinja template with the engine user-data templates use.
+import { isPlainObject, parseJson } from "../../config/yaml";
+import { renderJinja } from "../../userdata/jinja";
 import { DATA_DIR, instancePath } from "../../state/paths";
 import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
 import { readInstanceId } from "../../state/instance";
@@ -13,24 +15,54 @@ export const query: Command = {
     options: [
       { name: "all", short: "a", help: "dump all available instance-data" },
       { name: "list-keys", short: "l", help: "list keys of the instance data (or of the KEY given)" },
+      { name: "format", short: "f", value: true, help: "a Jinja template over the instance data, e.g. '{{ v1.local_hostname }}'" },
+      { name: "instance-data", short: "i", value: true, help: `the instance data file (default: ${INSTANCE_DATA_SENSITIVE} for root, else ${INSTANCE_DATA})` },
+      { name: "user-data", short: "u", value: true, help: "the user-data file behind the userdata key (default: this instance's user-data.txt; root only)" },
+      { name: "vendor-data", short: "v", value: true, help: "the vendor-data file behind the vendordata key (default: this instance's vendor-data.txt; root only)" },
     ],
     positionals: [{ name: "varname", optional: true, help: "a dot-delimited key, e.g. v1.local_hostname or ds.meta_data" }],
   },
   async run(args, io) {
     const { host } = io;
     const root = process.getuid?.() === 0;
-    const text = host.readTextIfExists(root ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA) ?? host.readTextIfExists(INSTANCE_DATA);
+    const given = args.options["instance-data"] as string | undefined;
+    const file = given ?? (root && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
+    const text = host.readTextIfExists(file);
     if (text === undefined) {
-      io.stderr(`Missing instance-data file: ${INSTANCE_DATA}. Is cloud-init done?\n`);
+      io.stderr(given ? `Missing instance-data file: ${given}\n` : `Missing instance-data file: ${INSTANCE_DATA}. Is cloud-init done?\n`);
       return 1;
     }
-    const data = JSON.parse(text) as Record<string, unknown>;
+    let parsed: unknown;
+    try {
+      parsed = parseJson(text);
+    } catch (err) {
+      io.stderr(`Instance data ${file} is not valid JSON: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (!isPlainObject(parsed)) {
+      io.stderr(`Instance data ${file} is not a JSON object\n`);
+      return 1;
+    }
+    const data = parsed;
     const iid = readInstanceId(host, `${DATA_DIR}/instance-id`);
-    if (root && iid) {
-      data.userdata = host.readTextIfExists(instancePath(iid, "user-data.txt")) ?? "";
-      data.vendordata = host.readTextIfExists(instancePath(iid, "vendor-data.txt")) ?? "";
+    // user-data may hold secrets: only root reads it, as cloud-init
+    if (root) {
+      const userData = (args.options["user-data"] as string | undefined) ?? (iid ? instancePath(iid, "user-data.txt") : undefined);
+      const vendorData = (args.options["vendor-data"] as string | undefined) ?? (iid ? instancePath(iid, "vendor-data.txt") : undefined);
+      data.userdata = (userData && host.readTextIfExists(userData)) ?? "";
+      data.vendordata = (vendorData && host.readTextIfExists(vendorData)) ?? "";
     }
     if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!(k in data)) data[k] = v;
+    const format = args.options.format as string | undefined;
+    if (format !== undefined) {
+      try {
+        io.stdout(`${renderJinja(format, data).text}\n`);
+        return 0;
+      } catch (err) {
+        io.stderr(`query --format: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
     const key = args.positionals[0];
     if (!key && !args.options.all && !args.options["list-keys"]) {
       io.stderr("Expected one of the options: --all, --format, --list-keys or varname\n");
