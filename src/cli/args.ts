@@ -15,7 +15,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   options: OptionSpec[];
-  positionals?: { name: string; optional: boolean; help: string }[];
+  /** `remainder` (last only): it and everything after it, flags included, as given (a command to run). */
+  positionals?: { name: string; optional: boolean; help: string; remainder?: boolean }[];
 }
 
 export type Parsed = { options: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
@@ -43,8 +44,13 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   const all = optionsOf(spec);
   const options: Parsed["options"] = {};
   const positionals: string[] = [];
+  const remainderAt = spec.positionals?.findIndex((p) => p.remainder) ?? -1;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (remainderAt >= 0 && positionals.length === remainderAt) {
+      positionals.push(...argv.slice(i));
+      break;
+    }
     if (arg === "--" || !arg.startsWith("-") || arg === "-") {
       positionals.push(...(arg === "--" ? argv.slice(i + 1) : [arg]));
       if (arg === "--") break;
@@ -70,7 +76,7 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   if (missing.length && !options.help) throw new UsageError(`the following arguments are required: ${missing.map(flagsOf).join(", ")}`);
   const required = (spec.positionals ?? []).filter((p) => !p.optional).length;
   if (positionals.length < required) throw new UsageError(`the following arguments are required: ${spec.positionals![positionals.length].name}`);
-  if (positionals.length > (spec.positionals ?? []).length) throw new UsageError(`unrecognized arguments: ${positionals.slice((spec.positionals ?? []).length).join(" ")}`);
+  if (remainderAt < 0 && positionals.length > (spec.positionals ?? []).length) throw new UsageError(`unrecognized arguments: ${positionals.slice((spec.positionals ?? []).length).join(" ")}`);
   return { options, positionals };
 }
 

@@ -19,3 +19,6 @@ export interface CommandGroup {
   spec: { name: string; summary: string };
   subcommands: Record<string, Command>;
 }
+
+/** Programs the executable is also installed as (links in /usr/bin), each running its command of that name. */
+export const LINKED_COMMANDS = ["cloud-id", "cloud-init-per"] as const;

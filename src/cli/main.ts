@@ -5,11 +5,12 @@ import { Host } from "../host/host";
 import { writeStderr, writeStdout } from "../host/stdio";
 import { CLOUD_INIT_COMPAT_VERSION, VERSION } from "../version";
 import { parseArgs, usage, UsageError } from "./args";
-import type { Command, CommandGroup, CommandIO } from "./command";
+import { LINKED_COMMANDS, type Command, type CommandGroup, type CommandIO } from "./command";
 import { analyze } from "./commands/analyze";
 import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
 import { cloudId } from "./commands/cloud-id";
+import { cloudInitPer } from "./commands/cloud-init-per";
 import { devel } from "./commands/devel";
 import { features } from "./commands/features";
 import { init } from "./commands/init";
@@ -20,13 +21,10 @@ import { schema } from "./commands/schema";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command | CommandGroup> = { analyze, boot, clean, "cloud-id": cloudId, devel, features, init, install, modules, query, schema, single, status };
-
-/** Programs the executable is also installed as (links to it), each one of its commands. */
-const LINKED_COMMANDS: Record<string, string> = { "cloud-id": "cloud-id" };
+export const COMMANDS: Record<string, Command | CommandGroup> = { analyze, boot, clean, "cloud-id": cloudId, "cloud-init-per": cloudInitPer, devel, features, init, install, modules, query, schema, single, status };
 
 export async function main(argv: string[], argv0: string): Promise<number> {
-  const linked = LINKED_COMMANDS[path.basename(argv0)];
+  const linked = LINKED_COMMANDS.find((name) => name === path.basename(argv0));
   if (linked) return main([linked, ...argv], "cloud-init");
   const prog = path.basename(argv0) === "cloud-init" ? "cloud-init" : "cloud-agent";
   const out = writeStdout;

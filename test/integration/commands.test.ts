@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agent, agentAsync, agentCommand, boot, isRoot, lines, makeRoot, writeSeed } from "./root";
+import { agent, agentAsync, agentCommand, boot, isRoot, lines, makeRoot, read, writeSeed } from "./root";
 
 describe.skipIf(!isRoot)("commands", () => {
   let root: string;
@@ -110,6 +110,31 @@ describe.skipIf(!isRoot)("commands", () => {
     expect(agent(root, ["query", "-u", "/var/tmp/ud", "userdata"]).stdout).toBe("#cloud-config\nfrom: -u\n\n");
     expect(agent(root, ["query", "-v", "/var/tmp/vd", "vendordata"]).stdout).toBe("vendor text\n");
     expect(agent(root, ["query", "--format", "{{ undefined_name }}"]).stdout).toBe("CI_MISSING_JINJA_VAR/undefined_name\n");
+  });
+
+  it("cloud-init-per: once, instance and always with cloud-init's markers; the command's flags and exit status; as a link", () => {
+    boot(root);
+    const per = (...args: string[]) => agent(root, ["cloud-init-per", ...args]);
+    expect(per("once", "my-task", "sh", "-c", "echo ran >> /var/tmp/per.log; exit 3")).toMatchObject({ code: 3 });
+    expect(per("once", "my-task", "sh", "-c", "echo ran >> /var/tmp/per.log")).toMatchObject({ code: 0 });
+    expect(lines(root, "var/tmp/per.log")).toEqual(["ran"]);
+    // written after the command, whatever it returned; dashes read as underscores
+    expect(read(root, "var/lib/cloud/sem/bootper.my_task.once")).toMatch(/^\d{10}\n$/);
+    expect(per("instance", "inst", "sh", "-c", "echo $0 >> /var/tmp/inst.log", "x").code).toBe(0);
+    expect(per("instance", "inst", "sh", "-c", "echo $0 >> /var/tmp/inst.log", "x").code).toBe(0);
+    expect(lines(root, "var/tmp/inst.log")).toEqual(["x"]);
+    expect(existsSync(join(root, "var/lib/cloud/instances/iid-cmd/sem/bootper.inst.instance"))).toBe(true);
+    for (let i = 0; i < 2; i++) expect(per("always", "each", "sh", "-c", "echo each >> /var/tmp/always.log").stdout).toBe("");
+    expect(lines(root, "var/tmp/always.log")).toEqual(["each", "each"]);
+    // a marker an older cloud-init wrote with the dashes kept still counts
+    writeFileSync(join(root, "var/lib/cloud/sem/bootper.old-name.once"), "1\n");
+    per("once", "old-name", "sh", "-c", "echo old >> /var/tmp/old.log");
+    expect(existsSync(join(root, "var/tmp/old.log"))).toBe(false);
+    expect(existsSync(join(root, "var/lib/cloud/sem/bootper.old_name.once"))).toBe(true);
+    expect(per("weekly", "x", "true")).toMatchObject({ code: 1, stderr: "cloud-init-per: invalid frequency 'weekly' (once, instance or always)\n" });
+    const link = join(mkdtempSync(join(tmpdir(), "per-")), "cloud-init-per");
+    symlinkSync(agentCommand()[0], link);
+    expect(spawnSync(link, ["--root", root, "once", "linked", "sh", "-c", "echo linked"], { encoding: "utf8" }).stdout).toBe("linked\n");
   });
 
   it("single honours semaphores unless --frequency always", () => {

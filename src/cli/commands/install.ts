@@ -11,7 +11,7 @@ import target from "../../../units/cloud-agent.target";
 import { generatorScript } from "../../datasources/generator";
 import type { Host } from "../../host/host";
 import { CONFIG_DIR, CONFIG_FILE } from "../../state/paths";
-import type { Command } from "../command";
+import { LINKED_COMMANDS, type Command } from "../command";
 
 const UNIT_DIR = "/lib/systemd/system";
 /** The units cloud-agent.target wants: the boot process and the four stage shims. */
@@ -43,7 +43,7 @@ export const install: Command = {
       return 1;
     }
     host.copyFile(process.execPath, "/usr/bin/cloud-agent", 0o755);
-    for (const link of ["/usr/bin/cloud-init", "/usr/bin/cloud-id"]) {
+    for (const link of ["cloud-init", ...LINKED_COMMANDS].map((name) => `/usr/bin/${name}`)) {
       if (host.readlink(link) === "cloud-agent") continue;
       host.remove(link);
       host.symlink("cloud-agent", link);
