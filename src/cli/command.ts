@@ -1,4 +1,5 @@
 // What a subcommand file exports: its spec and a handler returning the exit code.
+import * as path from "node:path";
 import type { Host } from "../host/host";
 import type { CommandSpec, Parsed } from "./args";
 
@@ -22,3 +23,8 @@ export interface CommandGroup {
 
 /** Programs the executable is also installed as (links in /usr/bin), each running its command of that name. */
 export const LINKED_COMMANDS = ["cloud-id", "cloud-init-per"] as const;
+
+/** A file named on the command line: absolute as given, relative to the working directory otherwise (`schema -c user-data.yaml`). */
+export function argumentPath(given: string): string {
+  return path.resolve(given);
+}

@@ -55,6 +55,12 @@ const SCRIPT_TYPES: Record<string, ScriptFrequency> = {
   "text/x-shellscript-per-once": "per-once",
 };
 
+/** The part types a user-data MIME part may declare, by cloud-init's short names ("cloud-config", "x-shellscript", ...). */
+export function userDataTypes(): string[] {
+  const types = [...STARTS.map(([, type]) => type), ...Object.keys(SCRIPT_TYPES)].filter((t) => t !== "text/upstart-job");
+  return [...new Set(types.map((t) => t.replace(/^text\//, "")))].sort();
+}
+
 /** Includes nested deeper than this are refused (a URL that includes itself). */
 const MAX_INCLUDE_DEPTH = 8;
 /** Most bytes all #include URLs of one user-data may bring in together. */

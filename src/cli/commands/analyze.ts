@@ -3,7 +3,7 @@
 import { blameRecords, bootRecords, parseEvents, showRecords } from "../../log/analyze";
 import { stateJson } from "../../state/status-store";
 import type { CommandSpec, Parsed } from "../args";
-import type { Command, CommandGroup, CommandIO } from "../command";
+import { argumentPath, type Command, type CommandGroup, type CommandIO } from "../command";
 
 const LOG = "/var/log/cloud-init.log";
 const FILES = [
@@ -17,7 +17,7 @@ function overLog(name: string, summary: string, report: (log: string) => string)
     spec: { name: `analyze ${name}`, summary, options: FILES },
     async run(args, io) {
       const infile = (args.options.infile as string | undefined) ?? LOG;
-      const log = io.host.readTextIfExists(infile);
+      const log = io.host.readTextIfExists(argumentPath(infile));
       if (log === undefined) {
         io.stderr(`Error: ${infile} does not exist\n`);
         return 1;
@@ -29,7 +29,7 @@ function overLog(name: string, summary: string, report: (log: string) => string)
 
 function write(args: Parsed, io: CommandIO, text: string): number {
   const outfile = args.options.outfile as string | undefined;
-  if (outfile && outfile !== "-") io.host.writeAtomic(outfile, text, 0o644);
+  if (outfile && outfile !== "-") io.host.writeAtomic(argumentPath(outfile), text, 0o644);
   else io.stdout(text);
   return 0;
 }

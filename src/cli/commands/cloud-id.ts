@@ -4,7 +4,7 @@ import { isPlainObject, parseJson } from "../../config/yaml";
 import { readCmdline } from "../../stages/env";
 import { canonicalCloudId, INSTANCE_DATA } from "../../state/instance-data";
 import { readSummary, stateJson } from "../../state/status-store";
-import type { Command } from "../command";
+import { argumentPath, type Command } from "../command";
 
 export const cloudId: Command = {
   spec: {
@@ -23,7 +23,7 @@ export const cloudId: Command = {
       return summary.status === "disabled" ? 2 : 3;
     }
     const path = (args.options["instance-data"] as string | undefined) ?? INSTANCE_DATA;
-    const text = io.host.readTextIfExists(path);
+    const text = io.host.readTextIfExists(argumentPath(path));
     if (text === undefined) {
       io.stderr(`ERROR: File not found '${path}'. Provide a path to instance data json file using --instance-data\n`);
       return 1;

@@ -1,6 +1,7 @@
 // `devel net-convert`: cloud-init's offline conversion of a network config (v1/v2 YAML,
 // OpenStack network_data.json or interfaces(5) text) into one renderer's files under a
 // directory, through the same parse, resolve and render steps as the boot.
+import { makeMime, render } from "./devel-userdata";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseJson, parseYaml, toYaml } from "../../config/yaml";
@@ -80,5 +81,5 @@ const netConvert: Command = {
 
 export const devel: CommandGroup = {
   spec: { name: "devel", summary: "Run development tools." },
-  subcommands: { "net-convert": netConvert },
+  subcommands: { "make-mime": makeMime, "net-convert": netConvert, render },
 };

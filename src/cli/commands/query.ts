@@ -6,7 +6,7 @@ import { renderJinja } from "../../userdata/jinja";
 import { DATA_DIR, instancePath } from "../../state/paths";
 import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
 import { readInstanceId } from "../../state/instance";
-import type { Command } from "../command";
+import { argumentPath, type Command } from "../command";
 
 export const query: Command = {
   spec: {
@@ -27,7 +27,7 @@ export const query: Command = {
     const root = process.getuid?.() === 0;
     const given = args.options["instance-data"] as string | undefined;
     const file = given ?? (root && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
-    const text = host.readTextIfExists(file);
+    const text = host.readTextIfExists(argumentPath(file));
     if (text === undefined) {
       io.stderr(given ? `Missing instance-data file: ${given}\n` : `Missing instance-data file: ${INSTANCE_DATA}. Is cloud-init done?\n`);
       return 1;
@@ -49,8 +49,8 @@ export const query: Command = {
     if (root) {
       const userData = (args.options["user-data"] as string | undefined) ?? (iid ? instancePath(iid, "user-data.txt") : undefined);
       const vendorData = (args.options["vendor-data"] as string | undefined) ?? (iid ? instancePath(iid, "vendor-data.txt") : undefined);
-      data.userdata = (userData && host.readTextIfExists(userData)) ?? "";
-      data.vendordata = (vendorData && host.readTextIfExists(vendorData)) ?? "";
+      data.userdata = (userData && host.readTextIfExists(argumentPath(userData))) ?? "";
+      data.vendordata = (vendorData && host.readTextIfExists(argumentPath(vendorData))) ?? "";
     }
     if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!(k in data)) data[k] = v;
     const format = args.options.format as string | undefined;

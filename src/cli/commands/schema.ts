@@ -10,7 +10,7 @@ import { readInstanceId } from "../../state/instance";
 import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, instancePath } from "../../state/paths";
 import { JINJA_HEADER, renderJinja } from "../../userdata/jinja";
-import type { Command, CommandIO } from "../command";
+import { argumentPath, type Command, type CommandIO } from "../command";
 
 type SchemaType = "cloud-config" | "network-config";
 
@@ -47,7 +47,7 @@ export const schema: Command = {
     }
     let documents: Document[];
     if (file) {
-      const text = io.host.readTextIfExists(file);
+      const text = io.host.readTextIfExists(argumentPath(file));
       if (text === undefined) {
         io.stderr(`Error:\nConfigfile ${file} does not exist\n`);
         return 1;
@@ -95,7 +95,7 @@ function check(doc: Document, io: CommandIO, instanceDataFile: string | undefine
 
 function instanceData(host: Host, given: string | undefined): Record<string, unknown> | string {
   const path = given ?? (process.getuid?.() === 0 && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
-  const text = host.readTextIfExists(path);
+  const text = host.readTextIfExists(argumentPath(path));
   if (text === undefined) return `${path} does not exist (give one with --instance-data)`;
   try {
     const data = parseJson(text);
