@@ -11,6 +11,7 @@ import { boot } from "./commands/boot";
 import { clean } from "./commands/clean";
 import { cloudId } from "./commands/cloud-id";
 import { cloudInitPer } from "./commands/cloud-init-per";
+import { collectLogs } from "./commands/collect-logs";
 import { devel } from "./commands/devel";
 import { features } from "./commands/features";
 import { init } from "./commands/init";
@@ -21,7 +22,7 @@ import { schema } from "./commands/schema";
 import { single } from "./commands/single";
 import { status } from "./commands/status";
 
-export const COMMANDS: Record<string, Command | CommandGroup> = { analyze, boot, clean, "cloud-id": cloudId, "cloud-init-per": cloudInitPer, devel, features, init, install, modules, query, schema, single, status };
+export const COMMANDS: Record<string, Command | CommandGroup> = { analyze, boot, clean, "cloud-id": cloudId, "cloud-init-per": cloudInitPer, "collect-logs": collectLogs, devel, features, init, install, modules, query, schema, single, status };
 
 export async function main(argv: string[], argv0: string): Promise<number> {
   const linked = LINKED_COMMANDS.find((name) => name === path.basename(argv0));

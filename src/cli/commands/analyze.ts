@@ -1,13 +1,14 @@
 // `analyze show | blame | dump [-i LOG] [-o OUT]` over cloud-init.log, and `analyze boot`
 // from systemd's timestamps: cloud-init's commands and output.
 import { blameRecords, bootRecords, parseEvents, showRecords } from "../../log/analyze";
+import { LOG_FILE } from "../../log/logger";
 import { stateJson } from "../../state/status-store";
 import type { CommandSpec, Parsed } from "../args";
 import { argumentPath, type Command, type CommandGroup, type CommandIO } from "../command";
 
-const LOG = "/var/log/cloud-init.log";
+
 const FILES = [
-  { name: "infile", short: "i", value: true, help: `the log to read (default: ${LOG})` },
+  { name: "infile", short: "i", value: true, help: `the log to read (default: ${LOG_FILE})` },
   { name: "outfile", short: "o", value: true, help: "where to write the report (default: standard output)" },
 ] satisfies CommandSpec["options"];
 
@@ -16,7 +17,7 @@ function overLog(name: string, summary: string, report: (log: string) => string)
   return {
     spec: { name: `analyze ${name}`, summary, options: FILES },
     async run(args, io) {
-      const infile = (args.options.infile as string | undefined) ?? LOG;
+      const infile = (args.options.infile as string | undefined) ?? LOG_FILE;
       const log = io.host.readTextIfExists(argumentPath(infile));
       if (log === undefined) {
         io.stderr(`Error: ${infile} does not exist\n`);
