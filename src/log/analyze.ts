@@ -123,3 +123,36 @@ export function blameRecords(boots: Span[][]): string {
 function stageOf(span: Span): string {
   return span.stage ? span.name : span.name.split("/")[0];
 }
+
+/** What `analyze boot` reports, in seconds since the epoch (container: when the container started). */
+export interface BootTimes {
+  kernelStart: number;
+  kernelEnd: number;
+  activated: number;
+  /** The last init-local banner of the log, if there is one. */
+  cloudInitStart?: number;
+  container: boolean;
+}
+
+/** Python's str() of a UTC datetime: microseconds only when there are any. */
+function pythonDate(epoch: number): string {
+  const iso = new Date(Math.floor(epoch * 1000)).toISOString().replace("T", " ").slice(0, 19);
+  const micros = Math.round((epoch % 1) * 1e6);
+  return micros ? `${iso}.${String(micros).padStart(6, "0")}` : iso;
+}
+
+/** `analyze boot` in cloud-init's words. */
+export function bootReport(t: BootTimes): string {
+  const start = t.cloudInitStart === undefined ? "Could not find init-local log-line in cloud-init.log" : pythonDate(t.cloudInitStart);
+  if (t.container) return `-- Most Recent Container Boot Record --\n    Container started at: ${pythonDate(t.kernelStart)}\n    Cloud-init activated by systemd at: ${pythonDate(t.activated)}\n    Cloud-init start: ${start}\n`;
+  return [
+    "-- Most Recent Boot Record --",
+    `    Kernel Started at: ${pythonDate(t.kernelStart)}`,
+    `    Kernel ended boot at: ${pythonDate(t.kernelEnd)}`,
+    `    Kernel time to boot (seconds): ${t.kernelEnd - t.kernelStart}`,
+    `    Cloud-init activated by systemd at: ${pythonDate(t.activated)}`,
+    `    Time between Kernel end boot and Cloud-init activation (seconds): ${t.activated - t.kernelEnd}`,
+    `    Cloud-init start: ${start}`,
+    "",
+  ].join("\n");
+}

@@ -122,6 +122,7 @@ export class Machine {
       "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
       "hostname > $out/hostname",
       "cloud-id -l > $out/cloud-id 2>&1; echo $? >> $out/cloud-id",
+      "cloud-init analyze boot > $out/analyze-boot 2>&1",
       "systemctl is-active ssh > $out/sshd 2>&1",
       "ip -o addr > $out/ip-addr 2>&1; ip route > $out/ip-route 2>&1",
       // what a failed unit said, for the test's message

@@ -66,6 +66,8 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     expect(machine.read("etc/boot-test.txt")).toBe("hello");
     expect(machine.mode("etc/boot-test.txt")).toBe("600");
     expect(machine.read("var/log/cloud-init-output.log")).toContain("boot test finished, datasource DataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud]");
+    // analyze boot under real systemd, in a container: the unit's activation and the log's start
+    expect(machine.read("var/tmp/boot-report/analyze-boot")).toMatch(/^-- Most Recent Container Boot Record --\n    Container started at: \d{4}-.*\n    Cloud-init activated by systemd at: \d{4}-.*\n    Cloud-init start: \d{4}-/);
   }, 180_000);
 
   it("reboot: bootcmd again, runcmd not", async () => {

@@ -1,6 +1,6 @@
 // The events of cloud-init.log and the records `analyze` prints from them.
 import { describe, expect, it } from "vitest";
-import { blameRecords, bootRecords, parseEvents, showRecords } from "../../src/log/analyze";
+import { blameRecords, bootRecords, bootReport, parseEvents, showRecords } from "../../src/log/analyze";
 
 const boot = (day: string) => `${day} 10:00:00,000 - stages[INFO]: Cloud-init v. 0.1.0 (cloud-agent) running 'init-local' at Thu, 03 Dec 2026 10:00:00 +0000. Up 1.00 seconds.
 ${day} 10:00:00,010 - stages[DEBUG]: start: init-local/search-NoCloud: searching for local data from DataSourceNoCloud
@@ -39,5 +39,15 @@ describe("analyze", () => {
 
   it("a finish without its start is left out", () => {
     expect(bootRecords(parseEvents("2026-12-03 10:00:00,000 - x[DEBUG]: finish: modules-final/config-x: SUCCESS: done\n"))).toEqual([]);
+  });
+
+  it("boot: the kernel's and cloud-init's start in cloud-init's words, dates as Python prints them", () => {
+    const t = { kernelStart: 1764756000.5, kernelEnd: 1764756002.25, activated: 1764756003, cloudInitStart: 1764756003.125, container: false };
+    expect(bootReport(t)).toBe(
+      "-- Most Recent Boot Record --\n    Kernel Started at: 2025-12-03 10:00:00.500000\n    Kernel ended boot at: 2025-12-03 10:00:02.250000\n    Kernel time to boot (seconds): 1.75\n    Cloud-init activated by systemd at: 2025-12-03 10:00:03\n    Time between Kernel end boot and Cloud-init activation (seconds): 0.75\n    Cloud-init start: 2025-12-03 10:00:03.125000\n",
+    );
+    expect(bootReport({ ...t, container: true, cloudInitStart: undefined })).toBe(
+      "-- Most Recent Container Boot Record --\n    Container started at: 2025-12-03 10:00:00.500000\n    Cloud-init activated by systemd at: 2025-12-03 10:00:03\n    Cloud-init start: Could not find init-local log-line in cloud-init.log\n",
+    );
   });
 });

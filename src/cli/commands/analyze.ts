@@ -1,6 +1,8 @@
 // `analyze show | blame | dump [-i LOG] [-o OUT]` over cloud-init.log, and `analyze boot`
-// from systemd's timestamps: cloud-init's commands and output.
-import { blameRecords, bootRecords, parseEvents, showRecords } from "../../log/analyze";
+// from systemd's timestamps (the kernel's start and end, the local unit's activation) and the
+// log's last init-local banner: cloud-init's commands and output.
+import { containerName } from "../../host/container";
+import { blameRecords, bootRecords, bootReport, parseEvents, showRecords, type BootTimes } from "../../log/analyze";
 import { LOG_FILE } from "../../log/logger";
 import { stateJson } from "../../state/status-store";
 import type { CommandSpec, Parsed } from "../args";
@@ -36,27 +38,36 @@ function write(args: Parsed, io: CommandIO, text: string): number {
 }
 
 const boot: Command = {
-  spec: { name: "analyze boot", summary: "Print the kernel's and cloud-init's start in this boot, from systemd.", options: [] },
-  async run(_args, io) {
-    const props = ["KernelTimestampMonotonic", "UserspaceTimestampMonotonic", "UserspaceTimestamp"];
-    const manager = await io.host.run(["systemctl", "show", ...props.flatMap((p) => ["-p", p])]);
-    const unit = await io.host.run(["systemctl", "show", "cloud-agent-local.service", "-p", "ExecMainStartTimestampMonotonic"]);
-    const value = (text: string, key: string) => /^(\w+)=(.*)$/m.exec(text.split("\n").find((l) => l.startsWith(`${key}=`)) ?? "")?.[2];
-    const userspace = Number(value(manager.stdout, "UserspaceTimestampMonotonic"));
-    const activated = Number(value(unit.stdout, "ExecMainStartTimestampMonotonic"));
-    if (manager.code !== 0 || !userspace) {
-      io.stderr("Error: analyze boot reads systemd's timestamps, and systemd is not running here (or systemctl is missing)\n");
+  spec: { name: "analyze boot", summary: "Print list of boot times for kernel and cloud-init.", options: FILES },
+  async run(args, io) {
+    const { host } = io;
+    if (!host.exists("/run/systemd/system")) {
+      io.stderr("analyze boot reads systemd's timestamps, and this system does not run systemd\n");
       return 1;
     }
-    const s = (us: number) => (us / 1e6).toFixed(5);
-    const lines = [
-      "-- Most Recent Boot Record --",
-      `    Kernel time to boot (seconds): ${s(userspace)}`,
-      activated ? `    Cloud-init activated by systemd at (seconds since boot): ${s(activated)}` : "    Cloud-init has not been activated by systemd in this boot",
-      activated ? `    Time between Kernel end boot and Cloud-init activation (seconds): ${s(activated - userspace)}` : "",
-    ].filter(Boolean);
-    io.stdout(`${lines.join("\n")}\n`);
-    return 0;
+    const monotonic = async (property: string, unit?: string) => {
+      const r = await host.run(["systemctl", "show", ...(unit ? [unit] : []), "-p", property]);
+      const value = Number(/=(\d+)/.exec(r.stdout)?.[1]);
+      if (r.code !== 0 || !value) throw new Error(`systemctl show ${unit ?? ""} -p ${property} gave no timestamp`);
+      return value / 1e6;
+    };
+    const now = Date.now() / 1000;
+    let times: BootTimes;
+    try {
+      const kernelEnd = await monotonic("UserspaceTimestampMonotonic");
+      const activated = await monotonic("InactiveExitTimestampMonotonic", "cloud-agent-local.service");
+      const container = containerName(host) !== undefined;
+      // a container's monotonic clock is its host's: count from the clock's zero, not this boot's kernel
+      const base = container ? now - Number(process.hrtime.bigint()) / 1e9 : now - host.uptime();
+      const kernelStart = container ? (host.stat("/proc/1/cmdline")?.atimeMs ?? 0) / 1000 : base;
+      times = { kernelStart, kernelEnd: base + kernelEnd, activated: base + activated, container };
+    } catch (err) {
+      io.stderr(`analyze boot: ${(err as Error).message}\n`);
+      return 1;
+    }
+    const log = host.readTextIfExists(argumentPath((args.options.infile as string | undefined) ?? LOG_FILE)) ?? "";
+    times.cloudInitStart = parseEvents(log).filter((e) => e.name === "init-local" && e.event_type === "start" && e.description.startsWith("starting search")).at(-1)?.timestamp;
+    return write(args, io, bootReport(times));
   },
 };
 
