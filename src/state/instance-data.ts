@@ -4,6 +4,7 @@ import * as os from "node:os";
 import type { InstanceData } from "../datasources/types";
 import type { Distro } from "../distro";
 import type { Host } from "../host/host";
+import { isPlainObject, parseJson } from "../config/yaml";
 import { fromMetadata, validHostname } from "../hostname";
 import { RUN_DIR } from "./paths";
 import { sortKeys } from "./status-store";
@@ -107,4 +108,22 @@ export function canonicalCloudId(cloudName: string | undefined, region: string |
   const cloud = known(cloudName);
   const variant = REGION_CLOUDS.find(([prefix, c]) => known(region)?.startsWith(prefix) && c === cloud);
   return variant?.[2] ?? cloud ?? platform;
+}
+
+export type InstanceDataFile = { path: string } & ({ data: Record<string, unknown> } | { missing: true } | { invalid: string });
+
+/**
+ * The instance data a command reads: the file given, else for root the sensitive one (when
+ * there is one), else the redacted one; what is wrong with it when it is not a JSON object.
+ */
+export function readInstanceDataFile(host: Host, given: string | undefined): InstanceDataFile {
+  const path = given ?? (process.getuid?.() === 0 && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
+  const text = host.readTextIfExists(path);
+  if (text === undefined) return { path, missing: true };
+  try {
+    const data = parseJson(text);
+    return isPlainObject(data) ? { path, data } : { path, invalid: `${path} is not a JSON object` };
+  } catch (err) {
+    return { path, invalid: `${path} is not valid JSON: ${(err as Error).message}` };
+  }
 }

@@ -2,8 +2,7 @@
 // boot would render it) and `devel make-mime -a FILE:TYPE ... [-l] [-f]` (MIME multipart
 // user-data, as Python's email package writes it): cloud-init's user-data tools.
 import { randomInt } from "node:crypto";
-import { isPlainObject, parseJson } from "../../config/yaml";
-import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
+import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE, readInstanceDataFile } from "../../state/instance-data";
 import { JINJA_HEADER, renderJinja } from "../../userdata/jinja";
 import { userDataTypes } from "../../userdata/process";
 import { argumentPath, type Command } from "../command";
@@ -27,19 +26,12 @@ export const render: Command = {
       return 1;
     }
     const given = args.options["instance-data"] as string | undefined;
-    const dataFile = given ?? (process.getuid?.() === 0 && io.host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
-    const text = io.host.readTextIfExists(argumentPath(dataFile));
-    let data: unknown;
-    try {
-      data = text === undefined ? undefined : parseJson(text);
-    } catch (err) {
-      io.stderr(`Error: ${dataFile} is not valid JSON: ${(err as Error).message}\n`);
+    const read = readInstanceDataFile(io.host, given === undefined ? undefined : argumentPath(given));
+    if (!("data" in read)) {
+      io.stderr(`Error: ${"invalid" in read ? read.invalid : `missing instance-data file: ${read.path}`}\n`);
       return 1;
     }
-    if (!isPlainObject(data)) {
-      io.stderr(`Error: missing instance-data file: ${dataFile}\n`);
-      return 1;
-    }
+    const data = read.data;
     try {
       const rendered = renderJinja(template, data);
       if (rendered.missing.length) io.stderr(`WARNING: Could not render jinja template variables in file '${file}': ${rendered.missing.map((v) => `'${v}'`).join(", ")}\n`);

@@ -1,10 +1,10 @@
 // `query [--all | --list-keys | KEY | --format TEMPLATE] [-i FILE] [-u FILE] [-v FILE]` over
 // instance data: root reads the sensitive file (plus userdata/vendordata), others the
 // redacted one. --format renders a Jinja template with the engine user-data templates use.
-import { isPlainObject, parseJson } from "../../config/yaml";
+import { isPlainObject } from "../../config/yaml";
 import { renderJinja } from "../../userdata/jinja";
 import { DATA_DIR, instancePath } from "../../state/paths";
-import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
+import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE, readInstanceDataFile } from "../../state/instance-data";
 import { readInstanceId } from "../../state/instance";
 import { argumentPath, type Command } from "../command";
 
@@ -26,24 +26,16 @@ export const query: Command = {
     const { host } = io;
     const root = process.getuid?.() === 0;
     const given = args.options["instance-data"] as string | undefined;
-    const file = given ?? (root && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
-    const text = host.readTextIfExists(argumentPath(file));
-    if (text === undefined) {
+    const read = readInstanceDataFile(host, given === undefined ? undefined : argumentPath(given));
+    if ("missing" in read) {
       io.stderr(given ? `Missing instance-data file: ${given}\n` : `Missing instance-data file: ${INSTANCE_DATA}. Is cloud-init done?\n`);
       return 1;
     }
-    let parsed: unknown;
-    try {
-      parsed = parseJson(text);
-    } catch (err) {
-      io.stderr(`Instance data ${file} is not valid JSON: ${(err as Error).message}\n`);
+    if ("invalid" in read) {
+      io.stderr(`Instance data ${read.invalid}\n`);
       return 1;
     }
-    if (!isPlainObject(parsed)) {
-      io.stderr(`Instance data ${file} is not a JSON object\n`);
-      return 1;
-    }
-    const data = parsed;
+    const data = read.data;
     const iid = readInstanceId(host, `${DATA_DIR}/instance-id`);
     // user-data may hold secrets: only root reads it, as cloud-init
     if (root) {

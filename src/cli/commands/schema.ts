@@ -4,10 +4,9 @@
 // image's cloud.cfg and cloud.cfg.d. Problems name key paths and lines, never values.
 import { MODULES } from "../../../modules/index";
 import { annotate, checkCloudConfig, checkNetworkConfig, describeProblem, type CheckResult } from "../../config/schema-check";
-import { isPlainObject, parseJson } from "../../config/yaml";
 import type { Host } from "../../host/host";
 import { readInstanceId } from "../../state/instance";
-import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE } from "../../state/instance-data";
+import { INSTANCE_DATA, INSTANCE_DATA_SENSITIVE, readInstanceDataFile } from "../../state/instance-data";
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR, instancePath } from "../../state/paths";
 import { JINJA_HEADER, renderJinja } from "../../userdata/jinja";
 import { argumentPath, type Command, type CommandIO } from "../command";
@@ -78,11 +77,12 @@ function check(doc: Document, io: CommandIO, instanceDataFile: string | undefine
   if (doc.type === "network-config") return checkNetworkConfig(doc.text, doc.name);
   let text = doc.text;
   if (JINJA_HEADER.test(text)) {
-    const data = instanceData(io.host, instanceDataFile);
-    if (typeof data === "string") {
-      io.stderr(`Error:\n${doc.name}: a jinja template needs instance data: ${data}\n`);
+    const read = readInstanceDataFile(io.host, instanceDataFile === undefined ? undefined : argumentPath(instanceDataFile));
+    if (!("data" in read)) {
+      io.stderr(`Error:\n${doc.name}: a jinja template needs instance data: ${"invalid" in read ? read.invalid : `${read.path} does not exist (give one with --instance-data)`}\n`);
       return undefined;
     }
+    const data = read.data;
     try {
       text = renderJinja(text.replace(JINJA_HEADER, ""), data).text;
     } catch (err) {
@@ -91,18 +91,6 @@ function check(doc: Document, io: CommandIO, instanceDataFile: string | undefine
     }
   }
   return checkCloudConfig(text, MODULES.map((m) => m.schema), doc.name, doc.requireHeader);
-}
-
-function instanceData(host: Host, given: string | undefined): Record<string, unknown> | string {
-  const path = given ?? (process.getuid?.() === 0 && host.exists(INSTANCE_DATA_SENSITIVE) ? INSTANCE_DATA_SENSITIVE : INSTANCE_DATA);
-  const text = host.readTextIfExists(argumentPath(path));
-  if (text === undefined) return `${path} does not exist (give one with --instance-data)`;
-  try {
-    const data = parseJson(text);
-    return isPlainObject(data) ? data : `${path} is not a JSON object`;
-  } catch (err) {
-    return `${path} is not valid JSON: ${(err as Error).message}`;
-  }
 }
 
 /** This instance's processed user-data and vendor-data, its network config, and the image's configuration. */
