@@ -49,7 +49,7 @@ export function validate(value: unknown, schema: Schema, path = ""): SchemaIssue
   }
   if (isPlainObject(value)) {
     for (const key of schema.required ?? []) {
-      if (!Object.hasOwn(value, key)) issues.push({ path, message: `missing required key '${key}'` });
+      if (!Object.hasOwn(value, key)) issues.push({ path, message: `'${key}' is a required property` }); // cloud-init's words: a key name, never a value
     }
     Object.entries(value).forEach(([key, item], index) => {
       const sub = schema.properties && Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;

@@ -30,7 +30,7 @@ describe.skipIf(!isRoot)("schema", () => {
     const r = agent(root, ["schema", "-c", file("bad.yaml", "#cloud-config\nruncmd: 'echo s3cr3t-value'\nwrite_files:\n  - content: x\nchpasswd: {users: [{password: s3cr3t-value}]}\n")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "Invalid cloud-config /var/tmp/bad.yaml\nError:\nCloud config schema errors: runcmd: expected a list, got a string (line 2), write_files.0: missing required key 'path' (line 4), chpasswd.users.0: missing required key 'name' (line 5)\n",
+      "Invalid cloud-config /var/tmp/bad.yaml\nError:\nCloud config schema errors: runcmd: expected a list, got a string (line 2), write_files.0: 'path' is a required property (line 4), chpasswd.users.0: 'name' is a required property (line 5)\n",
     );
     expect(r.stdout + r.stderr).not.toContain("s3cr3t");
   });

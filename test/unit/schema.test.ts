@@ -9,7 +9,7 @@ describe("schema messages", () => {
   it("say where and what was expected", () => {
     expect(validate({ runcmd: "ls" }, { properties: { runcmd: { type: "array" } } })).toEqual([{ path: "runcmd", message: "expected a list, got a string" }]);
     expect(validate({ write_files: [{}] }, { properties: { write_files: { type: "array", items: { type: "object", required: ["path"] } } } })).toEqual([
-      { path: "write_files.0", message: "missing required key 'path'" },
+      { path: "write_files.0", message: "'path' is a required property" },
     ]);
     expect(validate({ x: [1] }, { properties: { x: { type: "array", minItems: 2 } } })).toEqual([{ path: "x", message: "expected at least 2 items, got 1" }]);
   });
