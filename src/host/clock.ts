@@ -5,6 +5,9 @@
 /** Milliseconds from an arbitrary origin; never steps. */
 export type MonotonicClock = () => number;
 
+/** Wall-clock seconds since the epoch: for timestamps written down (semaphores, status, markers), never for a deadline. */
+export const epochSeconds = (): number => Date.now() / 1000;
+
 export const monotonicNow: MonotonicClock = () => performance.now();
 
 export interface Deadline {

@@ -9,6 +9,7 @@ import { lockRoot } from "../state/lock";
 import { emptyStatus, interruptedError, markInterrupted, recoverableErrors, STAGES, type StageKey, type StatusFile } from "../state/status";
 import { readRunningMarker, readStatus, removeRunningMarker, resetStatus, writeResult, writeRunningMarker, writeStatus } from "../state/status-store";
 import type { StageEnv } from "./env";
+import { epochSeconds } from "../host/clock";
 
 export interface StageResult {
   errors: string[];
@@ -129,5 +130,5 @@ function attempt(work: () => void, what: string, note: (problem: string) => void
 
 /** Seconds since the epoch, as cloud-init 22.4 records them (last_update prints a real date). */
 function now(): number {
-  return Math.round(Date.now()) / 1000;
+  return Math.round(epochSeconds() * 1000) / 1000;
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Host } from "../host/host";
 import { CLOUD_DIR, instancePath } from "./paths";
+import { epochSeconds } from "../host/clock";
 
 export type Frequency = "always" | "once-per-instance" | "once";
 export const FREQUENCIES: readonly Frequency[] = ["always", "once-per-instance", "once"];
@@ -75,7 +76,7 @@ function createSemaphore(host: Host, semaphore: string, sync: boolean): boolean 
     throw err;
   }
   try {
-    fs.writeSync(fd, `${process.pid}: ${Date.now() / 1000}\n`);
+    fs.writeSync(fd, `${process.pid}: ${epochSeconds()}\n`);
     if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

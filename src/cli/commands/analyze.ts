@@ -7,6 +7,7 @@ import { LOG_FILE } from "../../log/logger";
 import { stateJson } from "../../state/status-store";
 import type { CommandSpec, Parsed } from "../args";
 import { argumentPath, type Command, type CommandGroup, type CommandIO } from "../command";
+import { epochSeconds } from "../../host/clock";
 
 
 const FILES = [
@@ -51,7 +52,7 @@ const boot: Command = {
       if (r.code !== 0 || !value) throw new Error(`systemctl show ${unit ?? ""} -p ${property} gave no timestamp`);
       return value / 1e6;
     };
-    const now = Date.now() / 1000;
+    const now = epochSeconds();
     let times: BootTimes;
     try {
       const kernelEnd = await monotonic("UserspaceTimestampMonotonic");

@@ -6,6 +6,7 @@
 import { readInstanceId } from "../../state/instance";
 import { CLOUD_DIR, DATA_DIR, instancePath } from "../../state/paths";
 import type { Command } from "../command";
+import { epochSeconds } from "../../host/clock";
 
 const FREQUENCIES = ["once", "instance", "always"];
 
@@ -49,7 +50,7 @@ export const cloudInitPer: Command = {
     io.stderr(result.stderr);
     try {
       io.host.mkdirp(dir);
-      io.host.writeAtomic(marker, `${Math.floor(Date.now() / 1000)}\n`);
+      io.host.writeAtomic(marker, `${Math.floor(epochSeconds())}\n`);
     } catch (err) {
       io.stderr(`cloud-init-per: failed to write ${marker}: ${(err as Error).message}\n`);
       return 1;
