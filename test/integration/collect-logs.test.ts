@@ -1,7 +1,7 @@
 // collect-logs on a root booted by the built agent: cloud-init's tarball layout, and no
 // password, token or user-data in a default tarball (only with -u).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lchownSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +57,18 @@ describe.skipIf(!isRoot)("collect-logs", () => {
     const files = unpack("var/tmp/logs-u.tgz");
     expect(files["user-data.txt"]).toContain(PASSWORD);
     expect(Object.keys(files)).toContain("run/cloud-init/instance-data-sensitive.json");
+  });
+
+  it("a link a user planted where the tarball goes is refused, and its target is untouched", () => {
+    writeFileSync(join(root, "etc/victim"), "precious\n");
+    // /var/tmp as it is on a machine: anyone's; the link is nobody's
+    chmodSync(join(root, "var/tmp"), 0o1777);
+    symlinkSync("/etc/victim", join(root, "var/tmp/planted.tgz"));
+    lchownSync(join(root, "var/tmp/planted.tgz"), 65534, 65534);
+    const r = agent(root, ["collect-logs", "-t", "/var/tmp/planted.tgz"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^collect-logs: could not write \/var\/tmp\/planted\.tgz: /);
+    expect(readFileSync(join(root, "etc/victim"), "utf8")).toBe("precious\n");
   });
 
   it("refuses to run as another user than root", () => {

@@ -131,6 +131,9 @@ describe.skipIf(!isRoot)("commands", () => {
     per("once", "old-name", "sh", "-c", "echo old >> /var/tmp/old.log");
     expect(existsSync(join(root, "var/tmp/old.log"))).toBe(false);
     expect(existsSync(join(root, "var/lib/cloud/sem/bootper.old_name.once"))).toBe(true);
+    // a name that would put the marker outside sem/ is refused, and nothing runs
+    expect(per("once", "../../../../etc/evil", "sh", "-c", "echo ran > /var/tmp/evil")).toMatchObject({ code: 1, stderr: "cloud-init-per: NAME must be a non-empty name without '/'\n" });
+    expect(existsSync(join(root, "var/tmp/evil")) || existsSync(join(root, "etc/evil.once"))).toBe(false);
     expect(per("weekly", "x", "true")).toMatchObject({ code: 1, stderr: "cloud-init-per: invalid frequency 'weekly' (once, instance or always)\n" });
     const link = join(mkdtempSync(join(tmpdir(), "per-")), "cloud-init-per");
     symlinkSync(agentCommand()[0], link);

@@ -39,6 +39,8 @@ describe.skipIf(!isRoot)("devel make-mime and devel render", () => {
     expect(agent(root, ["devel", "make-mime", "-a", `${file}:bogus`])).toMatchObject({ code: 1, stderr: "Error: content type 'bogus' for attachment /var/tmp/f.txt is not supported (see --list-types; --force uses it anyway)\n" });
     expect(agent(root, ["devel", "make-mime", "-f", "-a", `${file}:bogus`]).stdout).toContain('Content-Type: text/bogus; charset="us-ascii"');
     expect(agent(root, ["devel", "make-mime", "-a", file]).code).toBe(1);
+    // a type is a header word: --force does not let a second header line in
+    expect(agent(root, ["devel", "make-mime", "-f", "-a", `${file}:x\nX-Injected`])).toMatchObject({ code: 1, stderr: "Error: 'x\nX-Injected' is not a content type name\n" });
   });
 
   it("render: a jinja user-data with this instance's data; missing names warned; not a template refused", () => {

@@ -33,9 +33,18 @@ function overLog(name: string, summary: string, report: (log: string) => string)
 
 function write(args: Parsed, io: CommandIO, text: string): number {
   const outfile = args.options.outfile as string | undefined;
-  if (outfile && outfile !== "-") io.host.writeAtomic(argumentPath(outfile), text, 0o644);
-  else io.stdout(text);
-  return 0;
+  if (!outfile || outfile === "-") {
+    io.stdout(text);
+    return 0;
+  }
+  try {
+    // the link-refusing writer: -o may name a place a user controls
+    io.host.writeUserFile(argumentPath(outfile), text, { mode: 0o644 });
+    return 0;
+  } catch (err) {
+    io.stderr(`Error: could not write ${outfile}: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 const boot: Command = {

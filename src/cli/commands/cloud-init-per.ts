@@ -27,6 +27,11 @@ export const cloudInitPer: Command = {
       io.stderr(`cloud-init-per: invalid frequency '${frequency}' (once, instance or always)\n`);
       return 1;
     }
+    // the name becomes part of a file name in sem/: a slash would place the marker anywhere
+    if (!name || name.includes("/") || name.includes("\0")) {
+      io.stderr("cloud-init-per: NAME must be a non-empty name without '/'\n");
+      return 1;
+    }
     if (process.getuid?.() !== 0) {
       io.stderr("cloud-init-per: must be run as root\n");
       return 1;

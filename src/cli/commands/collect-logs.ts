@@ -71,9 +71,14 @@ export const collectLogs: Command = {
           if (bytes) put(file, bytes);
         }
       }
-      fs.mkdirSync(path.dirname(host.path(tarball)), { recursive: true });
-      execFileSync("tar", ["czf", host.path(tarball), "-C", staging, name], { stdio: ["ignore", "ignore", "pipe"] });
-      fs.chmodSync(host.path(tarball), 0o600);
+      // made in the private staging directory, then written where asked with the link-refusing
+      // writer: root runs this in /tmp or a home, where a user may have planted a link
+      const made = path.join(staging, "logs.tar.gz");
+      execFileSync("tar", ["czf", made, "-C", staging, name], { stdio: ["ignore", "ignore", "pipe"] });
+      host.writeUserFile(tarball, fs.readFileSync(made), { mode: 0o600 });
+    } catch (err) {
+      io.stderr(`collect-logs: could not write ${tarball}: ${(err as Error).message}\n`);
+      return 1;
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }

@@ -73,6 +73,11 @@ export const makeMime: Command = {
         return 1;
       }
       const [file, type] = [spec.slice(0, at), spec.slice(at + 1)];
+      // it becomes a header line: a MIME token only (RFC 6838), whatever --force allows
+      if (!/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/.test(type)) {
+        io.stderr(`Error: '${type}' is not a content type name\n`);
+        return 1;
+      }
       if (!types.includes(type) && !args.options.force) {
         io.stderr(`Error: content type '${type}' for attachment ${file} is not supported (see --list-types; --force uses it anyway)\n`);
         return 1;
