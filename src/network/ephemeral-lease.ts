@@ -4,6 +4,7 @@
 // the lease is put on the NIC with ip, the datasource reads, and every step is taken back
 // in reverse: no address, route, client process or lease file stays behind.
 import { randomBytes } from "node:crypto";
+import { parseJson } from "../config/yaml";
 import { CommandError } from "../host/command-error";
 import type { Host } from "../host/host";
 import type { Logger } from "../log/logger";
@@ -20,6 +21,9 @@ request subnet-mask, broadcast-address, routers, rfc3442-classless-static-routes
 timeout ${LEASE_TIMEOUT_S};
 `;
 
+const LEASE_DIRS = `${RUN_DIR}/tmp`;
+const UNDO_FILE = "undo.json";
+
 /** No lease came (no DHCP client, no NIC, no answer): the network stage may try again. */
 export class LeaseUnavailable extends Error {}
 
@@ -29,18 +33,24 @@ export async function withEphemeralLease<T>(host: Host, log: Logger, use: () => 
   if (!nic) throw new LeaseUnavailable("no NIC to ask for a DHCP lease on");
   const dhclient = host.which("dhclient");
   if (!dhclient) throw new LeaseUnavailable("the image has no DHCP client cloud-agent can drive (dhclient)");
-  const dir = `${RUN_DIR}/tmp/dhcp-${randomBytes(6).toString("hex")}`;
+  await takeDownLeftovers(host, log);
+  const dir = `${LEASE_DIRS}/dhcp-${randomBytes(6).toString("hex")}`;
   const undo: string[][] = [];
+  // each step is noted once made, so a run killed midway is taken down by the next one
+  const made = (down: string[]) => {
+    undo.push(down);
+    host.writeAtomic(`${dir}/${UNDO_FILE}`, JSON.stringify(undo), 0o600);
+  };
   try {
     host.mkdirp(dir, 0o700);
     if (!(await linkIsUp(host, nic))) {
       await host.runChecked(["ip", "-4", "link", "set", "dev", nic, "up"]);
-      undo.push(["ip", "-4", "link", "set", "dev", nic, "down"]);
+      made(["ip", "-4", "link", "set", "dev", nic, "down"]);
     }
     const lease = await askForLease(host, dhclient, nic, dir);
     log.info(`ephemeral DHCP lease ${lease.address}/${lease.prefix} on ${nic}${lease.routers.length ? ` (router ${lease.routers[0]})` : ""}`);
     const hasDefaultRoute = (await host.runChecked(["ip", "-4", "route", "show", "default"])).stdout.trim() !== "";
-    for (const step of leaseSteps(lease, nic, hasDefaultRoute)) if (await apply(host, step)) undo.push(step.down);
+    for (const step of leaseSteps(lease, nic, hasDefaultRoute)) if (await apply(host, step)) made(step.down);
   } catch (err) {
     await takeDown(host, log, undo, dir);
     throw err instanceof LeaseUnavailable ? err : new LeaseUnavailable(`no DHCP lease on ${nic}: ${(err as Error).message}`);
@@ -79,8 +89,28 @@ async function askForLease(host: Host, dhclient: string, nic: string, dir: strin
 async function apply(host: Host, step: LeaseStep): Promise<boolean> {
   const result = await host.run(step.up);
   if (result.code === 0) return true;
-  if (/File exists/.test(result.stderr)) return false;
+  // iproute2's words for an address or route that is there already
+  if (/File exists|already assigned/.test(result.stderr)) return false;
   throw new CommandError(step.up.join(" "), result);
+}
+
+/**
+ * The steps a run killed while it held a lease left noted (this boot's /run only), taken
+ * back before a new lease is asked for. Only `ip` commands of the noted shape are run.
+ */
+async function takeDownLeftovers(host: Host, log: Logger): Promise<void> {
+  for (const name of host.list(LEASE_DIRS).filter((n) => n.startsWith("dhcp-"))) {
+    const dir = `${LEASE_DIRS}/${name}`;
+    let steps: unknown;
+    try {
+      steps = parseJson(host.readTextIfExists(`${dir}/${UNDO_FILE}`) ?? "[]");
+    } catch {
+      steps = [];
+    }
+    const valid = Array.isArray(steps) ? steps.filter((s): s is string[] => Array.isArray(s) && s[0] === "ip" && s.every((a) => typeof a === "string")) : [];
+    log.info(`taking down the ephemeral lease an interrupted run left (${valid.length} steps)`);
+    await takeDown(host, log, valid, dir);
+  }
 }
 
 async function takeDown(host: Host, log: Logger, undo: string[][], dir: string): Promise<void> {

@@ -4,7 +4,7 @@
 // ifupdown), a guest network namespace whose eth0 is a veth to a "cloud" namespace running
 // dnsmasq and a metadata service at 169.254.169.254. The agent runs in the guest namespace.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -162,6 +162,25 @@ describe.skipIf(unsupported)("datasources found in the local stage over an ephem
     const status = agent(m.root, ["status", "--long"]);
     expect(status.code).toBe(2);
     expect(status.stdout).toContain("datasource OpenStack: no OpenStack metadata service answered");
+  });
+
+  it("killed -9 while it holds the lease: the next run takes the leftovers down first, then leaves nothing", async () => {
+    machine({ chassis_asset_tag: "HUAWEICLOUD" });
+    writeFileSync(m.path("etc/cloud/cloud.cfg.d/90-wait.cfg"), "datasource: {OpenStack: {max_wait: 3, timeout: 1, retries: 0}}\n");
+    await startDhcp();
+    // a service that takes connections and never answers: the agent is mid-read when killed
+    await startService(`require("node:http").createServer(() => undefined).listen(80, "0.0.0.0", () => process.stdout.write("ready\\n"));`);
+    const [cmd, ...pre] = agentCommand();
+    const killed = spawn("ip", ["netns", "exec", GUEST, cmd, ...pre, "--root", m.root, "init", "--local"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    // killed once the lease is on the NIC (its default route is the last step)
+    while (!ip("-n", GUEST, "-4", "route", "show", "default").includes("via 169.254.169.254")) await new Promise((r) => setTimeout(r, 50));
+    killed.kill("SIGKILL");
+    await new Promise((r) => killed.on("close", r));
+    expect(ip("-n", GUEST, "-4", "addr", "show", "dev", "eth0")).toContain("inet 169.254.");
+    const log = m.path("var/log/cloud-init.log");
+    expect((await stage("init", "--local")).code).toBe(0);
+    expect(readFileSync(log, "utf8")).toMatch(/taking down the ephemeral lease an interrupted run left \(3 steps\)/);
+    expectNoLeaseLeft();
   });
 
   it("an image without dhclient: no lease, not an error; the network stage asks again", async () => {
