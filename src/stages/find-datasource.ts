@@ -18,7 +18,8 @@ const FAILED_WITH_LEASE = `${RUN_DIR}/datasources-failed-local`;
 export async function findDatasource(env: StageEnv, stage: DatasourceStage): Promise<InstanceData | undefined> {
   const list = datasourceList(env.cmdline, env.config);
   const settings = isPlainObject(env.config.datasource) ? env.config.datasource : {};
-  const failedWithLease = (env.host.readTextIfExists(FAILED_WITH_LEASE) ?? "").split("\n");
+  // only the network stage heeds what the local stage noted
+  const failedWithLease = stage === "network" ? (env.host.readTextIfExists(FAILED_WITH_LEASE) ?? "").split("\n") : [];
   for (const name of list) {
     const ds = datasourceByName(name);
     if (!ds) {
