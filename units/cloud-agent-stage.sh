@@ -12,6 +12,7 @@ agent=${CLOUD_AGENT:-/usr/bin/cloud-agent}
 standalone() {
   echo "cloud-agent: no boot process to hand stage $stage to ($1); running it on its own" >&2
   shift
+  exec 3>&-
   if [ -n "$root" ]; then exec $agent --root "$root" "$@"; else exec $agent "$@"; fi
 }
 
@@ -31,31 +32,35 @@ alive() {
 
 read -r pid <"$share/main.pid"
 alive "$pid" || standalone "process $pid is gone" "$@"
-# the process opens this pipe between stages; one that died will never open it, so the
-# write is watched rather than only bounded (30 s still ends a process that lives but hangs)
-sh -c 'echo start >"$1"' - "$share/$stage.go" &
-writer=$!
-i=0
-while alive "$writer"; do
-  if ! alive "$pid" || [ $i -ge 6000 ]; then
-    kill "$writer" 2>/dev/null
-    standalone "process $pid did not answer" "$@"
-  fi
-  i=$((i + 1))
-  sleep 0.005
-done
-wait "$writer" || standalone "process $pid did not answer" "$@"
-# it opens the result pipe once it took "start"; should it die before that, the watcher opens
-# the pipe in its place, so the read ends without a result instead of waiting forever
+# "start" goes into the pipe through a read-write descriptor, which never blocks and keeps
+# the pipe (and a "start" not yet taken) alive until this shim exits; the process takes it
+# when it is between stages, then opens the result pipe
+exec 3<>"$share/$stage.go"
+echo start >&3
+# the result pipe opens once the process took "start". Should the process die first, or
+# live on for 30 s without taking it, the watcher opens the pipe in its place, so the read
+# ends without a result instead of waiting forever
+taken=$share/$stage.taken
 (
-  while alive "$pid"; do sleep 0.05; done
+  i=0
+  while alive "$pid" && { [ -e "$taken" ] || [ $i -lt 600 ]; }; do
+    i=$((i + 1))
+    sleep 0.05
+  done
   : >"$share/$stage.result"
 ) &
 watcher=$!
 rc=
-read -r rc <"$share/$stage.result"
+{
+  : >"$taken"
+  read -r rc
+} <"$share/$stage.result"
 kill "$watcher" 2>/dev/null
 if [ -z "$rc" ]; then
+  # the first line in the go pipe says whether the process took this stage
+  echo end >&3
+  read -r first <&3
+  [ "$first" = start ] && standalone "process $pid did not answer" "$@"
   echo "cloud-agent: the boot process exited during stage $stage; see 'cloud-init status --long'" >&2
   exit 1
 fi

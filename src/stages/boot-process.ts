@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import { parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
+import { writeStderr } from "../host/stdio";
 import { RUN_DIR } from "../state/paths";
 import { BackgroundWork } from "./background";
 import { stageEnv, type StageEnv } from "./env";
@@ -25,6 +26,7 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
   createShare(host);
   warmUp();
+  await notifyReady(host);
   // background work (e.g. an RSA host key) may run on through the stages; final waits for it
   const background = new BackgroundWork();
   let failedStages = 0;
@@ -54,6 +56,19 @@ export async function runBootProcess(host: Host, onStage: (stage: BootStage, env
  */
 function warmUp(): void {
   parseYaml("#cloud-config\nruncmd:\n  - [sh, -c, 'echo $x']\nwrite_files:\n  - {path: /a, permissions: 0644, defer: yes}\n");
+}
+
+/**
+ * Tells systemd (the unit is Type=notify, as cloud-init 24.3+'s) that the pipes are there, so
+ * the local unit starts only now and does not wait for this runtime to start. Node cannot send
+ * a datagram to NOTIFY_SOCKET, so systemd-notify does (hence NotifyAccess=all); it returns once
+ * systemd has taken the message.
+ */
+async function notifyReady(host: Host): Promise<void> {
+  const socket = process.env.NOTIFY_SOCKET;
+  if (!socket) return;
+  const r = await host.run(["systemd-notify", "--ready"], { env: { NOTIFY_SOCKET: socket } });
+  if (r.code !== 0) writeStderr(`cloud-agent: systemd-notify --ready failed (${r.stderr.trim() || `exit ${r.code}`}); the stage units start when systemd gives up waiting\n`);
 }
 
 /** The pipes appear all at once (made aside, then renamed) with this process's pid. */

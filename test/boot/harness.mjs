@@ -129,7 +129,7 @@ export class Machine {
       `journalctl -b --no-pager -o cat -u '${units[0].replace(/-[a-z]+\.service$/, "")}*' > $out/journal 2>&1`,
       // a test that listens on the host names it in /etc/boot-probe ("10.0.2.2/PORT")
       "[ -f /etc/boot-probe ] && timeout 20 bash -c \"echo probe > /dev/tcp/$(cat /etc/boot-probe)\" && echo ok > $out/probe",
-      ...[...units, ...PROCESS_UNITS[this.kind]].map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
+      ...[...units, ...PROCESS_UNITS[this.kind]].map((u) => `systemctl show -p ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,ActiveEnterTimestampMonotonic,ExecMainStatus,Result,ActiveState ${u} > $out/${u}.props`),
       "systemctl poweroff --no-block",
     ].join("\n");
     writeFileSync(this.path("usr/local/sbin/boot-report"), `${script}\n`, { mode: 0o755 });

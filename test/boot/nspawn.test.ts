@@ -45,6 +45,10 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
     expect(report.status).toMatch(/^status: done\n/);
     // the stages ran in the one boot process, which then exited cleanly
     expect(report.processes["cloud-agent-main.service"]).toMatchObject({ Result: "success", ExecMainStatus: "0" });
+    // it told systemd it was ready (Type=notify) before the local unit started
+    const ready = Number(report.processes["cloud-agent-main.service"].ActiveEnterTimestampMonotonic);
+    expect(ready).toBeGreaterThan(0);
+    expect(Number(machine.props("cloud-agent-local.service").ExecMainStartTimestampMonotonic)).toBeGreaterThanOrEqual(ready);
     expect(report.console).not.toContain("running it on its own");
   };
 
