@@ -3,7 +3,7 @@
 // and reports the time spent in the four stage units and their peak RSS, as ratios; then the
 // start of each bare executable (`--version` under env -i) and what each installs.
 import { execFileSync, spawnSync } from "node:child_process";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareMachine, bootUnsupported } from "../test/boot/harness.mjs";
 
@@ -60,8 +60,20 @@ function installed(root) {
   return new Map(out.trim().split("\n").map((l) => l.split(" ")).map(([p, k]) => [p, Number(k)]));
 }
 
+/**
+ * The agent's .deb with its boot process replaced by bench/floor-boot.sh (in sh, no runtime,
+ * no work): what the four units cost when the process answers every stage at once.
+ */
+function prepareFloor() {
+  const machine = prepareMachine("agent");
+  writeFileSync(machine.path("usr/local/bin/floor-boot"), readFileSync(new URL("./floor-boot.sh", import.meta.url)), { mode: 0o755 });
+  const dropin = machine.path("etc/systemd/system/cloud-agent-main.service.d/rss.conf");
+  writeFileSync(dropin, readFileSync(dropin, "utf8").replace("/usr/bin/cloud-agent boot", "/usr/local/bin/floor-boot"));
+  return machine;
+}
+
 async function sample(kind) {
-  const machine = prepareMachine(kind);
+  const machine = kind === "floor" ? prepareFloor() : prepareMachine(kind);
   try {
     machine.writeSeed(SEED);
     const first = withSpan(machine, await machine.boot());
@@ -99,9 +111,9 @@ if (unsupported) {
   console.error(`bench needs the boot harness: ${unsupported}`);
   process.exit(1);
 }
-const samples = { agent: [], "cloud-init": [] };
+const samples = { agent: [], "cloud-init": [], floor: [] };
 for (let i = 0; i < RUNS; i++) {
-  for (const kind of ["agent", "cloud-init"]) samples[kind].push(await sample(kind));
+  for (const kind of ["agent", "cloud-init", "floor"]) samples[kind].push(await sample(kind));
   process.stderr.write(`run ${i + 1}/${RUNS} done\n`);
 }
 
@@ -138,6 +150,11 @@ for (const boot of ["first", "warm"]) {
   );
 }
 lines.push("", `status exit codes: agent ${JSON.stringify(summary.agent.first.statusCodes)} first / ${JSON.stringify(summary.agent.warm.statusCodes)} warm; cloud-init ${JSON.stringify(summary["cloud-init"].first.statusCodes)} / ${JSON.stringify(summary["cloud-init"].warm.statusCodes)}`);
+const floor = summary.floor.warm;
+lines.push(
+  "",
+  `floor (the same units and shims, the boot process replaced by bench/floor-boot.sh, which answers every stage at once): ${fmt(floor.totalMs)} ms (${floor.unitsMs.map(fmt).join(" / ")}), 1/${(summary["cloud-init"].warm.totalMs / floor.totalMs).toFixed(1)} of cloud-init's warm boot; the warm boot's stage work is ${fmt(summary.agent.warm.totalMs - floor.totalMs)} ms above it`,
+);
 const f = footprintNow;
 lines.push(
   "",

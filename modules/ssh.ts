@@ -1,6 +1,9 @@
 // ssh: fresh host keys for a new instance (or the ones given in ssh_keys), and the cloud's
 // public keys for the default user (and, fenced off, for root). The slow RSA key is made in
-// the background: sshd can start on the others, and is reloaded when RSA is in place.
+// the background: sshd can start on the others, and is reloaded when RSA is in place. On a new
+// instance the boot process starts it ahead, in the local stage, while the boot waits for the
+// network; the key is taken (its comment set to root@<hostname> then) only when this module
+// wants an RSA key, else discarded.
 // Keys are durable before they are in place; a key a power cut still broke is found by
 // repairHostKeys (src/ssh/host-keys.ts), which the init stage runs on every boot before sshd starts.
 import { account, addAuthorizedKeys, type Account } from "../src/ssh/authorized-keys";
@@ -8,7 +11,8 @@ import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { isActive, manageService, sshService } from "../src/services";
 import { authorizedKeyLines, normalizeUsers, toList } from "../src/users";
-import { makeHostKey } from "../src/ssh/host-keys";
+import { hostname } from "node:os";
+import { makeHostKey, placeHostKey, startHostKey } from "../src/ssh/host-keys";
 
 const KEY_TYPES = ["rsa", "ecdsa", "ed25519"];
 const BACKGROUND_TYPES = ["rsa"];
@@ -31,6 +35,11 @@ export const ssh: CloudConfigModule = {
       disable_root: { type: "boolean" },
       disable_root_opts: { type: "string" },
     },
+  },
+  ahead(host) {
+    if (!host.which("ssh-keygen")) return undefined;
+    const made = startHostKey(host, "rsa");
+    return { result: made.result.then(() => made.dir), discard: made.discard };
   },
   async run(ctx) {
     const { host, config } = ctx;
@@ -59,12 +68,18 @@ async function generateKeys(ctx: ModuleContext, types: string[]): Promise<void> 
   const now = wanted.filter((t) => !BACKGROUND_TYPES.includes(t));
   await Promise.all(now.map((t) => generateKey(ctx, t)));
   for (const t of wanted.filter((type) => BACKGROUND_TYPES.includes(type))) {
-    ctx.background(`${t} host key`, generateKey(ctx, t).then(() => reloadSshd(ctx)));
+    // taken only when wanted: one left untaken is stopped and removed when the boot settles
+    const ahead = t === "rsa" ? (ctx.takeAhead() as Promise<string> | undefined) : undefined;
+    ctx.background(`${t} host key`, generateKey(ctx, t, ahead).then(() => reloadSshd(ctx)));
   }
 }
 
-async function generateKey({ host, config, output }: ModuleContext, type: string): Promise<void> {
-  await makeHostKey(host, type);
+/** Makes the key, or places the one made ahead (made again if that failed). */
+async function generateKey(ctx: ModuleContext, type: string, ahead?: Promise<string>): Promise<void> {
+  const { host, config, output, log } = ctx;
+  const dir = await ahead?.catch((err: unknown) => log.warn(`the ${type} host key made ahead failed (${(err as Error).message}); making it now`));
+  if (typeof dir === "string") await placeHostKey(host, type, dir, `root@${hostname()}`);
+  else await makeHostKey(host, type);
   if (config.ssh_quiet_keygen !== true) {
     const fp = await host.run(["ssh-keygen", "-l", "-f", `/etc/ssh/ssh_host_${type}_key.pub`]);
     if (fp.code === 0) output(`Generated ${type} host key: ${fp.stdout}`);

@@ -23,8 +23,16 @@ export interface ModuleContext {
   background(label: string, work: Promise<void>): void;
   /** Waits for background work started so far (a module reading the host keys it makes). */
   backgroundIdle(): Promise<void>;
+  /** What this module's `ahead` started in this boot, once; undefined when nothing was. */
+  takeAhead(): Promise<unknown> | undefined;
   /** cloud-agent's version, for messages and boot-finished. */
   version: string;
+}
+
+/** Work started ahead of the module's run; `discard` cleans up after work nobody took. */
+export interface WorkAhead {
+  result: Promise<unknown>;
+  discard(): Promise<void>;
 }
 
 /** What a module's run may return: nothing (done), or why it did nothing. */
@@ -49,4 +57,12 @@ export interface CloudConfigModule {
    */
   idempotent: boolean | ((config: Config) => boolean);
   run(ctx: ModuleContext): Promise<ModuleOutcome>;
+  /**
+   * Slow work the module will want on a new instance, started by the local stage as soon as
+   * the instance is known to be new, while the boot waits for the network: before user-data is
+   * read, so it may use nothing from the config, and only when one process runs on to the
+   * module's stage. The module takes it with ctx.takeAhead(), or it is discarded at the end.
+   * Undefined when there is nothing to start (the tool is not in the image).
+   */
+  ahead?(host: Host): WorkAhead | undefined;
 }

@@ -53,6 +53,28 @@ interface Ran {
   background: Promise<void>[];
 }
 
+/**
+ * On a new instance, in a process that runs on to the later stages: starts the work ahead of
+ * every module in the system config's lists that declares some (CloudConfigModule.ahead).
+ */
+export function startWorkAhead(env: StageEnv): void {
+  if (env.settleBackground) return; // this process ends with this stage: nobody would take it
+  const started = new Set<string>();
+  for (const key of ["cloud_init_modules", "cloud_config_modules", "cloud_final_modules"]) {
+    const list = env.config[key];
+    for (const raw of Array.isArray(list) ? list : []) {
+      const entry = parseModuleEntry(raw);
+      const mod = entry && moduleByName(entry.name);
+      if (!mod?.ahead || started.has(mod.name)) continue;
+      started.add(mod.name);
+      const work = mod.ahead(env.host);
+      if (!work) continue;
+      env.log.debug(`module ${mod.name}: started its work ahead`);
+      env.background.startAhead(mod.name, work);
+    }
+  }
+}
+
 /** Runs the entries in order; returns one error string per failed module. */
 export async function runModules(env: StageEnv, config: Config, instance: InstanceData, entries: unknown[], options: RunOptions): Promise<string[]> {
   const errors: string[] = [];
@@ -184,5 +206,6 @@ function moduleContext(env: StageEnv, config: Config, instance: InstanceData, en
       env.background.add(`module ${entry.name}: ${label}`, work);
     },
     backgroundIdle: () => env.background.idle(),
+    takeAhead: () => env.background.takeAhead(entry.name),
   };
 }

@@ -12,7 +12,7 @@ import { consumeUserData } from "./consume";
 import type { StageEnv } from "./env";
 import { findDatasource } from "./find-datasource";
 import { applyNetworkConfig } from "./network-config";
-import { runModules } from "./run-modules";
+import { runModules, startWorkAhead } from "./run-modules";
 import { runStage } from "./stage";
 
 export type ModulesMode = "config" | "final";
@@ -34,7 +34,9 @@ export function initLocal(env: StageEnv): Promise<number> {
       env.log.info("no local datasource found; the network stage will search again");
       return { errors: [...dirErrors, ...(await applyNetworkConfig(env, undefined, false))] };
     }
-    const networkErrors = [...dirErrors, ...(await applyNetworkConfig(env, data, adopt(env, data)))];
+    const newInstance = adopt(env, data);
+    if (newInstance) startWorkAhead(env);
+    const networkErrors = [...dirErrors, ...(await applyNetworkConfig(env, data, newInstance))];
     if (data.dsmode !== "local") return { errors: networkErrors, datasource: data.description };
     // dsmode local: everything the network stage does happens now (cloud-init's rule)
     return { errors: [...networkErrors, ...(await initModules(env, data))], datasource: data.description };

@@ -118,6 +118,23 @@ describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
     }
   }, 30_000);
 
+  it("runs the stage on its own when a live boot process takes no \"start\" for 30 s", async () => {
+    // a stand-in that lives on but never reads its pipe (a hung process)
+    const share = join(root, "run/cloud-init/share");
+    mkdirSync(share, { recursive: true });
+    spawnSync("mkfifo", [join(share, "local.go"), join(share, "local.result")]);
+    const hung = spawn("sleep", ["120"], { stdio: "ignore" });
+    try {
+      writeFileSync(join(share, "main.pid"), `${hung.pid}\n`);
+      const r = await shimAsync(root, "local", ["init", "--local"]);
+      expect(r.stderr).toMatch(new RegExp(`process ${hung.pid} did not answer`));
+      expect(r.code).toBe(0);
+      expect(readlinkSync(join(root, "var/lib/cloud/instance"))).toBe("/var/lib/cloud/instances/iid-bp");
+    } finally {
+      hung.kill("SIGKILL");
+    }
+  }, 60_000);
+
   it("fails the unit, not hangs, when the boot process dies after it took the stage and before it answered", async () => {
     // a stand-in for the boot process that dies at that point: it reads "start" and exits
     const share = join(root, "run/cloud-init/share");

@@ -4,6 +4,7 @@
 // may hold links its user planted: root's key writes and reads refuse them, and say so.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, linkSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
@@ -89,6 +90,42 @@ describe.skipIf(unsupported)("ssh in a Debian root", () => {
     expect((await exited).code).toBe(0);
     for (const type of ["rsa", "ecdsa", "ed25519"]) execFileSync("chroot", [m.root, "ssh-keygen", "-l", "-f", `/etc/ssh/ssh_host_${type}_key`]);
     expect(agent(m.root, ["status"]).stdout).toBe("status: done\n");
+  }, 60_000);
+
+  /** The four stages in one boot process under their shims, as systemd runs them. */
+  async function bootProcess(userData: string): Promise<string> {
+    m = prepareMachine("agent");
+    m.writeSeed({ "meta-data": "instance-id: iid-ssh-ahead\nlocal-hostname: ahead-host\n", "user-data": userData });
+    const main = agentAsync(m.root, ["boot"]);
+    const exited = finished(main);
+    expect(STAGES.map(([stage, args]) => [stage, shim(m.root, stage, args).code])).toEqual(STAGES.map(([stage]) => [stage, 0]));
+    expect((await exited).code).toBe(0);
+    expect(readdirSync(m.path("etc/ssh")).filter((n) => n.startsWith("."))).toEqual([]);
+    return m.read("var/log/cloud-init.log");
+  }
+
+  it("a new instance's RSA key is started in the local stage and placed by the ssh module, with its comment then", async () => {
+    const log = await bootProcess("#cloud-config\n{}\n");
+    const local = log.slice(log.indexOf("running 'init-local'"), log.indexOf("running 'init' "));
+    expect(local).toContain("module ssh: started its work ahead");
+    const derived = execFileSync("chroot", [m.root, "ssh-keygen", "-y", "-f", "/etc/ssh/ssh_host_rsa_key"], { encoding: "utf8" });
+    const pub = m.read("etc/ssh/ssh_host_rsa_key.pub");
+    expect(pub.split(" ").slice(0, 2)).toEqual(derived.trim().split(" ").slice(0, 2));
+    // the hostname when the module ran (here the test machine's: set_hostname cannot change it
+    // from a chroot), not the one the key was made under; in the private key too
+    expect(pub.trim().split(" ")[2]).toBe(`root@${hostname()}`);
+    expect(execFileSync("chroot", [m.root, "ssh-keygen", "-l", "-f", "/etc/ssh/ssh_host_rsa_key"], { encoding: "utf8" })).toContain(`root@${hostname()}`);
+    expect(statSync(m.path("etc/ssh/ssh_host_rsa_key")).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it("the RSA key made ahead is discarded when the user-data wants none, or gives its own keys", async () => {
+    await bootProcess("#cloud-config\nssh_genkeytypes: [ed25519]\n");
+    expect(m.exists("etc/ssh/ssh_host_rsa_key")).toBe(false);
+    expect(m.exists("etc/ssh/ssh_host_ed25519_key")).toBe(true);
+    m.dispose();
+    await bootProcess("#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    given\n  ed25519_public: ssh-ed25519 AAAAgiven host\n");
+    expect(m.exists("etc/ssh/ssh_host_rsa_key")).toBe(false);
+    expect(m.read("etc/ssh/ssh_host_ed25519_key.pub")).toBe("ssh-ed25519 AAAAgiven host");
   }, 60_000);
 
   it("disable_root: false gives root the keys as they are; allow_public_ssh_keys: false leaves the cloud's out", () => {
