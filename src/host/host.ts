@@ -29,6 +29,13 @@ export interface WriteOptions {
    * (see syncDirs), then this file's rename. For what must survive a power cut in order.
    */
   durable?: boolean;
+  /**
+   * Written again before anything relies on it being on disk (status.json at a stage's start,
+   * rewritten at its end): renamed into place without its own fsync. Still never half-written
+   * under its name; after a power cut it may be the old file, or empty on filesystems without
+   * ext4's flush on rename, which its readers take as absent.
+   */
+  superseded?: boolean;
 }
 
 export interface FileToWrite {
@@ -123,7 +130,7 @@ export class Host {
     const target = this.path(p);
     if (!sameContent(target, data, mode)) {
       this.makeDirectory(path.dirname(target));
-      replaceFile(path.dirname(target), path.basename(target), data, mode, { shownAs: p });
+      replaceFile(path.dirname(target), path.basename(target), data, mode, { shownAs: p, sync: !options.superseded });
       this.unsynced.add(path.dirname(target));
     }
     if (options.durable) this.syncDirs([path.posix.dirname(p)]);

@@ -4,10 +4,12 @@
 // A stage holds the root's lock (src/state/lock.ts) from before it reads status.json until
 // after it writes it. A stage of this boot found started and unfinished was interrupted
 // (killed, or its process crashed): it keeps that error for the rest of the boot.
+import { writeStderr } from "../host/stdio";
 import { describeError } from "../log/logger";
 import { lockRoot } from "../state/lock";
 import { emptyStatus, interruptedError, markInterrupted, recoverableErrors, STAGES, type StageKey, type StatusFile } from "../state/status";
 import { readRunningMarker, readStatus, removeRunningMarker, resetStatus, writeResult, writeRunningMarker, writeStatus } from "../state/status-store";
+import type { WriteOptions } from "../host/host";
 import type { StageEnv } from "./env";
 import { epochSeconds } from "../host/clock";
 
@@ -27,7 +29,9 @@ export async function runStage(env: StageEnv, key: StageKey, body: () => Promise
   try {
     return await runLocked(env, key, body);
   } finally {
-    await lock.release();
+    // not awaited: the holder frees the lock as soon as it reads the line, and a later lock of
+    // this process queues behind it; waiting for its answer cost each stage about a millisecond
+    lock.release().catch((err: unknown) => writeStderr(`cloud-agent: releasing the lock after stage ${key}: ${describeError(err)}\n`));
   }
 }
 
@@ -44,7 +48,8 @@ async function runLocked(env: StageEnv, key: StageKey, body: () => Promise<Stage
   status.v1.stage = key;
   status.v1[key] = { errors: [...carried, ...bookkeeping], finished: null, recoverable_errors: {}, start: now() };
   attempt(() => writeRunningMarker(host, key), "could not write the running-stage marker", note);
-  persist(env, status, key, note);
+  // what `status` shows while the stage runs; made durable only with the stage's end
+  persist(env, status, key, note, { superseded: true });
   const bodyStarted = performance.now();
   let result: StageResult;
   try {
@@ -109,13 +114,13 @@ function startingStatus(env: StageEnv, key: StageKey, note: (problem: string) =>
 }
 
 /** Writes status.json; a copy kept in /run only is recorded as an error of the stage, in that copy too. */
-function persist(env: StageEnv, status: StatusFile, key: StageKey, note: (problem: string) => void): void {
+function persist(env: StageEnv, status: StatusFile, key: StageKey, note: (problem: string) => void, options: WriteOptions = {}): void {
   attempt(() => {
-    const problem = writeStatus(env.host, status);
+    const problem = writeStatus(env.host, status, options);
     if (problem && !status.v1[key].errors.includes(problem)) {
       note(problem);
       status.v1[key].errors.push(problem);
-      writeStatus(env.host, status);
+      writeStatus(env.host, status, options);
     }
   }, "could not write status.json", note);
 }
