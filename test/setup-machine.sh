@@ -7,6 +7,8 @@
 # certificates, python3-yaml is the PyYAML the YAML loader is held against; netplan.io,
 # network-manager and dbus-daemon read the rendered network files (test/unit/network/consumers.ts).
 # python3-jinja2 renders templates the way cloud-init does (test/unit/jinja.test.ts).
+# openssh-client's ssh-keygen makes the keys the in-process host key check is held against
+# (test/unit/openssh-key.test.ts) and reads the boot tests' keys back.
 # isc-dhcp-client and dnsmasq-base: the local stage's ephemeral lease, asked of a real DHCP
 # server in a network namespace (test/integration/local-metadata.test.ts).
 # arm64: qemu-user-static and the arm64 cross libraries run the arm64 runtime that makes the
@@ -16,7 +18,7 @@
 # Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 isc-dhcp-client dnsmasq-base \
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 openssh-client isc-dhcp-client dnsmasq-base \
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross binutils-aarch64-linux-gnu qemu-system-arm; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
