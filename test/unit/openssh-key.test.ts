@@ -86,9 +86,21 @@ describe("checkOpenSshKey", () => {
         }),
         { numRuns: 200 },
       );
-      // the last padding byte
+    }
+  });
+
+  it("a changed padding byte is found", () => {
+    // the private section is padded with 1, 2, 3... to whole blocks of 8, when it is not whole
+    // already: an ed25519 key's section is always 4 bytes short, an RSA key's may need none
+    const padded: string[] = [];
+    for (const [name, { priv, pub }] of Object.entries(KEYS)) {
+      const body = Buffer.from(priv.trim().split("\n").slice(1, -1).join(""), "base64");
+      const last = body[body.length - 1];
+      if (last < 1 || last > 7 || !body.subarray(-last).every((b, i) => b === i + 1)) continue;
+      padded.push(name);
       expect(checkOpenSshKey(reencode(priv, (b) => Buffer.concat([b.subarray(0, -1), Buffer.from([0x42])])), pub).ok).not.toBe(true);
     }
+    expect(padded).toContain("ed25519");
   });
 
   it("agrees with ssh-keygen -y on whole and broken keys", () => {
