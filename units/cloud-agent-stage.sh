@@ -40,7 +40,8 @@ echo start >&3
 # the result pipe opens once the process took "start". Should the process die first, or
 # live on for 30 s without taking it, the watcher opens the pipe in its place, so the read
 # ends without a result instead of waiting forever
-taken=$share/$stage.taken
+# (this shim's own marker: one an earlier run of the unit left must not lift the bound)
+taken=$share/$stage.taken.$$
 (
   i=0
   while alive "$pid" && { [ -e "$taken" ] || [ $i -lt 600 ]; }; do

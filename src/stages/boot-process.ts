@@ -25,8 +25,10 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 /** Runs the four stages as their units ask; returns how many stages had errors. */
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
   createShare(host);
+  // the local unit starts once systemd has the notification: warm up while systemd-notify runs
+  const ready = notifyReady(host);
   warmUp();
-  await notifyReady(host);
+  await ready;
   // background work (e.g. an RSA host key) may run on through the stages; final waits for it
   const background = new BackgroundWork();
   let failedStages = 0;
