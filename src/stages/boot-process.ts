@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
 import { writeStderr } from "../host/stdio";
+import { KeptLock } from "../state/lock";
 import { RUN_DIR } from "../state/paths";
 import { BackgroundWork } from "./background";
 import { stageEnv, type StageEnv } from "./env";
@@ -14,6 +15,13 @@ import { initLocal, initNetwork, modulesStage } from "./stages";
 export const SHARE_DIR = `${RUN_DIR}/share`;
 export const BOOT_STAGES = ["local", "network", "config", "final"] as const;
 type BootStage = (typeof BOOT_STAGES)[number];
+
+/**
+ * How long the lock is kept for a stage that has not come yet: on a warm boot the units follow
+ * one another within about 100 ms; a manual agent waits no longer than this for a stage that
+ * may never come.
+ */
+const LOCK_KEPT_MS = 2000;
 
 const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
   local: initLocal,
@@ -25,20 +33,23 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 /** Runs the four stages as their units ask; returns how many stages had errors. */
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
   createShare(host);
-  // the local unit starts once systemd has the notification: warm up while systemd-notify runs
+  const lock = new KeptLock(host, LOCK_KEPT_MS, (message) => writeStderr(`cloud-agent: ${message}\n`));
+  // the local unit starts once systemd has the notification: take the lock and warm up while
+  // systemd-notify runs
   const ready = notifyReady(host);
+  lock.takeAhead();
   warmUp();
   await ready;
   // background work (e.g. an RSA host key) may run on through the stages; final waits for it
   const background = new BackgroundWork();
   let failedStages = 0;
   for (const stage of BOOT_STAGES) {
-    waitForGo(host, stage);
+    await waitForGo(host, stage);
     // opened before the stage runs, so a crash closes it and the shim reads EOF, not silence
     const result = fs.openSync(host.path(`${SHARE_DIR}/${stage}.result`), "w");
     let code = 1;
     try {
-      const env = stageEnv(host, { background, settleBackground: stage === "final" });
+      const env = stageEnv(host, { background, settleBackground: stage === "final", takeLock: lock.take });
       onStage(stage, env);
       code = await RUNNERS[stage](env);
       env.sink.close();
@@ -84,13 +95,20 @@ function createShare(host: Host): void {
   fs.renameSync(host.path(temp), host.path(SHARE_DIR));
 }
 
-/** Blocks until the stage's unit writes "start" (opening a pipe waits for its writer). */
-function waitForGo(host: Host, stage: BootStage): void {
+/**
+ * Resolves when the stage's unit writes "start". Opening a pipe waits for its writer, in a
+ * worker thread: the event loop stays free to let the kept lock go.
+ */
+async function waitForGo(host: Host, stage: BootStage): Promise<void> {
   for (;;) {
-    const fd = fs.openSync(host.path(`${SHARE_DIR}/${stage}.go`), "r");
-    const buffer = Buffer.alloc(16);
-    const n = fs.readSync(fd, buffer);
-    fs.closeSync(fd);
-    if (buffer.subarray(0, n).toString().startsWith("start")) return;
+    const file = await fs.promises.open(host.path(`${SHARE_DIR}/${stage}.go`), "r");
+    let text: string;
+    try {
+      const { bytesRead, buffer } = await file.read(Buffer.alloc(16), 0, 16);
+      text = buffer.subarray(0, bytesRead).toString();
+    } finally {
+      await file.close();
+    }
+    if (text.startsWith("start")) return;
   }
 }

@@ -6,6 +6,7 @@ import { BackgroundWork } from "./background";
 import { detectDistro, type Distro } from "../distro";
 import type { Host } from "../host/host";
 import { Logger, LogSink } from "../log/logger";
+import { lockRoot, type TakeLock } from "../state/lock";
 import { VERSION } from "../version";
 
 export interface StageEnv {
@@ -20,9 +21,11 @@ export interface StageEnv {
   background: BackgroundWork;
   /** Whether this stage waits for background work (the last stage of a process does). */
   settleBackground: boolean;
+  /** How the stage takes the root's lock (the boot process keeps one across its stages). */
+  takeLock: TakeLock;
 }
 
-export function stageEnv(host: Host, options: { echo?: boolean; background?: BackgroundWork; settleBackground?: boolean } = {}): StageEnv {
+export function stageEnv(host: Host, options: { echo?: boolean; background?: BackgroundWork; settleBackground?: boolean; takeLock?: TakeLock } = {}): StageEnv {
   const sink = new LogSink(host, { echo: options.echo ?? true });
   const log = new Logger(sink, "stages");
   const cmdline = readCmdline(host);
@@ -30,7 +33,8 @@ export function stageEnv(host: Host, options: { echo?: boolean; background?: Bac
   const config = loadSystemConfig(host, cmdline, log.child("config"), yamlCache);
   const distro = detectDistro(host, config.system_info as Record<string, unknown> | undefined);
   const background = options.background ?? new BackgroundWork();
-  return { host, cmdline, sink, log, config, distro, version: VERSION, yamlCache, background, settleBackground: options.settleBackground ?? true };
+  const takeLock = options.takeLock ?? ((lockOptions) => lockRoot(host, lockOptions));
+  return { host, cmdline, sink, log, config, distro, version: VERSION, yamlCache, background, settleBackground: options.settleBackground ?? true, takeLock };
 }
 
 /** The guest's kernel command line; under --root a test may place ROOT/proc/cmdline. */

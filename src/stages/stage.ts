@@ -6,7 +6,6 @@
 // (killed, or its process crashed): it keeps that error for the rest of the boot.
 import { writeStderr } from "../host/stdio";
 import { describeError } from "../log/logger";
-import { lockRoot } from "../state/lock";
 import { emptyStatus, interruptedError, markInterrupted, recoverableErrors, STAGES, type StageKey, type StatusFile } from "../state/status";
 import { readRunningMarker, readStatus, removeRunningMarker, resetStatus, writeResult, writeRunningMarker, writeStatus } from "../state/status-store";
 import type { WriteOptions } from "../host/host";
@@ -21,7 +20,7 @@ export interface StageResult {
 export async function runStage(env: StageEnv, key: StageKey, body: () => Promise<StageResult>): Promise<number> {
   let lock;
   try {
-    lock = await lockRoot(env.host, { holder: `stage ${key}`, onWait: (message) => env.log.warn(message) });
+    lock = await env.takeLock({ holder: `stage ${key}`, onWait: (message) => env.log.warn(message) });
   } catch (err) {
     env.log.error(`stage ${key} not run: ${describeError(err)}`);
     return 1;

@@ -50,7 +50,7 @@ const holders = new Map<string, { holder: LockHolder; idle: Promise<void> }>();
 export async function lockRoot(host: Host, options: LockOptions): Promise<RootLock> {
   host.mkdirp(RUN_DIR);
   const file = host.path(LOCK_FILE);
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const { O_WRONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   fs.closeSync(fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600));
   // one lock at a time per process: a second taker here waits for the first to release
   const entry = holders.get(file) ?? { holder: new LockHolder(file), idle: Promise.resolve() };
@@ -81,13 +81,7 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
     released();
     throw new Error(`gave up after ${waitSeconds} s waiting for ${holderOf(file)} to finish with this root (${LOCK_FILE})`);
   }
-  const me = thisProcess();
-  const fd = fs.openSync(file, O_WRONLY | O_TRUNC | O_NOFOLLOW);
-  try {
-    fs.writeSync(fd, `${me.pid} ${me.startTime} ${options.holder}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
+  nameHolder(file, options.holder);
   return {
     release: async () => {
       try {
@@ -97,6 +91,76 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
       }
     },
   };
+}
+
+/** How a stage takes the root's lock: afresh (lockRoot), or from the boot process's KeptLock. */
+export type TakeLock = (options: LockOptions) => Promise<RootLock>;
+
+/**
+ * The boot process's lock. Its stages follow one another within milliseconds on a warm boot,
+ * and a flock(1) run per stage cost 4-11 ms of each unit's time there: so the lock is taken
+ * before the first stage asks for it and kept between stages, and let go only once no stage
+ * has held it for `idleMs`, so that a stage that does not come soon (the network stage
+ * waiting for the network, a boot into rescue.target) never keeps a manual `single` or
+ * `modules` waiting for long.
+ */
+export class KeptLock {
+  private held: Promise<RootLock> | undefined;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: Host,
+    private readonly idleMs: number,
+    /** Told who holds the lock while it waits, and why letting it go failed. */
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Starts taking the lock now, for a stage that asks for it soon. */
+  takeAhead(): void {
+    this.holding({ holder: "boot process, between stages", onWait: this.warn }).catch(() => {
+      // the stage that asks for it gets the same error
+    });
+  }
+
+  readonly take: TakeLock = async (options) => {
+    clearTimeout(this.idle);
+    const lock = await this.holding(options);
+    nameHolder(this.host.path(LOCK_FILE), options.holder);
+    return {
+      release: async () => {
+        nameHolder(this.host.path(LOCK_FILE), "boot process, between stages");
+        this.idle = setTimeout(() => this.letGo(lock), this.idleMs);
+        this.idle.unref();
+      },
+    };
+  };
+
+  private holding(options: LockOptions): Promise<RootLock> {
+    if (!this.held) {
+      const held = lockRoot(this.host, options);
+      this.held = held;
+      held.catch(() => {
+        if (this.held === held) this.held = undefined;
+      });
+    }
+    return this.held;
+  }
+
+  private letGo(lock: RootLock): void {
+    this.held = undefined;
+    lock.release().catch((err: unknown) => this.warn(`releasing ${LOCK_FILE}: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}
+
+/** Writes who holds the lock into its file, for the messages of agents that wait for it. */
+function nameHolder(file: string, holder: string): void {
+  const me = thisProcess();
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW);
+  try {
+    fs.writeSync(fd, `${me.pid} ${me.startTime} ${holder}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -2,11 +2,11 @@
 // run per-instance work twice, a waiting agent says whom it waits for and gives up after
 // its bound, and a killed holder frees the lock at once.
 import { spawn, spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Host } from "../../src/host/host";
-import { LOCK_FILE, lockRoot } from "../../src/state/lock";
+import { KeptLock, LOCK_FILE, lockRoot } from "../../src/state/lock";
 import { processStartTime } from "../../src/state/process";
 import { agent, agentAsync, agentCommand, finished, isRoot, lines, makeRoot, writeSeed } from "./root";
 
@@ -67,6 +67,36 @@ describe.skipIf(!isRoot)("one agent at a time per root", () => {
     expect(single.stderr).toMatch(/WARNING: waiting for cloud-agent pid \d+ \(stage modules-final\) to finish with this root \(\/run\/cloud-init\/cloud-agent.lock\)/);
     expect((await final).code).toBe(0);
     expect(lines(root, "var/tmp/run.log")).toEqual(["run"]);
+  }, 30_000);
+
+  it("the boot process's kept lock: taken ahead, held between stages, let go once no stage came for its time", async () => {
+    const root = newRoot("iid-kept");
+    const host = new Host({ root });
+    const file = host.path(LOCK_FILE);
+    const othersCanTake = () => spawnSync("flock", ["--nonblock", file, "true"]).status === 0;
+    const warnings: string[] = [];
+    const kept = new KeptLock(host, 1500, (m) => warnings.push(m));
+    kept.takeAhead();
+    const first = await kept.take({ holder: "stage init-local", onWait: (m) => warnings.push(m) });
+    expect(readFileSync(file, "utf8")).toMatch(/^\d+ \d+ stage init-local\n$/);
+    expect(othersCanTake()).toBe(false);
+    await first.release();
+    // between stages: still held, and the file says so
+    expect(othersCanTake()).toBe(false);
+    expect(readFileSync(file, "utf8")).toMatch(/ boot process, between stages\n$/);
+    const second = await kept.take({ holder: "stage init", onWait: (m) => warnings.push(m) });
+    expect(readFileSync(file, "utf8")).toMatch(/ stage init\n$/);
+    await second.release();
+    // no stage comes: another agent gets the lock once the kept time is over
+    const waited = Date.now();
+    const other = await lockRoot(new Host({ root }), { holder: "single", waitSeconds: 10, onWait: (m) => warnings.push(m) });
+    expect(Date.now() - waited).toBeGreaterThanOrEqual(1000);
+    expect(othersCanTake()).toBe(false);
+    // and the next stage waits for that agent in turn
+    const third = kept.take({ holder: "stage modules-config", onWait: (m) => warnings.push(m) });
+    await other.release();
+    await (await third).release();
+    expect(warnings).toEqual([]);
   }, 30_000);
 
   it("waiting is bounded and names the holder; a holder killed with SIGKILL frees the lock at once", async () => {
