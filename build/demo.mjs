@@ -5,29 +5,15 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeMinimalRoot } from "./minimal-root.mjs";
+import { SAMPLE_SEED } from "./sample-seed.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const agent = resolve(here, "out/cloud-agent");
-const SEED = {
-  "meta-data": "instance-id: iid-demo-0001\nlocal-hostname: demo.example.org\n",
-  "user-data": `#cloud-config
-bootcmd:
-  - 'echo "bootcmd: instance $INSTANCE_ID" >> /var/tmp/demo.log'
-write_files:
-  - path: /etc/motd
-    content: "Configured by cloud-agent\\n"
-    permissions: '0644'
-runcmd:
-  - 'echo "runcmd: ran once for this instance" >> /var/tmp/demo.log'
-  - [sh, -c, 'echo "runcmd: argv item with quotes and ; stays one word: $0" >> /var/tmp/demo.log', "it's; fine"]
-final_message: "cloud-agent demo finished in $UPTIME seconds of uptime"
-`,
-};
 
 const root = makeMinimalRoot(resolve(here, "../units/cloud.cfg"));
 const seed = join(root, "var/lib/cloud/seed/nocloud");
 mkdirSync(seed, { recursive: true });
-for (const [name, text] of Object.entries(SEED)) writeFileSync(join(seed, name), text);
+for (const [name, text] of Object.entries(SAMPLE_SEED)) writeFileSync(join(seed, name), text);
 
 const run = (args) => {
   const r = spawnSync(agent, ["--root", root, ...args], { env: { PATH: process.env.PATH }, encoding: "utf8" });
