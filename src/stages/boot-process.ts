@@ -3,7 +3,6 @@
 // when systemd has reached their stage and wait for its exit code, over named pipes in
 // /run/cloud-init/share: <stage>.go (shim -> agent) and <stage>.result (agent -> shim).
 import * as fs from "node:fs";
-import { parseYaml } from "../config/yaml";
 import type { Host } from "../host/host";
 import { writeStderr } from "../host/stdio";
 import { KeptLock } from "../state/lock";
@@ -34,12 +33,10 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
   createShare(host);
   const lock = new KeptLock(host, LOCK_KEPT_MS, (message) => writeStderr(`cloud-agent: ${message}\n`));
-  // the local unit starts once systemd has the notification: take the lock and warm up while
-  // systemd-notify runs
+  // systemd starts the local unit as soon as it has the notification, and systemd-notify
+  // returns only after that (10-20 ms): the process waits for the unit meanwhile
   const ready = notifyReady(host);
   lock.takeAhead();
-  warmUp();
-  await ready;
   // background work (e.g. an RSA host key) may run on through the stages; final waits for it
   const background = new BackgroundWork();
   let failedStages = 0;
@@ -60,15 +57,8 @@ export async function runBootProcess(host: Host, onStage: (stage: BootStage, env
     if (code) failedStages++;
   }
   host.remove(SHARE_DIR);
+  await ready;
   return failedStages;
-}
-
-/**
- * Compiles the YAML parser's hot paths while the process waits for the local stage
- * (user-data and changed config are parsed on the critical path otherwise).
- */
-function warmUp(): void {
-  parseYaml("#cloud-config\nruncmd:\n  - [sh, -c, 'echo $x']\nwrite_files:\n  - {path: /a, permissions: 0644, defer: yes}\n");
 }
 
 /**
