@@ -30,12 +30,13 @@ export interface WriteOptions {
    */
   durable?: boolean;
   /**
-   * Written again before anything relies on it being on disk (status.json at a stage's start,
-   * rewritten at its end): renamed into place without its own fsync. Still never half-written
-   * under its name; after a power cut it may be the old file, or empty on filesystems without
-   * ext4's flush on rename, which its readers take as absent.
+   * Read only during this boot, through /run (which a reboot empties), and replaced by the
+   * next boot before anything reads it (status.json, result.json): renamed into place with no
+   * fsync of its own or of its directory, which could only keep it for nobody to read. Still
+   * never half-written under its name; after a power cut it may be the older file, or empty on
+   * filesystems without ext4's flush on rename.
    */
-  superseded?: boolean;
+  thisBootOnly?: boolean;
 }
 
 export interface FileToWrite {
@@ -130,8 +131,8 @@ export class Host {
     const target = this.path(p);
     if (!sameContent(target, data, mode)) {
       this.makeDirectory(path.dirname(target));
-      replaceFile(path.dirname(target), path.basename(target), data, mode, { shownAs: p, sync: !options.superseded });
-      this.unsynced.add(path.dirname(target));
+      replaceFile(path.dirname(target), path.basename(target), data, mode, { shownAs: p, sync: !options.thisBootOnly });
+      if (!options.thisBootOnly) this.unsynced.add(path.dirname(target));
     }
     if (options.durable) this.syncDirs([path.posix.dirname(p)]);
   }

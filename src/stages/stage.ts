@@ -8,7 +8,6 @@ import { writeStderr } from "../host/stdio";
 import { describeError } from "../log/logger";
 import { emptyStatus, interruptedError, markInterrupted, recoverableErrors, STAGES, type StageKey, type StatusFile } from "../state/status";
 import { readRunningMarker, readStatus, removeRunningMarker, resetStatus, writeResult, writeRunningMarker, writeStatus } from "../state/status-store";
-import type { WriteOptions } from "../host/host";
 import type { StageEnv } from "./env";
 import { epochSeconds } from "../host/clock";
 
@@ -47,8 +46,8 @@ async function runLocked(env: StageEnv, key: StageKey, body: () => Promise<Stage
   status.v1.stage = key;
   status.v1[key] = { errors: [...carried, ...bookkeeping], finished: null, recoverable_errors: {}, start: now() };
   attempt(() => writeRunningMarker(host, key), "could not write the running-stage marker", note);
-  // what `status` shows while the stage runs; made durable only with the stage's end
-  persist(env, status, key, note, { superseded: true });
+  // what `status` shows while the stage runs
+  persist(env, status, key, note);
   const bodyStarted = performance.now();
   let result: StageResult;
   try {
@@ -113,13 +112,13 @@ function startingStatus(env: StageEnv, key: StageKey, note: (problem: string) =>
 }
 
 /** Writes status.json; a copy kept in /run only is recorded as an error of the stage, in that copy too. */
-function persist(env: StageEnv, status: StatusFile, key: StageKey, note: (problem: string) => void, options: WriteOptions = {}): void {
+function persist(env: StageEnv, status: StatusFile, key: StageKey, note: (problem: string) => void): void {
   attempt(() => {
-    const problem = writeStatus(env.host, status, options);
+    const problem = writeStatus(env.host, status);
     if (problem && !status.v1[key].errors.includes(problem)) {
       note(problem);
       status.v1[key].errors.push(problem);
-      writeStatus(env.host, status, options);
+      writeStatus(env.host, status);
     }
   }, "could not write status.json", note);
 }

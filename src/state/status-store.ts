@@ -3,7 +3,7 @@
 // in /run/cloud-init; but only /run is ever read, so a file from an earlier boot never speaks
 // for this one, and when /var/lib/cloud cannot be written the file is kept in /run instead.
 // Every write is atomic; JSON is indented by 1 with sorted keys, as cloud-init's.
-import type { Host, WriteOptions } from "../host/host";
+import type { Host } from "../host/host";
 import { describeError } from "../log/logger";
 import { DATA_DIR, DISABLED_MARKER, RUN_DIR } from "./paths";
 import { isRunning, parseIdentity, thisProcess, type ProcessIdentity } from "./process";
@@ -42,23 +42,24 @@ export function resetStatus(host: Host): { status: StatusFile; problems: string[
 }
 
 /** Returns a problem to record when the file could be kept in /run only; throws when not even there. */
-export function writeStatus(host: Host, status: StatusFile, options: WriteOptions = {}): string | undefined {
-  return writeLinkedJson(host, "status.json", status, options);
+export function writeStatus(host: Host, status: StatusFile): string | undefined {
+  return writeLinkedJson(host, "status.json", status);
 }
 
 export function writeResult(host: Host, result: ResultFile): string | undefined {
   return writeLinkedJson(host, "result.json", result);
 }
 
-function writeLinkedJson(host: Host, name: string, value: unknown, options: WriteOptions = {}): string | undefined {
+/** Both files speak for this boot alone (module comment), so neither is fsynced. */
+function writeLinkedJson(host: Host, name: string, value: unknown): string | undefined {
   const text = stateJson(value);
   host.mkdirp(RUN_DIR);
   try {
-    host.writeAtomic(`${DATA_DIR}/${name}`, text, 0o644, options);
+    host.writeAtomic(`${DATA_DIR}/${name}`, text, 0o644, { thisBootOnly: true });
     if (host.readlink(`${RUN_DIR}/${name}`) === undefined) host.symlink(`../../var/lib/cloud/data/${name}`, `${RUN_DIR}/${name}`);
     return undefined;
   } catch (err) {
-    host.writeAtomic(`${RUN_DIR}/${name}`, text, 0o644, options);
+    host.writeAtomic(`${RUN_DIR}/${name}`, text, 0o644, { thisBootOnly: true });
     return `could not write ${DATA_DIR}/${name}: ${describeError(err)}; this boot's status is kept in ${RUN_DIR} only`;
   }
 }
