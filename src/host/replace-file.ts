@@ -16,7 +16,7 @@ export interface Owner {
 
 export interface ReplaceOptions {
   owner?: Owner;
-  /** fsync the file before the rename (the default); false when the caller syncs the batch. */
+  /** fsync the file before the rename (the default); false when the caller syncs the batch or the file needs no durability. */
   sync?: boolean;
   /** The path a message names (a guest path), when `dir` is not one a reader knows. */
   shownAs?: string;
@@ -84,7 +84,7 @@ export function replaceFiles(files: NewFile[], syncFilesystems: (dirs: string[])
       const temp = `${f.dir}/${tempName(f.name)}`;
       temps.push(temp);
       try {
-        writeTemp(temp, f.data, f.mode, { sync: !batched });
+        writeTemp(temp, f.data, batched ? undefined : f.mode, { sync: !batched });
       } catch (err) {
         throw spaceError(err, `${f.dir}/${f.name}`, Buffer.byteLength(f.data), f.shownAs);
       }
@@ -115,15 +115,14 @@ export function fsyncFile(file: string): void {
  * disk, so neither a kill nor a power cut leaves a runnable file that is not complete.
  * (Journalled filesystems commit the chmod no later than the rename that follows it.)
  */
-function writeTemp(temp: string, data: string | Uint8Array, mode: number, { owner, sync = true }: ReplaceOptions): void {
+/** `mode` undefined: the temp stays 0600 until its batch is durable (setMode). */
+function writeTemp(temp: string, data: string | Uint8Array, mode: number | undefined, { owner, sync = true }: ReplaceOptions): void {
   const fd = fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
     if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
     fs.writeFileSync(fd, data);
-    if (sync) {
-      fs.fsyncSync(fd);
-      fs.fchmodSync(fd, mode);
-    }
+    if (sync) fs.fsyncSync(fd);
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
   } finally {
     fs.closeSync(fd);
   }

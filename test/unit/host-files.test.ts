@@ -52,6 +52,14 @@ describe("writeAtomic", () => {
     expect(fs.readFileSync(join(root, "etc/shadow"), "utf8")).toContain("secret");
   });
 
+  it("gives the file its mode whether or not it is fsynced (thisBootOnly, as status.json)", () => {
+    for (const [name, options] of [["durable", {}], ["this-boot", { thisBootOnly: true }]] as const) {
+      host.writeAtomic(`/etc/${name}`, "{}\n", 0o644, options);
+      expect([name, fs.statSync(join(root, `etc/${name}`)).mode & 0o777]).toEqual([name, 0o644]);
+    }
+    expect(temps("etc")).toEqual([]);
+  });
+
   it("leaves no temp file behind when the rename fails", () => {
     fs.mkdirSync(join(root, "etc/busy"));
     fs.writeFileSync(join(root, "etc/busy/keep"), "");
