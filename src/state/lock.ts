@@ -25,6 +25,8 @@ export const LOCK_WAIT_SECONDS = 900;
 
 export interface RootLock {
   release(): Promise<void>;
+  /** Whether the program holding the lock for this process still runs (its death frees it). */
+  stillHeld(): boolean;
 }
 
 export interface LockOptions {
@@ -82,7 +84,9 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
     throw new Error(`gave up after ${waitSeconds} s waiting for ${holderOf(file)} to finish with this root (${LOCK_FILE})`);
   }
   nameHolder(file, options.holder);
+  const stillHeld = entry.holder.holding();
   return {
+    stillHeld,
     release: async () => {
       try {
         await entry.holder.ask("unlock");
@@ -124,9 +128,18 @@ export class KeptLock {
 
   readonly take: TakeLock = async (options) => {
     clearTimeout(this.idle);
-    const lock = await this.holding(options);
+    let lock = await this.holding(options);
+    if (!lock.stillHeld()) {
+      // its holder died between stages (killed, out of memory): the kernel freed the lock,
+      // which another agent may hold now, so it is taken afresh (after the dead one is let
+      // go, which the next lockRoot of this process waits for)
+      this.held = undefined;
+      await lock.release().catch(() => undefined);
+      lock = await this.holding(options);
+    }
     nameHolder(this.host.path(LOCK_FILE), options.holder);
     return {
+      stillHeld: () => lock.stillHeld(),
       release: async () => {
         nameHolder(this.host.path(LOCK_FILE), "boot process, between stages");
         this.idle = setTimeout(() => this.letGo(lock), this.idleMs);
@@ -173,6 +186,12 @@ class LockHolder {
   private buffered = "";
 
   constructor(private readonly file: string) {}
+
+  /** For a lock it just took: whether the shell that holds it still runs. */
+  holding(): () => boolean {
+    const child = this.child;
+    return () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
 
   ask(command: string): Promise<string> {
     const child = this.child ?? this.start();
