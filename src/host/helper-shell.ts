@@ -16,7 +16,8 @@ const SCRIPT = [
   "  unlock) exec 9>&- && echo unlocked ;;",
   "  run)",
   "    set --",
-  '    while [ $# -lt "$arg" ] && IFS= read -r word; do set -- "$@" "$word"; done',
+  // a pipe closed halfway through a command (this process died) runs nothing
+  '    while [ $# -lt "$arg" ]; do IFS= read -r word || exit 1; set -- "$@" "$word"; done',
   '    "$@" 9>&- </dev/null >/dev/null',
   '    echo "ran $?" ;;',
   "  esac",
