@@ -324,12 +324,6 @@ export class Host {
     if (first !== undefined) this.unsynced.add(path.dirname(first));
   }
 
-  /** Makes named pipes (0600). A file operation, so the machine's own mkfifo does it. */
-  makeFifos(paths: string[]): void {
-    const result = spawnSync("mkfifo", ["-m", "0600", ...paths.map((p) => this.path(p))], { stdio: ["ignore", "ignore", "pipe"] });
-    if (result.status !== 0) throw new Error(`mkfifo failed: ${result.stderr?.toString().trim() || result.error?.message}`);
-  }
-
   /** Runs argv inside the root; never through a shell unless argv[0] is one. */
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCommand(this.root, argv, options);

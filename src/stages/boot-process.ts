@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import type { Host } from "../host/host";
 import { writeStderr } from "../host/stdio";
-import { KeptLock } from "../state/lock";
+import { KeptLock, lockHelper } from "../state/lock";
 import { RUN_DIR } from "../state/paths";
 import { BackgroundWork } from "./background";
 import { stageEnv, type StageEnv } from "./env";
@@ -31,7 +31,7 @@ const RUNNERS: Record<BootStage, (env: StageEnv) => Promise<number>> = {
 
 /** Runs the four stages as their units ask; returns how many stages had errors. */
 export async function runBootProcess(host: Host, onStage: (stage: BootStage, env: StageEnv) => void): Promise<number> {
-  createShare(host);
+  await createShare(host);
   const lock = new KeptLock(host, LOCK_KEPT_MS, (message) => writeStderr(`cloud-agent: ${message}\n`));
   // systemd starts the local unit as soon as it has the notification, and systemd-notify
   // returns only after that (10-20 ms): the process waits for the unit meanwhile
@@ -74,12 +74,18 @@ async function notifyReady(host: Host): Promise<void> {
   if (r.code !== 0) writeStderr(`cloud-agent: systemd-notify --ready failed (${r.stderr.trim() || `exit ${r.code}`}); the stage units start when systemd gives up waiting\n`);
 }
 
-/** The pipes appear all at once (made aside, then renamed) with this process's pid. */
-function createShare(host: Host): void {
+/**
+ * The pipes appear all at once (made aside, then renamed) with this process's pid. The lock's
+ * helper shell makes them: it is started now anyway, and a program Node starts itself costs
+ * a fork of the whole process (see HelperShell).
+ */
+async function createShare(host: Host): Promise<void> {
   const temp = `${SHARE_DIR}.tmp-${process.pid}`;
   host.remove(temp);
   host.mkdirp(temp, 0o700);
-  host.makeFifos(BOOT_STAGES.flatMap((s) => [`${temp}/${s}.go`, `${temp}/${s}.result`]));
+  const fifos = BOOT_STAGES.flatMap((s) => [`${temp}/${s}.go`, `${temp}/${s}.result`]).map((p) => host.path(p));
+  const code = await lockHelper(host).run(["mkfifo", "-m", "0600", ...fifos]);
+  if (code !== 0) throw new Error(`mkfifo exited with ${code} making the stages' pipes in ${temp}`);
   host.writeAtomic(`${temp}/main.pid`, `${process.pid}\n`);
   host.remove(SHARE_DIR);
   fs.renameSync(host.path(temp), host.path(SHARE_DIR));

@@ -2,18 +2,14 @@
 // /run/cloud-init/cloud-agent.lock while they work, so two agents (a unit and a manual
 // `modules --mode final`, or two `init`s) never run modules side by side.
 //
-// Node has no flock(2), so a child holds it: one shell per process and lock file, started at
-// the first lock, keeps the file open on descriptor 9; for "lock" it runs flock(1) on that
-// descriptor (one short-lived program per lock, not a shell and a flock: the boot process
-// takes the lock four times, on the boot's critical path) and for "unlock" closes it. The
-// shell reads its commands from a pipe from this process and ends when the kernel closes
-// that pipe because this process died, however it died, which frees the lock. A lock file
-// with a pid in it would instead need a stale-lock rule, and two waiters breaking the same
-// stale lock can both win; the kernel's lock has no such race. The file also names its
-// holder, for the message another agent prints while it waits.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+// Node has no flock(2), so a child holds it: the process's helper shell for the lock file
+// (src/host/helper-shell.ts) keeps the file open and runs flock(1) on it for "lock", closes
+// it for "unlock", and ends when this process dies, however it died, which frees the lock.
+// A lock file with a pid in it would instead need a stale-lock rule, and two waiters
+// breaking the same stale lock can both win; the kernel's lock has no such race. The file
+// also names its holder, for the message another agent prints while it waits.
 import * as fs from "node:fs";
-import type { Socket } from "node:net";
+import { HelperShell } from "../host/helper-shell";
 import type { Host } from "../host/host";
 import { RUN_DIR } from "./paths";
 import { isRunning, parseIdentity, thisProcess, type ProcessIdentity } from "./process";
@@ -25,6 +21,8 @@ export const LOCK_WAIT_SECONDS = 900;
 
 export interface RootLock {
   release(): Promise<void>;
+  /** Whether the program holding the lock for this process still runs (its death frees it). */
+  stillHeld(): boolean;
 }
 
 export interface LockOptions {
@@ -35,29 +33,34 @@ export interface LockOptions {
   onWait: (message: string) => void;
 }
 
-const HOLDER_SCRIPT = [
-  "while read -r cmd wait; do",
-  '  case $cmd in',
-  '  lock) exec 9<>"$1" && flock --exclusive --wait "$wait" 9 && echo locked || { exec 9>&-; echo failed; } ;;',
-  "  unlock) exec 9>&- && echo unlocked ;;",
-  "  esac",
-  "done",
-].join("\n");
+/** The helper shell of each lock file this process has taken, and the end of its last use. */
+const holders = new Map<string, { holder: HelperShell; idle: Promise<void> }>();
 
-/** The lock holder of each lock file this process has taken, and the end of its last use. */
-const holders = new Map<string, { holder: LockHolder; idle: Promise<void> }>();
+/**
+ * The helper shell that holds the root's lock for this process, started now if it is not
+ * running: the boot process also has it run its few programs (see HelperShell).
+ */
+export function lockHelper(host: Host): HelperShell {
+  return lockEntry(host).holder;
+}
 
-export async function lockRoot(host: Host, options: LockOptions): Promise<RootLock> {
+function lockEntry(host: Host): { holder: HelperShell; idle: Promise<void> } {
   host.mkdirp(RUN_DIR);
   const file = host.path(LOCK_FILE);
   const { O_WRONLY, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   fs.closeSync(fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600));
+  const entry = holders.get(file) ?? { holder: new HelperShell(file), idle: Promise.resolve() };
+  holders.set(file, entry);
+  return entry;
+}
+
+export async function lockRoot(host: Host, options: LockOptions): Promise<RootLock> {
+  const file = host.path(LOCK_FILE);
   // one lock at a time per process: a second taker here waits for the first to release
-  const entry = holders.get(file) ?? { holder: new LockHolder(file), idle: Promise.resolve() };
+  const entry = lockEntry(host);
   let released!: () => void;
   const previous = entry.idle;
   entry.idle = new Promise((resolve) => (released = resolve));
-  holders.set(file, entry);
   await previous;
   const waitSeconds = options.waitSeconds ?? LOCK_WAIT_SECONDS;
   // said once another agent is seen holding it: a slow start of flock (a loaded machine, the
@@ -68,24 +71,26 @@ export async function lockRoot(host: Host, options: LockOptions): Promise<RootLo
     clearInterval(waiting);
     options.onWait(`waiting for ${holder} to finish with this root (${LOCK_FILE})`);
   }, 1000);
-  let answer: string;
+  let locked: boolean;
   try {
-    answer = await entry.holder.ask(`lock ${waitSeconds}`);
+    locked = await entry.holder.lock(waitSeconds);
   } catch (err) {
     released();
-    throw err;
+    throw new Error(`could not take ${LOCK_FILE}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     clearInterval(waiting);
   }
-  if (answer !== "locked") {
+  if (!locked) {
     released();
     throw new Error(`gave up after ${waitSeconds} s waiting for ${holderOf(file)} to finish with this root (${LOCK_FILE})`);
   }
   nameHolder(file, options.holder);
+  const stillHeld = entry.holder.holding();
   return {
+    stillHeld,
     release: async () => {
       try {
-        await entry.holder.ask("unlock");
+        await entry.holder.unlock();
       } finally {
         released();
       }
@@ -124,9 +129,18 @@ export class KeptLock {
 
   readonly take: TakeLock = async (options) => {
     clearTimeout(this.idle);
-    const lock = await this.holding(options);
+    let lock = await this.holding(options);
+    if (!lock.stillHeld()) {
+      // its holder died between stages (killed, out of memory): the kernel freed the lock,
+      // which another agent may hold now, so it is taken afresh (after the dead one is let
+      // go, which the next lockRoot of this process waits for)
+      this.held = undefined;
+      await lock.release().catch(() => undefined);
+      lock = await this.holding(options);
+    }
     nameHolder(this.host.path(LOCK_FILE), options.holder);
     return {
+      stillHeld: () => lock.stillHeld(),
       release: async () => {
         nameHolder(this.host.path(LOCK_FILE), "boot process, between stages");
         this.idle = setTimeout(() => this.letGo(lock), this.idleMs);
@@ -162,59 +176,6 @@ function nameHolder(file: string, holder: string): void {
     fs.closeSync(fd);
   }
 }
-
-/**
- * The shell holding one lock file for this process. It does not keep this process alive:
- * its handles are referenced only while a command waits for its answer.
- */
-class LockHolder {
-  private child: ChildProcessWithoutNullStreams | undefined;
-  private pending: ((line: string | Error) => void) | undefined;
-  private buffered = "";
-
-  constructor(private readonly file: string) {}
-
-  ask(command: string): Promise<string> {
-    const child = this.child ?? this.start();
-    return new Promise((resolve, reject) => {
-      this.pending = (answer) => {
-        this.pending = undefined;
-        pipe(child.stdout).unref();
-        if (answer instanceof Error) reject(answer);
-        else resolve(answer);
-      };
-      pipe(child.stdout).ref();
-      child.stdin.write(`${command}\n`);
-    });
-  }
-
-  private start(): ChildProcessWithoutNullStreams {
-    const child = spawn("sh", ["-c", HOLDER_SCRIPT, "-", this.file], { stdio: ["pipe", "pipe", "pipe"] });
-    this.child = child;
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on("data", (chunk: Buffer) => {
-      this.buffered += chunk.toString();
-      for (let nl = this.buffered.indexOf("\n"); nl >= 0; nl = this.buffered.indexOf("\n")) {
-        const line = this.buffered.slice(0, nl);
-        this.buffered = this.buffered.slice(nl + 1);
-        this.pending?.(line);
-      }
-    });
-    const gone = (why: string) => {
-      if (this.child === child) this.child = undefined;
-      this.pending?.(new Error(`could not take ${LOCK_FILE}: ${why}`));
-    };
-    child.once("error", (err) => gone(`sh: ${err.message}`));
-    child.once("exit", (code) => gone(`its holder exited with ${code}: ${stderr.trim() || "no message"}`));
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) pipe(stream).unref();
-    return child;
-  }
-}
-
-/** A child's stdio stream is a socket over a pipe, which can be (un)referenced. */
-const pipe = (stream: NodeJS.ReadableStream | NodeJS.WritableStream) => stream as unknown as Socket;
 
 /** "cloud-agent pid 123 (stage init)" from the lock file, as far as it can be read. */
 function holderOf(file: string): string {

@@ -99,6 +99,31 @@ describe.skipIf(!isRoot)("one agent at a time per root", () => {
     expect(warnings).toEqual([]);
   }, 30_000);
 
+  it("a kept lock whose holder died between stages is taken afresh, after an agent that took it meanwhile", async () => {
+    const root = newRoot("iid-kept-dead");
+    const host = new Host({ root });
+    const file = host.path(LOCK_FILE);
+    const kept = new KeptLock(host, 60_000, () => undefined);
+    await (await kept.take({ holder: "stage init-local", onWait: () => undefined })).release();
+    // the holder shell of this process dies: the kernel frees the lock and another agent takes it
+    const holder = spawnSync("pgrep", ["-P", String(process.pid), "-f", file.replace(/[.]/g, "\\.")], { encoding: "utf8" }).stdout.trim();
+    expect(holder).toMatch(/^\d+$/);
+    process.kill(Number(holder), "SIGKILL");
+    await new Promise((r) => setTimeout(r, 200));
+    const other = spawn("flock", ["--no-fork", file, "sleep", "3"], { stdio: "ignore" });
+    const otherDone = new Promise((r) => other.on("exit", r));
+    for (let i = 0; i < 100 && spawnSync("flock", ["--nonblock", file, "true"]).status === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    let taken = false;
+    const next = kept.take({ holder: "stage init", onWait: () => undefined }).then((l) => ((taken = true), l));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(taken).toBe(false);
+    await otherDone;
+    const lock = await next;
+    expect(lock.stillHeld()).toBe(true);
+    expect(spawnSync("flock", ["--nonblock", file, "true"]).status).toBe(1);
+    await lock.release();
+  }, 30_000);
+
   it("waiting is bounded and names the holder; a holder killed with SIGKILL frees the lock at once", async () => {
     const root = newRoot("iid-bound");
     const host = new Host({ root });
