@@ -189,7 +189,11 @@ async function readUrlSeed(url: string, ctx: DatasourceContext): Promise<Seed> {
     if (required || res.status !== 404) throw new Error(`${fileUrl}: HTTP ${res.status}`);
     return undefined;
   };
-  const [meta, user, vendor, network] = await Promise.all([get("meta-data", true), get("user-data", true), get("vendor-data", false), get("network-config", false)]);
+  // all fetched at once; every failure is reported, in this order, not whichever came first
+  const settled = await Promise.allSettled([get("meta-data", true), get("user-data", true), get("vendor-data", false), get("network-config", false)]);
+  const failures = settled.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  if (failures.length) throw new Error(failures.join("; "));
+  const [meta, user, vendor, network] = settled.map((r) => (r.status === "fulfilled" ? r.value : undefined));
   return seedFromFiles(url, (name) => ({ "meta-data": meta, "user-data": user, "vendor-data": vendor, "network-config": network })[name])!;
 }
 
