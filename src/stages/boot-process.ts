@@ -84,9 +84,15 @@ async function createShare(host: Host): Promise<void> {
   host.remove(temp);
   host.mkdirp(temp, 0o700);
   const fifos = BOOT_STAGES.flatMap((s) => [`${temp}/${s}.go`, `${temp}/${s}.result`]).map((p) => host.path(p));
-  const code = await lockHelper(host).run(["mkfifo", "-m", "0600", ...fifos]);
-  if (code !== 0) throw new Error(`mkfifo exited with ${code} making the stages' pipes in ${temp}`);
-  host.writeAtomic(`${temp}/main.pid`, `${process.pid}\n`);
+  try {
+    const code = await lockHelper(host).run(["mkfifo", "-m", "0600", ...fifos]);
+    if (code !== 0) throw new Error(`mkfifo exited with ${code} making the stages' pipes in ${temp}`);
+    host.writeAtomic(`${temp}/main.pid`, `${process.pid}\n`);
+  } catch (err) {
+    // no half-made share: the shims find no boot process and run their stages on their own
+    host.remove(temp);
+    throw err;
+  }
   host.remove(SHARE_DIR);
   fs.renameSync(host.path(temp), host.path(SHARE_DIR));
 }
