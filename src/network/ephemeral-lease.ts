@@ -36,21 +36,29 @@ export async function withEphemeralLease<T>(host: Host, log: Logger, use: () => 
   await takeDownLeftovers(host, log);
   const dir = `${LEASE_DIRS}/dhcp-${randomBytes(6).toString("hex")}`;
   const undo: string[][] = [];
-  // each step is noted once made, so a run killed midway is taken down by the next one
-  const made = (down: string[]) => {
-    undo.push(down);
-    host.writeAtomic(`${dir}/${UNDO_FILE}`, JSON.stringify(undo), 0o600);
+  // each step is noted before it is made (a run killed midway is taken down by the next
+  // one, even between a step and its note) and dropped again when it changed nothing
+  const note = () => host.writeAtomic(`${dir}/${UNDO_FILE}`, JSON.stringify(undo), 0o600);
+  const make = async (step: LeaseStep) => {
+    undo.push(step.down);
+    note();
+    let changed = false;
+    try {
+      changed = await apply(host, step);
+    } finally {
+      if (!changed) {
+        undo.pop();
+        note();
+      }
+    }
   };
   try {
     host.mkdirp(dir, 0o700);
-    if (!(await linkIsUp(host, nic))) {
-      await host.runChecked(["ip", "-4", "link", "set", "dev", nic, "up"]);
-      made(["ip", "-4", "link", "set", "dev", nic, "down"]);
-    }
+    if (!(await linkIsUp(host, nic))) await make({ up: ["ip", "-4", "link", "set", "dev", nic, "up"], down: ["ip", "-4", "link", "set", "dev", nic, "down"] });
     const lease = await askForLease(host, dhclient, nic, dir);
     log.info(`ephemeral DHCP lease ${lease.address}/${lease.prefix} on ${nic}${lease.routers.length ? ` (router ${lease.routers[0]})` : ""}`);
     const hasDefaultRoute = (await host.runChecked(["ip", "-4", "route", "show", "default"])).stdout.trim() !== "";
-    for (const step of leaseSteps(lease, nic, hasDefaultRoute)) if (await apply(host, step)) made(step.down);
+    for (const step of leaseSteps(lease, nic, hasDefaultRoute)) await make(step);
   } catch (err) {
     await takeDown(host, log, undo, dir);
     throw err instanceof LeaseUnavailable ? err : new LeaseUnavailable(`no DHCP lease on ${nic}: ${(err as Error).message}`);
