@@ -1,6 +1,8 @@
 // Every cloud-config module cloud-agent has, by cloud-init's name. Static imports: a
 // single executable cannot scan a folder. test/unit/registry.test.ts checks none is missing.
 import type { CloudConfigModule } from "../src/module";
+import { aptConfigure } from "./apt-configure";
+import { aptPipelining } from "./apt-pipelining";
 import { bootcmd } from "./bootcmd";
 import { caCerts } from "./ca-certs";
 import { finalMessage } from "./final-message";
@@ -27,6 +29,8 @@ import { usersGroups } from "./users-groups";
 import { writeFiles, writeFilesDeferred } from "./write-files";
 
 export const MODULES: readonly CloudConfigModule[] = [
+  aptConfigure,
+  aptPipelining,
   bootcmd,
   caCerts,
   finalMessage,

@@ -5,7 +5,7 @@ import { isPlainObject } from "../src/config/yaml";
 import type { Distro } from "../src/distro";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
-import { packageManager, runPackageManager } from "../src/packages";
+import { packageManager, runPackageManager } from "../src/packages/package-manager";
 import { enableService, manageService } from "../src/services";
 import { renderJinja } from "../src/userdata/jinja";
 import { toList } from "../src/users";

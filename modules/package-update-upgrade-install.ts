@@ -3,7 +3,7 @@
 // system says it needs one. Names apt does not know are reported, the others still installed.
 import { runAfterExit } from "../src/after-exit";
 import type { CloudConfigModule } from "../src/module";
-import { knownPackages, packageArguments, packageManager, runPackageManager } from "../src/packages";
+import { knownPackages, packageArguments, packageManager, refreshPackageIndex, runPackageManager } from "../src/packages/package-manager";
 
 const REBOOT_MARKERS = ["/var/run/reboot-required", "/run/reboot-needed"];
 
@@ -24,7 +24,7 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
       apt_reboot_if_required: { type: "boolean", deprecated: "apt_reboot_if_required is deprecated: use package_reboot_if_required" },
     },
   },
-  async run({ host, config, log, output }) {
+  async run({ host, config, instance, log, output }) {
     const packages = Array.isArray(config.packages) ? config.packages : [];
     const upgrade = config.package_upgrade === true || config.apt_upgrade === true;
     const update = config.package_update === true || config.apt_update === true || upgrade || packages.length > 0;
@@ -32,7 +32,7 @@ export const packageUpdateUpgradeInstall: CloudConfigModule = {
     const manager = packageManager(host);
     if (!manager) throw new Error("no package manager (apt-get, dnf or yum) in this image");
     const { names, refused } = packageArguments(packages, manager);
-    await runPackageManager(host, manager, "update", [], output);
+    await refreshPackageIndex(host, manager, instance.instanceId, output);
     if (upgrade) await runPackageManager(host, manager, "upgrade", [], output);
     const known = names.length ? await knownPackages(host, manager) : undefined;
     const missing = known ? names.filter((n) => !known.has(n.split(/[=/]/)[0])) : [];

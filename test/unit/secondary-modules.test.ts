@@ -9,7 +9,7 @@ import { fingerprint, fingerprintTable } from "../../modules/ssh-authkey-fingerp
 import { parseKeyLine } from "../../src/ssh/authorized-keys";
 import type { Distro } from "../../src/distro";
 import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved } from "../../src/fstab";
-import { packageArguments } from "../../src/packages";
+import { packageArguments } from "../../src/packages/package-manager";
 
 const GiB = 2 ** 30;
 const DEFAULTS = [null, null, "auto", "defaults,nofail", "0", "2"];

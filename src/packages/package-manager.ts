@@ -1,8 +1,9 @@
 // The image's package manager (apt, else dnf, else yum) driven the way cloud-init drives it:
 // non-interactive, keeping changed config files, with a bounded wait for the dpkg lock so a
 // busy or broken package system is a reported error and never a hung boot.
-import { isPlainObject } from "./config/yaml";
-import type { Host } from "./host/host";
+import { isPlainObject } from "../config/yaml";
+import type { Host } from "../host/host";
+import { RUN_DIR } from "../state/paths";
 
 export type PackageManagerName = "apt" | "dnf" | "yum";
 
@@ -64,6 +65,20 @@ export async function runPackageManager(
 ): Promise<void> {
   const argv = command(manager, host, action, names);
   await host.runChecked(argv, { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: TIMEOUT_MS, onOutput });
+}
+
+// which instance's package index this boot refreshed (a reboot refreshes it again: harmless)
+const INDEX_REFRESHED = `${RUN_DIR}/package-index-refreshed`;
+
+/**
+ * Refreshes the package index once per instance and boot, as cloud-init's
+ * update_package_sources does: apt_configure asks after writing new sources, and
+ * package_update_upgrade_install then installs from them without asking the mirror again.
+ */
+export async function refreshPackageIndex(host: Host, manager: PackageManagerName, instanceId: string, onOutput?: (chunk: Buffer) => void): Promise<void> {
+  if (host.readTextIfExists(INDEX_REFRESHED) === instanceId) return;
+  await runPackageManager(host, manager, "update", [], onOutput);
+  host.writeAtomic(INDEX_REFRESHED, instanceId, 0o644, { thisBootOnly: true });
 }
 
 /** Names apt knows about (after an update); undefined on other managers. */
