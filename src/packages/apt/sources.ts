@@ -4,7 +4,6 @@
 // Pure: the module reads the machine and writes the files.
 import { isPlainObject } from "../../config/yaml";
 import { renderJinja } from "../../userdata/jinja";
-import { renderTemplate } from "../../template";
 
 export interface Mirrors {
   PRIMARY: string;
@@ -63,10 +62,18 @@ export function templateVariables(mirrors: Mirrors, release: string, extra: Reco
   };
 }
 
-/** A template as cloud-init renders it: jinja under its header, `$name` substitution otherwise. */
+/**
+ * A template as cloud-init renders it: jinja under its header, else `$name`/`${name}` (names
+ * of letters, digits, "_" and "."). A name with no value is an error, as in cloud-init: a
+ * mistyped `$RELASE` must not end up in a source line.
+ */
 export function renderSourcesTemplate(template: string, vars: Record<string, string>): string {
   if (/^## template: *jinja[ \t]*\r?\n/i.test(template)) return renderJinja(template.replace(/^## template: *jinja[^\n]*\n/i, "## template: jinja\n"), vars).text;
-  return renderTemplate(template, vars);
+  return template.replace(/\$\{([A-Za-z0-9_.]+)\}|\$([A-Za-z0-9_.]+)/g, (_m, braced: string | undefined, bare: string | undefined) => {
+    const name = braced ?? bare ?? "";
+    if (!Object.hasOwn(vars, name)) throw new AptConfigError(`names $${name}, which is none of ${Object.keys(vars).filter((k) => k === k.toUpperCase()).map((k) => `$${k}`).join(", ")}`);
+    return vars[name];
+  });
 }
 
 /** Whether a rendered list is deb822 stanzas ("Types: deb") rather than one-line entries. */
@@ -108,7 +115,7 @@ deb-src {{mirror}} {{codename}}-backports main
 /** cloud-init's short names in disable_suites. */
 function suiteName(suite: string, release: string): string {
   const known: Record<string, string> = { updates: "$RELEASE-updates", backports: "$RELEASE-backports", security: "$RELEASE-security", proposed: "$RELEASE-proposed", release: "$RELEASE" };
-  return renderTemplate(known[suite] ?? suite, { RELEASE: release });
+  return renderSourcesTemplate(known[suite] ?? suite, { RELEASE: release });
 }
 
 /**
@@ -127,7 +134,7 @@ export function disableSuites(text: string, suites: string[], release: string): 
         if (!m) return stanza;
         const kept = m[2].split(/\s+/).filter((s) => s && !names.has(s));
         if (kept.length) return stanza.replace(m[0], `${m[1]}${kept.join(" ")}`);
-        return stanza.replace(/^(?!#)(.+)$/gm, "# suite disabled by cloud-agent: $1");
+        return stanza.replace(/^(?!#)(.+)$/gm, "# suite disabled by cloud-init: $1");
       })
       .join("");
   }
@@ -144,7 +151,7 @@ export function disableSuites(text: string, suites: string[], release: string): 
           if (col.endsWith("]")) break;
         }
       }
-      return names.has(cols[suite]) ? `# suite disabled by cloud-agent: ${line}` : line;
+      return names.has(cols[suite]) ? `# suite disabled by cloud-init: ${line}` : line;
     })
     .join("");
 }
