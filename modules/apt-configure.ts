@@ -140,7 +140,8 @@ export const aptConfigure: CloudConfigModule = {
       await attempt("apt.sources", () => addSources(ctx, apt, mirrors, release, problems));
       await refreshPackageIndex(host, "apt", ctx.instance.instanceId, ctx.output);
     }
-    if (problems.length) throw new Error(problems.join("; "));
+    // each refused setting was left out and the rest applied: degraded, not failed
+    for (const problem of problems) log.warn(problem);
   },
 };
 
