@@ -25,6 +25,7 @@ import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
 import { usersGroups } from "./users-groups";
 import { writeFiles, writeFilesDeferred } from "./write-files";
+import { yumAddRepo } from "./yum-add-repo";
 
 export const MODULES: readonly CloudConfigModule[] = [
   bootcmd,
@@ -56,6 +57,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   usersGroups,
   writeFiles,
   writeFilesDeferred,
+  yumAddRepo,
 ];
 
 /** Finds a module by any spelling cloud.cfg uses: "write-files", "cc_write_files", "write_files.py". */
