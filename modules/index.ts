@@ -5,6 +5,7 @@ import { bootcmd } from "./bootcmd";
 import { caCerts } from "./ca-certs";
 import { finalMessage } from "./final-message";
 import { growpart } from "./growpart";
+import { grubDpkg } from "./grub-dpkg";
 import { keysToConsole } from "./keys-to-console";
 import { locale } from "./locale";
 import { mounts } from "./mounts";
@@ -32,6 +33,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   caCerts,
   finalMessage,
   growpart,
+  grubDpkg,
   keysToConsole,
   locale,
   mounts,
