@@ -7,6 +7,7 @@ import { bootcmd } from "./bootcmd";
 import { caCerts } from "./ca-certs";
 import { finalMessage } from "./final-message";
 import { growpart } from "./growpart";
+import { grubDpkg } from "./grub-dpkg";
 import { keysToConsole } from "./keys-to-console";
 import { locale } from "./locale";
 import { mounts } from "./mounts";
@@ -27,6 +28,7 @@ import { updateEtcHosts } from "./update-etc-hosts";
 import { updateHostname } from "./update-hostname";
 import { usersGroups } from "./users-groups";
 import { writeFiles, writeFilesDeferred } from "./write-files";
+import { yumAddRepo } from "./yum-add-repo";
 
 export const MODULES: readonly CloudConfigModule[] = [
   aptConfigure,
@@ -35,6 +37,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   caCerts,
   finalMessage,
   growpart,
+  grubDpkg,
   keysToConsole,
   locale,
   mounts,
@@ -60,6 +63,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   usersGroups,
   writeFiles,
   writeFilesDeferred,
+  yumAddRepo,
 ];
 
 /** Finds a module by any spelling cloud.cfg uses: "write-files", "cc_write_files", "write_files.py". */
