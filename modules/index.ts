@@ -13,6 +13,7 @@ import { packageUpdateUpgradeInstall } from "./package-update-upgrade-install";
 import { phoneHome } from "./phone-home";
 import { powerStateChange } from "./power-state-change";
 import { resizefs } from "./resizefs";
+import { resolvConf } from "./resolv-conf";
 import { rsyslog } from "./rsyslog";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
@@ -40,6 +41,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   phoneHome,
   powerStateChange,
   resizefs,
+  resolvConf,
   rsyslog,
   runcmd,
   scriptsPerBoot,
