@@ -47,8 +47,9 @@ export const resolvConf: CloudConfigModule = {
   name: "resolv_conf",
   frequency: "once-per-instance",
   idempotent: true,
-  // cloud-init 22.4.2's list: elsewhere (Debian, Ubuntu) resolvconf or systemd-resolved own the file
-  distros: ["alpine", "fedora", "mariner", "opensuse", "photon", "rhel", "sles"],
+  // cloud-init 22.4.2's list (elsewhere, as on Debian and Ubuntu, resolvconf or systemd-resolved
+  // own the file), with the os-release IDs of the SUSE systems its "opensuse" and "sles" cover
+  distros: ["alpine", "fedora", "mariner", "opensuse", "photon", "rhel", "sles", "opensuse-leap", "opensuse-tumbleweed", "opensuse-microos", "sle_hpc", "sle-micro"],
   activateBy: ["manage_resolv_conf"],
   schema: {
     properties: {
