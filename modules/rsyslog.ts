@@ -93,19 +93,19 @@ export function rsyslogSettings(config: Record<string, unknown>): RsyslogSetting
   return {
     configs,
     configDir: configDir(given.config_dir ?? DEFAULT_DIR),
-    configFilename: typeOf(given.config_filename ?? DEFAULT_FILENAME, "string", "rsyslog.config_filename"),
+    configFilename: stringSetting(given.config_filename ?? DEFAULT_FILENAME, "rsyslog.config_filename"),
     reload: reloadCommand(given.service_reload_command ?? "auto"),
     remotes,
   };
 }
 
-function typeOf(value: unknown, type: "string", key: string): string {
-  if (typeof value !== type) throw new Error(`${key}: expected a ${type}`);
-  return value as string;
+function stringSetting(value: unknown, key: string): string {
+  if (typeof value !== "string") throw new Error(`${key}: expected a string`);
+  return value;
 }
 
 function configDir(value: unknown): string {
-  const dir = typeOf(value, "string", "rsyslog.config_dir");
+  const dir = stringSetting(value, "rsyslog.config_dir");
   if (!dir.startsWith("/") || dir.split("/").includes("..") || hasControl(dir)) throw new Error("rsyslog.config_dir: expected an absolute path with no '..' and no control characters");
   return path.posix.normalize(dir).replace(/(.)\/$/, "$1");
 }
@@ -193,15 +193,14 @@ export interface Remote {
 export function parseRemote(value: string, name?: string): Remote | string {
   if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return "holds control characters";
   const [data, ...comments] = value.split(/ *#+ */);
-  // cloud-init takes the comment as the name only with exactly one "#"
-  const comment = comments.length === 1 ? comments[0].trim() : undefined;
   if (comments.length > 1) return "more than one '#'";
+  const comment = comments[0]?.trim();
   const m = REMOTE.exec(data.trim());
   if (!m) return "not [selector] [@|@@]host[:port]";
   const [, selector = "*.*", at, bracketed, bare, port] = m;
   if (!SELECTOR.test(selector)) return "the selector is not facility.priority";
   const host = bracketed ?? bare;
-  if (bracketed !== undefined ? !isIPv6(host) && !isIPv4(host) && !validHostname(host) : !isIPv4(host) && !validHostname(host)) return "the host is not an IPv4 address, a [bracketed] IPv6 address or a host name";
+  if (!(isIPv4(host) || validHostname(host) || (bracketed !== undefined && isIPv6(host)))) return "the host is not an IPv4 address, a [bracketed] IPv6 address or a host name";
   if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return "the port is not 1-65535";
   const label = name || comment || undefined;
   if (label !== undefined && hasControl(label)) return "the name holds control characters";
