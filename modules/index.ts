@@ -16,6 +16,8 @@ import { packageUpdateUpgradeInstall } from "./package-update-upgrade-install";
 import { phoneHome } from "./phone-home";
 import { powerStateChange } from "./power-state-change";
 import { resizefs } from "./resizefs";
+import { resolvConf } from "./resolv-conf";
+import { rsyslog } from "./rsyslog";
 import { runcmd } from "./runcmd";
 import { scriptsPerBoot, scriptsPerInstance, scriptsPerOnce, scriptsUser, scriptsVendor } from "./scripts";
 import { seedRandom } from "./seed-random";
@@ -46,6 +48,8 @@ export const MODULES: readonly CloudConfigModule[] = [
   phoneHome,
   powerStateChange,
   resizefs,
+  resolvConf,
+  rsyslog,
   runcmd,
   scriptsPerBoot,
   scriptsPerInstance,

@@ -334,6 +334,14 @@ function typeName(value: unknown): string {
 }
 
 /** What Python's str() prints for a value, as Jinja2 outputs it. */
+/** Python's bool(): empty lists, dicts, strings and bytes are false, as are 0, None and undefined. */
+export function pythonTruthy(value: unknown): boolean {
+  if (Array.isArray(value) || value instanceof Uint8Array) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (value instanceof String) return value.length > 0;
+  return Boolean(value);
+}
+
 export function pythonStr(value: unknown): string {
   if (typeof value === "string" || value instanceof String) return String(value);
   return pythonRepr(value);

@@ -4,7 +4,7 @@
 // maintained Jinja-compatible engine) is loaded only when such a part appears, and taught
 // Python's side of Jinja2 (./jinja-python).
 import { isPlainObject, setOwn } from "../config/yaml";
-import { jinjaFilters, pythonIn, pythonMember, pythonStr, tuple } from "./jinja-python";
+import { jinjaFilters, pythonIn, pythonMember, pythonStr, pythonTruthy, tuple } from "./jinja-python";
 
 export const JINJA_HEADER = /^## template: *jinja[ \t]*\r?\n/i;
 
@@ -13,7 +13,11 @@ export interface Rendered {
   missing: string[];
 }
 
-export function renderJinja(template: string, instanceData: Record<string, unknown>): Rendered {
+/**
+ * `plain`: the variables of a config template (resolv.conf's options), given as they are:
+ * no "_" aliases and no v1 keys, which belong to instance data and would double a key.
+ */
+export function renderJinja(template: string, instanceData: Record<string, unknown>, { plain = false } = {}): Rendered {
   const nunjucks = pythonNunjucks();
   // no loaders: {% include %}/{% import %} read no file (nunjucks' default loader reads ./views)
   const env = new nunjucks.Environment([], { autoescape: false, trimBlocks: true, throwOnUndefined: false });
@@ -33,8 +37,8 @@ export function renderJinja(template: string, instanceData: Record<string, unkno
   env.addExtension("do", new DoExtension());
   const missing: string[] = [];
   MISSING.set(env, missing);
-  const data = withAliases(instanceData);
-  if (isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!Object.hasOwn(data, k)) setOwn(data, k, v);
+  const data = plain ? { ...instanceData } : withAliases(instanceData);
+  if (!plain && isPlainObject(data.v1)) for (const [k, v] of Object.entries(data.v1)) if (!Object.hasOwn(data, k)) setOwn(data, k, v);
   // Jinja2 drops the template's last newline (keep_trailing_newline is off); cloud-init's
   // renderer puts one back when the template ended with one (/etc/hosts keeps its last line)
   const body = template.replace(JINJA_HEADER, "");
@@ -43,6 +47,8 @@ export function renderJinja(template: string, instanceData: Record<string, unkno
 }
 
 const MISSING = new WeakMap<object, string[]>();
+/** The if nodes whose condition already reads Python's truth (a template compiles once). */
+const TRUTH_READ = new WeakSet<object>();
 const PYTHON_CONSTANTS = new Map<string, unknown>([
   ["True", true],
   ["False", false],
@@ -73,7 +79,15 @@ interface NunjucksNodes {
   NodeList: new (lineno: number, colno: number, children: unknown[]) => unknown;
 }
 type Node = { typename: string; value?: unknown; val?: Node; children?: Node[]; lineno: number; colno: number };
+interface TokenizerSelf {
+  trimBlocks: boolean;
+  str: string;
+  index: number;
+  current(): string;
+  forward(): void;
+}
 interface Internals {
+  lexer: { lex(src: string, opts: object): object; TOKEN_COMMENT: string };
   runtime: Record<string, unknown> & { suppressValue(val: unknown, autoescape: boolean): string; SafeString: new (s: string) => unknown };
   compiler: { Compiler: { prototype: Record<string, unknown> & CompilerSelf } };
   installJinjaCompat(): void;
@@ -106,7 +120,7 @@ let patched: Nunjucks | undefined;
 function pythonNunjucks(): Nunjucks {
   if (patched) return patched;
   const nunjucks = loadNunjucks();
-  const { runtime, compiler } = nunjucks as unknown as Internals;
+  const { runtime, compiler, lexer } = nunjucks as unknown as Internals;
   nunjucks.installJinjaCompat(); // slices s[1:3], True/False/None
   const output = runtime.suppressValue;
   // an output lookup that finds nothing is named by its key, which may be computed (s[i])
@@ -163,6 +177,51 @@ function pythonNunjucks(): Nunjucks {
       this.compile(child, frame);
       this._emit(`, ${JSON.stringify(undefinedName(child))}, context), env.opts.autoescape);\n`);
     }
+  };
+  // Python's truth: an empty list or dict is false in `if`, `not`, `or` and `and` (JavaScript
+  // takes every object as true); `or` and `and` give one of their operands, as in Python
+  runtime.truthy = pythonTruthy;
+  runtime.pyOr = (left: unknown, right: () => unknown) => (pythonTruthy(left) ? left : right());
+  runtime.pyAnd = (left: unknown, right: () => unknown) => (pythonTruthy(left) ? right() : left);
+  const logical = (name: string) =>
+    function (this: CompilerSelf, node: Node & { left: Node; right: Node }, frame: unknown) {
+      this._emit(`runtime.${name}(`);
+      this.compile(node.left, frame);
+      this._emit(", () => (");
+      this.compile(node.right, frame);
+      this._emit("))");
+    };
+  proto.compileOr = logical("pyOr");
+  proto.compileAnd = logical("pyAnd");
+  proto.compileNot = function (this: CompilerSelf, node: Node & { target: Node }, frame: unknown) {
+    this._emit("!runtime.truthy(");
+    this.compile(node.target, frame);
+    this._emit(")");
+  };
+  // a condition is read through not-not: a boolean by Python's truth
+  const { Not } = (nunjucks as unknown as { nodes: { Not: new (lineno: number, colno: number, target: Node) => Node } }).nodes;
+  const truthCondition = (node: Node & { cond: Node }) => {
+    if (!TRUTH_READ.has(node)) node.cond = new Not(node.lineno, node.colno, new Not(node.lineno, node.colno, node.cond));
+    TRUTH_READ.add(node);
+  };
+  for (const name of ["compileIf", "compileInlineIf"]) {
+    const compile = proto[name] as (this: CompilerSelf, node: Node & { cond: Node }, ...rest: unknown[]) => void;
+    proto[name] = function (this: CompilerSelf, node: Node & { cond: Node }, ...rest: unknown[]) {
+      truthCondition(node);
+      return compile.call(this, node, ...rest);
+    };
+  }
+  // Jinja2's trim_blocks drops the newline after a comment too (cloud-init's resolv.conf
+  // template has one between two blocks); nunjucks only does it after a block tag
+  const tokenizer = Object.getPrototypeOf(lexer.lex("", {})) as { nextToken(this: TokenizerSelf): { type: string } | null };
+  const nextToken = tokenizer.nextToken;
+  tokenizer.nextToken = function (this: TokenizerSelf) {
+    const tok = nextToken.call(this);
+    if (tok?.type === lexer.TOKEN_COMMENT && this.trimBlocks) {
+      const newline = this.str.startsWith("\r\n", this.index) ? 2 : this.current() === "\n" ? 1 : 0;
+      for (let i = 0; i < newline; i++) this.forward();
+    }
+    return tok;
   };
   patched = nunjucks;
   return nunjucks;
