@@ -14,6 +14,7 @@
 # apt-utils' apt-ftparchive and gpg (with gpg-agent, which makes keys) build the signed mirror,
 # repository and keyserver keys apt_configure is tested against (test/integration/apt-archive.ts),
 # and gpg is the oracle for the in-process key reading (test/unit/packages/openpgp.test.ts).
+# rsyslog's rsyslogd -N1 parses the remotes the rsyslog module renders (test/unit/rsyslog.test.ts).
 # arm64: qemu-user-static and the arm64 cross libraries run the arm64 runtime that makes the
 # arm64 executable's blob (build/build.mjs) and the arm64 executable in tests, binutils'
 # aarch64 strip slims it, binfmt_misc's qemu-aarch64 lets debootstrap and dpkg run arm64
@@ -21,7 +22,7 @@
 # Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 openssh-client isc-dhcp-client dnsmasq-base apt-utils gpg gpg-agent \
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 openssh-client isc-dhcp-client dnsmasq-base apt-utils gpg gpg-agent rsyslog \
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross binutils-aarch64-linux-gnu qemu-system-arm; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
