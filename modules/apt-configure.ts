@@ -308,7 +308,8 @@ async function addSources(ctx: ModuleContext, apt: Record<string, unknown>, mirr
     throw new AptConfigError("add_apt_repo_match is not a regular expression");
   }
   const written = new Set<string>();
-  for (const [name, entry] of Object.entries(sources)) {
+  // by name, as cloud-init reads them back from its key-sorted cloud-config.txt
+  for (const [name, entry] of Object.entries(sources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const where = `apt.sources.${name}`;
     try {
       if (!isPlainObject(entry)) throw new AptConfigError(`${where} must be a mapping`);

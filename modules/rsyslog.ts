@@ -216,7 +216,8 @@ export function remoteLine(r: Remote): string {
 export function renderRemotes(remotes: Record<string, unknown>): { text?: string; problems: string[] } {
   const problems: string[] = [];
   const lines: string[] = [];
-  for (const [name, value] of Object.entries(remotes)) {
+  // by name, as cloud-init reads them back from its key-sorted cloud-config.txt
+  for (const [name, value] of Object.entries(remotes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (value === null || value === undefined || value === "") continue;
     const where = `rsyslog.remotes.${keyName(name)}`;
     const remote = typeof value === "string" ? parseRemote(value, name) : "not a string";

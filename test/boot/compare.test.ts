@@ -10,7 +10,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the benchmark
-import { bootUnsupported, prepareMachine } from "./harness.mjs";
+import { bootUnsupported } from "./harness.mjs";
+import { bootPair, type Difference, differencesOf, expectedDifferences, type Items, type Known, type Machine, type Report, summary } from "./comparison";
 
 const unsupported = bootUnsupported();
 if (unsupported) console.warn(`boot tests skipped: ${unsupported}`);
@@ -120,10 +121,6 @@ resize_rootfs: true
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Machine = any;
-type Report = { status: string; statusCode: number; cloudId: string; hostname: string; sshd: string; units: Record<string, { status: number; result: string }> };
-type Items = Record<string, string>;
 
 const SNAPSHOT_FILES = ["etc/passwd", "etc/group", "etc/shadow", "etc/gshadow", "etc/ca-certificates.conf", "etc/ssh/sshd_config"];
 
@@ -335,16 +332,6 @@ function collect(m: Machine, report: Report, before: Snapshot, aliceHash: string
   return items;
 }
 
-/**
- * Why an item may differ:
- * - "README": a deliberate difference README's "Deliberate differences" section documents;
- * - "cloud-init fails": cloud-init 22.4.2 fails at it on Debian 12, cloud-agent does what was asked;
- * - "cosmetic": no effect on the system.
- * A difference that is none of these is a bug in cloud-agent, and is not listed here.
- */
-type Kind = "README" | "cloud-init fails" | "cosmetic";
-type Known = { item: string; kind: Kind; reason: string; agent: string; cloudInit: string };
-
 const LOCALE_REASON =
   "cloud-init 22.4 runs `locale-gen de_DE.UTF-8`, which Debian's locale-gen ignores (it generates what /etc/locale.gen enables, and nothing is), then `update-locale LANG=de_DE.UTF-8` refuses the missing locale: the config stage fails and status is error; cloud-agent enables the line in /etc/locale.gen first";
 
@@ -441,62 +428,6 @@ const KNOWN_DIFFERENCES: Known[] = [
   },
 ];
 
-type Difference = { item: string; agent: string; cloudInit: string };
-
-function lineDiff(a: string, b: string): string {
-  const al = a.split("\n");
-  const bl = b.split("\n");
-  const onlyA = al.filter((l) => !bl.includes(l)).map((l) => `      agent only:      ${JSON.stringify(l)}`);
-  const onlyB = bl.filter((l) => !al.includes(l)).map((l) => `      cloud-init only: ${JSON.stringify(l)}`);
-  return [...onlyA, ...onlyB].join("\n") || "      (the same lines in another order)";
-}
-
-function logProblems(m: Machine): string[] {
-  return m
-    .lines("var/log/cloud-init.log")
-    .filter((l: string) => /\b(WARNING|ERROR|CRITICAL)\b|\[(WARN|ERROR)\]|^\w+(\.\w+)*(Error|Exception):|^(Command|Exit code|Reason|Stdout|Stderr):/.test(l))
-    .slice(0, 16)
-    .map((l: string) => `      ${l.slice(0, 240)}`);
-}
-
-function statusLong(m: Machine): string[] {
-  return m.lines("var/tmp/boot-report/status.txt").map((l: string) => `      ${l.slice(0, 240)}`);
-}
-
-function summary(agent: Items, cloudInit: Items, differences: Difference[], machines: { agent: Machine; cloudInit: Machine }): string {
-  const out = ["", "=== cloud-agent vs cloud-init 22.4.2, one seed, two nspawn boots (issue #4) ==="];
-  for (const item of Object.keys(agent)) {
-    const known = KNOWN_DIFFERENCES.find((d) => d.item === item);
-    if (agent[item] === cloudInit[item]) {
-      const v = agent[item];
-      out.push(`  same         ${item}: ${v.includes("\n") || v.length > 110 ? `(${v.split("\n").length} lines)` : JSON.stringify(v)}`);
-      continue;
-    }
-    out.push(known ? `  KNOWN DIFF   ${item} [${known.kind}]: ${known.reason}` : `  UNEXPECTED   ${item}`);
-    if (!agent[item].includes("\n") && !cloudInit[item].includes("\n")) out.push(`      agent:      ${JSON.stringify(agent[item])}`, `      cloud-init: ${JSON.stringify(cloudInit[item])}`);
-    else out.push(lineDiff(agent[item], cloudInit[item]));
-  }
-  const unexpected = differences.filter((d) => !KNOWN_DIFFERENCES.some((k) => k.item === d.item));
-  const vanished = KNOWN_DIFFERENCES.filter((k) => !differences.some((d) => d.item === k.item));
-  out.push(
-    `${Object.keys(agent).length} items compared: ${Object.keys(agent).length - differences.length} the same, ${differences.length - unexpected.length} known differences, ${unexpected.length} unexpected${vanished.length ? `; known differences that no longer differ: ${vanished.map((k) => k.item).join(", ")}` : ""}`,
-    "  cloud-agent's status --long:",
-    ...statusLong(machines.agent),
-    "  cloud-init's status --long:",
-    ...statusLong(machines.cloudInit),
-    "  warnings and errors in cloud-agent's /var/log/cloud-init.log:",
-    ...logProblems(machines.agent),
-    "  warnings and errors in cloud-init's /var/log/cloud-init.log:",
-    ...logProblems(machines.cloudInit),
-  );
-  return out.join("\n");
-}
-
-/** systemd's own exit codes (200-243) say a unit's process never ran, whatever it would have done. */
-function processNeverRan(r: Report): boolean {
-  return Object.values(r.units).some((u) => u.status >= 200 && u.status <= 243);
-}
-
 describe.skipIf(unsupported)("issue #4: cloud-agent and cloud-init 22.4.2 on the same seed (nspawn)", () => {
   let agentMachine: Machine;
   let cloudInitMachine: Machine;
@@ -508,31 +439,14 @@ describe.skipIf(unsupported)("issue #4: cloud-agent and cloud-init 22.4.2 on the
   beforeAll(async () => {
     const cert = makeCertificate();
     const aliceHash = execFileSync("openssl", ["passwd", "-6", "-salt", "cmpSalt1", ALICE_PASSWORD], { encoding: "utf8" }).trim();
-    const seed = makeSeed(cert, aliceHash);
-    agentMachine = prepareMachine("agent");
-    cloudInitMachine = prepareMachine("cloud-init");
-    const before = { agent: snapshot(agentMachine), cloudInit: snapshot(cloudInitMachine) };
-    agentMachine.writeSeed(seed);
-    cloudInitMachine.writeSeed(seed);
-    // both at once: each guest has its own network namespace and overlay
-    let [a, c] = await Promise.all([agentMachine.boot({ timeoutMs: 240_000 }), cloudInitMachine.boot({ timeoutMs: 240_000 })]);
-    if (processNeverRan(c)) {
-      // the reference boot says nothing about cloud-init when systemd could not start one of its
-      // units (seen once on CI: 219, its cgroup not set up): boot a fresh reference machine again
-      console.log(`cloud-init's reference boot lost a unit to systemd (${JSON.stringify(c.units)}); booting it again`);
-      cloudInitMachine.dispose();
-      cloudInitMachine = prepareMachine("cloud-init");
-      before.cloudInit = snapshot(cloudInitMachine);
-      cloudInitMachine.writeSeed(seed);
-      c = await cloudInitMachine.boot({ timeoutMs: 240_000 });
-    }
-    agentReport = a;
-    agent = collect(agentMachine, a, before.agent, aliceHash, cert);
-    cloudInit = collect(cloudInitMachine, c, before.cloudInit, aliceHash, cert);
-    differences = Object.keys(agent)
-      .filter((item) => agent[item] !== cloudInit[item])
-      .map((item) => ({ item, agent: agent[item], cloudInit: cloudInit[item] }));
-    console.log(summary(agent, cloudInit, differences, { agent: agentMachine, cloudInit: cloudInitMachine }));
+    const booted = await bootPair(makeSeed(cert, aliceHash), snapshot);
+    agentMachine = booted.agent.machine;
+    cloudInitMachine = booted.cloudInit.machine;
+    agentReport = booted.agent.report;
+    agent = collect(agentMachine, booted.agent.report, booted.agent.before, aliceHash, cert);
+    cloudInit = collect(cloudInitMachine, booted.cloudInit.report, booted.cloudInit.before, aliceHash, cert);
+    differences = differencesOf(agent, cloudInit);
+    console.log(summary("issue #4", agent, cloudInit, KNOWN_DIFFERENCES, { agent: agentMachine, cloudInit: cloudInitMachine }));
     if (process.env.COMPARE_DUMP) console.log(JSON.stringify({ agent, cloudInit }, null, 1));
   }, 640_000);
 
@@ -571,7 +485,6 @@ describe.skipIf(unsupported)("issue #4: cloud-agent and cloud-init 22.4.2 on the
     const keys = Object.keys(agent);
     expect(Object.keys(cloudInit)).toEqual(keys);
     for (const k of KNOWN_DIFFERENCES) expect(keys).toContain(k.item);
-    const byItem = (x: Difference, y: Difference) => keys.indexOf(x.item) - keys.indexOf(y.item);
-    expect(differences).toEqual(KNOWN_DIFFERENCES.map(({ item, agent: a, cloudInit: c }) => ({ item, agent: a, cloudInit: c })).sort(byItem));
+    expect(differences).toEqual(expectedDifferences(KNOWN_DIFFERENCES, agent));
   });
 });

@@ -31,7 +31,7 @@ describe.skipIf(!isRoot)("rsyslog in a throwaway root", () => {
       },
     });
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    expect(read(root, "etc/rsyslog.d/20-cloud-config.conf")).toBe("*.* @@192.0.2.1\n# begin remotes\n*.* @192.168.1.1 # maas\n*.info @@[fd00::1]:10514 # juju\n# end remotes\n");
+    expect(read(root, "etc/rsyslog.d/20-cloud-config.conf")).toBe("*.* @@192.0.2.1\n# begin remotes\n*.info @@[fd00::1]:10514 # juju\n*.* @192.168.1.1 # maas\n# end remotes\n");
     expect(read(root, "etc/rsyslog.d/01-example.conf")).toBe("*.*   @@192.0.2.1:10514\nmail.* @@syslogd.example.com\n");
     expect([mode("etc/rsyslog.d/20-cloud-config.conf"), mode("etc/rsyslog.d/01-example.conf")]).toEqual([0o644, 0o644]);
     expect(existsSync(join(root, "etc/cron.d/evil"))).toBe(false);
