@@ -120,12 +120,17 @@ export const aptConfigure: CloudConfigModule = {
       }
     };
     await attempt("apt.debconf_selections", () => debconfSelections(host, apt.debconf_selections));
-    const release = releaseName(host);
-    const arch = await dpkgArchitecture(host);
+    // mirrors and release only matter to a source list or `sources:` (a first boot with
+    // Debian's defaults spends nothing on them)
+    const needsMirrors = apt.preserve_sources_list !== true || isPlainObject(apt.sources);
+    const release = needsMirrors ? releaseName(host) : "";
     let mirrors: Mirrors = DEBIAN_MIRRORS;
-    await attempt("apt mirrors", () => {
-      mirrors = chooseMirrors(apt, arch, ctx.config.system_info);
-    });
+    if (needsMirrors) {
+      const arch = await dpkgArchitecture(host);
+      await attempt("apt mirrors", () => {
+        mirrors = chooseMirrors(apt, arch, ctx.config.system_info);
+      });
+    }
     if (apt.preserve_sources_list !== true) {
       await attempt("apt.primary/apt.security keys", () => mirrorKeys(host, apt));
       await attempt("apt.sources_list", () => writeSourceList(host, log, apt, mirrors, release));
