@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bootUnsupported } from "./harness.mjs";
 // @ts-expect-error plain JS
 import { arm64Unsupported, bootQemu, prepareQemuMachine, qemuUnsupported } from "./qemu.mjs";
+import { AptWorld } from "../integration/apt-archive";
 import { startImds, TOKEN, type Imds } from "../integration/imds-server";
 import { prng } from "../fault/harness";
 
@@ -165,21 +166,50 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.report().hostname).toBe("qemu-iso");
   }, BOOT_TIMEOUT);
 
-  it("NoCloud: a CIDATA vfat disk, no network config: DHCP on the first NIC", async () => {
+  it("NoCloud: a CIDATA vfat disk, no network config: DHCP on the first NIC; apt pointed at a private signed mirror through a proxy installs from it", async () => {
     machine = prepareQemuMachine();
-    const seed = join(work, "seed.vfat");
-    execFileSync("truncate", ["-s", "4M", seed]);
-    execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
-    const files = tree({ "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": USER_DATA });
-    execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
-    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
-    expectDone(report);
-    // no network config anywhere: cloud-init's fallback, DHCP on the first NIC
-    expect(machine.read("etc/network/interfaces.d/50-cloud-init")).toMatch(/^auto eth0\niface eth0 inet dhcp$/m);
-    expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.15\/24 .*dynamic/)]);
-    expect(reached).toBe(true);
-    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-vfat\n");
-    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    // issue #16's boot: the mirror, a keyserver and a recording proxy on this machine, reached at slirp's 10.0.2.2
+    const world = new AptWorld("10.0.2.2");
+    try {
+      const mirrorKey = world.makeKey("mirror");
+      const repoKey = world.makeKey("private-repo");
+      world.mirror("debian", ["bookworm"], "from-the-mirror", mirrorKey);
+      world.flat("private", "from-the-private-repo", repoKey);
+      world.keyserverKeys.set(repoKey.fingerprint, repoKey.armored);
+      await world.start();
+      const userData = {
+        runcmd: ["echo ran >> /var/tmp/runcmd.log"],
+        apt: {
+          preserve_sources_list: false,
+          primary: [{ arches: ["default"], uri: world.url("debian"), key: mirrorKey.armored }],
+          disable_suites: ["updates", "backports", "security"],
+          proxy: world.proxyUrl,
+          sources: { private: { source: `deb [signed-by=$KEY_FILE] ${world.url("private")} ./`, keyid: repoKey.fingerprint, keyserver: world.keyserverUrl } },
+        },
+        packages: ["from-the-mirror", "from-the-private-repo"],
+      };
+      const seed = join(work, "seed.vfat");
+      execFileSync("truncate", ["-s", "4M", seed]);
+      execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
+      const files = tree({ "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": `#cloud-config\n${JSON.stringify(userData)}\n` });
+      execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
+      const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+      expectDone(report);
+      // no network config anywhere: cloud-init's fallback, DHCP on the first NIC
+      expect(machine.read("etc/network/interfaces.d/50-cloud-init")).toMatch(/^auto eth0\niface eth0 inet dhcp$/m);
+      expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.15\/24 .*dynamic/)]);
+      expect(reached).toBe(true);
+      expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-vfat\n");
+      expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+      // both packages installed, each fetched from its repository through the proxy
+      expect(machine.read("usr/share/from-the-mirror/installed")).toBe("from-the-mirror\n");
+      expect(machine.read("usr/share/from-the-private-repo/installed")).toBe("from-the-private-repo\n");
+      expect(world.proxied).toContain(`${world.url("debian")}/pool/main/from-the-mirror_1.0_all.deb`);
+      expect(world.proxied).toContain(`${world.url("private")}/./from-the-private-repo_1.0_all.deb`);
+      expect(world.keyLookups).toContain(`/pks/lookup get ${repoKey.fingerprint}`);
+    } finally {
+      world.stop();
+    }
   }, BOOT_TIMEOUT);
 
   it("NoCloud: ds=nocloud on the kernel command line with a file seed (dsmode local: all in the local stage)", async () => {

@@ -27,7 +27,11 @@ export class AptWorld {
   proxyPort = 0;
   keyserverPort = 0;
 
-  constructor() {
+  /**
+   * `guestHost` is how the guest names this machine (QEMU's slirp: 10.0.2.2); the URLs handed
+   * out use it, and the proxy, running here, forwards requests for it to loopback.
+   */
+  constructor(readonly guestHost = "127.0.0.1") {
     mkdirSync(this.home, { mode: 0o700 });
   }
 
@@ -103,7 +107,9 @@ export class AptWorld {
     // a forward proxy: apt sends it absolute URLs
     this.proxyPort = await this.listen((req, res) => {
       this.proxied.push(req.url ?? "");
-      const upstream = request(req.url ?? "", { method: req.method, headers: req.headers }, (up) => {
+      const target = new URL(req.url ?? "", "http://invalid");
+      if (target.hostname === this.guestHost) target.hostname = "127.0.0.1";
+      const upstream = request(target, { method: req.method, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
@@ -124,7 +130,16 @@ export class AptWorld {
   }
 
   url(name: string): string {
-    return `http://127.0.0.1:${this.archivePort}/${name}`;
+    return `http://${this.guestHost}:${this.archivePort}/${name}`;
+  }
+
+  /** The proxy and keyserver as the guest reaches them. */
+  get proxyUrl(): string {
+    return `http://${this.guestHost}:${this.proxyPort}`;
+  }
+
+  get keyserverUrl(): string {
+    return `hkp://${this.guestHost}:${this.keyserverPort}`;
   }
 
   stop(): void {

@@ -34,7 +34,7 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
     // a keyserver that answers a lookup with some other key
     world.keyserverKeys.set("0123456789ABCDEF0123456789ABCDEF01234567", stranger.armored);
     await world.start();
-    const keyserver = `hkp://127.0.0.1:${world.keyserverPort}`;
+    const keyserver = world.keyserverUrl;
 
     good = prepareMachine("agent");
     const userData = {
@@ -42,7 +42,7 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
         preserve_sources_list: false,
         primary: [{ arches: ["default"], uri: world.url("debian"), key: mirrorKey.armored }],
         disable_suites: ["updates", "backports", "security"],
-        proxy: `http://127.0.0.1:${world.proxyPort}`,
+        proxy: world.proxyUrl,
         conf: 'APT::Acquire::Retries "2";\n',
         debconf_selections: { answer: "from-the-mirror from-the-mirror/answer string forty-two" },
         sources: { "private.list": { source: `deb [signed-by=$KEY_FILE] ${world.url("private")} ./`, keyid: repoKey.fingerprint, keyserver } },
@@ -95,7 +95,7 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
     expect(world.proxied).toContain(`${world.url("debian")}/pool/main/from-the-mirror_1.0_all.deb`);
     expect(world.proxied).toContain(`${world.url("private")}/./from-the-private-repo_1.0_all.deb`);
     expect(world.proxied.filter((u) => u === `${world.url("private")}/./InRelease`)).toHaveLength(1);
-    expect(good.read("etc/apt/apt.conf.d/90cloud-init-aptproxy")).toBe(`Acquire::http::Proxy "http://127.0.0.1:${world.proxyPort}";\n`);
+    expect(good.read("etc/apt/apt.conf.d/90cloud-init-aptproxy")).toBe(`Acquire::http::Proxy "${world.proxyUrl}";\n`);
   });
 
   it("renders sources.list for the mirror with the disabled suites commented out", () => {
