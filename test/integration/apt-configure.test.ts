@@ -4,6 +4,7 @@
 // A second root gets hostile and broken apt settings: each is refused by name, the good entry
 // still goes in, nothing hostile reaches a file.
 import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain JS shared with the boot tests
 import { bootUnsupported, prepareMachine } from "../boot/harness.mjs";
@@ -21,6 +22,7 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
   let repoKey: Key;
   let good: Machine;
   let bad: Machine;
+  let deb822: Machine;
   let goodStatus: { code: number; stdout: string };
   let badStatus: { code: number; stdout: string };
 
@@ -73,11 +75,20 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
     bad.writeSeed({ "meta-data": "instance-id: iid-apt-bad\n", "user-data": `#cloud-config\n${JSON.stringify(hostile)}\n` });
     await bootAsync(bad.root);
     badStatus = agent(bad.root, ["status", "--long"]);
+
+    // Debian 12's own cloud images keep their sources as deb822 stanzas in debian.sources
+    deb822 = prepareMachine("agent");
+    writeFileSync(deb822.path("etc/apt/sources.list"), "# Debian sources have moved to /etc/apt/sources.list.d/debian.sources\n");
+    writeFileSync(deb822.path("etc/apt/sources.list.d/debian.sources"), "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n");
+    const mirrorOnly = { apt: { preserve_sources_list: false, primary: [{ arches: ["default"], uri: "http://mirror.example/debian" }], disable_suites: ["backports"] } };
+    deb822.writeSeed({ "meta-data": "instance-id: iid-apt-deb822\n", "user-data": `#cloud-config\n${JSON.stringify(mirrorOnly)}\n` });
+    await bootAsync(deb822.root);
   }, 300_000);
 
   afterAll(() => {
     good?.dispose();
     bad?.dispose();
+    deb822?.dispose();
     world.stop();
   });
 
@@ -141,5 +152,15 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
     // the secret key's text is named, never written: not in the log, not in status
     const leaks = spawnSync("grep", ["-rl", "PRIVATE KEY", bad.path("var/log"), bad.path("run/cloud-init"), bad.path("etc/apt")], { encoding: "utf8" });
     expect(leaks.stdout).toBe("");
+  });
+
+  it("an image with deb822 sources gets its mirror there, and no second list next to it", () => {
+    const sources: string = deb822.read("etc/apt/sources.list.d/debian.sources");
+    expect(sources).toContain("Types: deb deb-src\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n");
+    expect(sources).toContain("URIs: http://mirror.example/debian\nSuites: bookworm-security\n");
+    expect(deb822.exists("etc/apt/sources.list")).toBe(false);
+    // apt reads it: the mirror is a source it knows (nothing fetched: the index is not refreshed without sources:)
+    expect(execFileSync("chroot", [deb822.root, "apt-get", "indextargets", "--no-release-info", "--format", "$(URI)"], { encoding: "utf8" })).toContain("http://mirror.example/debian/dists/bookworm/");
+    expect(agent(deb822.root, ["status"]).stdout).toMatch(/^status: done$/m);
   });
 });
