@@ -7,9 +7,11 @@
 import { isPlainObject } from "../src/config/yaml";
 import type { Host } from "../src/host/host";
 import type { Logger } from "../src/log/logger";
+import { currentHostname, resolveNames } from "../src/hostname";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { CONF_FILE, PROXY_FILE, proxySnippet } from "../src/packages/apt/apt-conf";
 import { DEFAULT_KEYSERVER, fetchKey } from "../src/packages/apt/keyserver";
+import { dnsCandidates, firstResolvable } from "../src/packages/apt/mirror-search";
 import { dearmor, KeyError } from "../src/packages/apt/openpgp";
 import {
   AptConfigError,
@@ -127,8 +129,8 @@ export const aptConfigure: CloudConfigModule = {
     let mirrors: Mirrors = DEBIAN_MIRRORS;
     if (needsMirrors) {
       const arch = await dpkgArchitecture(host);
-      await attempt("apt mirrors", () => {
-        mirrors = chooseMirrors(apt, arch, ctx.config.system_info);
+      await attempt("apt mirrors", async () => {
+        mirrors = await chooseMirrors(ctx, apt, arch);
       });
     }
     if (apt.preserve_sources_list !== true) {
@@ -193,18 +195,32 @@ async function dpkgArchitecture(host: Host): Promise<string> {
   return arch;
 }
 
-/** apt.primary/security (uri, else the first search URL that answers), else system_info's, else Debian's. */
-function chooseMirrors(apt: Record<string, unknown>, arch: string, systemInfo: unknown): Mirrors {
-  const pick = (key: "primary" | "security") => {
+/**
+ * apt.primary/security: the entry for the architecture gives `uri`, else the first `search`
+ * candidate whose host resolves, else (search_dns) a <distro>-mirror name in the machine's
+ * domain; security defaults to primary; then system_info.package_mirrors, then Debian's.
+ */
+async function chooseMirrors(ctx: ModuleContext, apt: Record<string, unknown>, arch: string): Promise<Mirrors> {
+  const pick = async (key: "primary" | "security") => {
     const entry = mirrorFor(apt[key], arch);
     if (!entry) return undefined;
     if (entry.uri !== undefined) return checkMirrorUri(entry.uri, `apt.${key} uri`);
-    if (Array.isArray(entry.search) && entry.search.length) return checkMirrorUri(entry.search[0], `apt.${key} search`);
-    return undefined;
+    const found = Array.isArray(entry.search) ? await firstResolvable(entry.search.map(String)) : undefined;
+    if (found) return checkMirrorUri(found, `apt.${key} search`);
+    if (entry.search_dns !== true) return undefined;
+    let fqdn = "";
+    try {
+      fqdn = resolveNames(ctx.config, ctx.instance, currentHostname(ctx.host)).fqdn;
+    } catch {
+      // a host name the hostname modules refuse (and report) gives no domain to search in
+    }
+    const viaDns = await firstResolvable(dnsCandidates(ctx.distro.name, key, fqdn));
+    return viaDns && checkMirrorUri(viaDns, `apt.${key} search_dns`);
   };
-  const primary = pick("primary");
-  const security = pick("security");
+  const primary = await pick("primary");
+  const security = await pick("security");
   if (primary) return { PRIMARY: primary, SECURITY: security ?? primary };
+  const systemInfo = ctx.config.system_info;
   const fallback = systemMirrors(isPlainObject(systemInfo) ? systemInfo.package_mirrors : undefined, arch) ?? DEBIAN_MIRRORS;
   return { PRIMARY: fallback.PRIMARY, SECURITY: security ?? fallback.SECURITY };
 }

@@ -42,7 +42,8 @@ describe.skipIf(unsupported)("apt_configure in a Debian root", () => {
     const userData = {
       apt: {
         preserve_sources_list: false,
-        primary: [{ arches: ["default"], uri: world.url("debian"), key: mirrorKey.armored }],
+        // the first candidate whose host resolves (cloud-init's search); a name that cannot exist is passed over
+        primary: [{ arches: ["default"], search: ["http://no-such-mirror.invalid/debian", world.url("debian")], key: mirrorKey.armored }],
         disable_suites: ["updates", "backports", "security"],
         proxy: world.proxyUrl,
         conf: 'APT::Acquire::Retries "2";\n',
