@@ -2,7 +2,7 @@
 // default) to the end of its disk with the growpart tool; NOCHANGE is success. A failure
 // leaves the disk as growpart left it (it changes nothing it cannot finish) and is reported.
 import { isPlainObject } from "../src/config/yaml";
-import { mountOf, partitionOf, readMounts } from "../src/mounts";
+import { mountOf, partitionOf, readMounts } from "../src/disks/mounts";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule } from "../src/module";
 import { toList } from "../src/users";

@@ -1,6 +1,6 @@
 // resizefs (every boot): grows the root filesystem to its (grown) partition with the tool
 // its type needs; `resize_rootfs: noblock` lets the boot go on while it runs.
-import { mountOf, partitionOf, readMounts } from "../src/mounts";
+import { mountOf, partitionOf, readMounts } from "../src/disks/mounts";
 import type { CloudConfigModule } from "../src/module";
 
 const RESIZERS: [RegExp, (device: string) => string[]][] = [
