@@ -61,16 +61,27 @@ function partitionType(type: unknown, tableType: TableType, where: string): stri
   return guid;
 }
 
+const GRAIN = 2048; // sfdisk's (and sgdisk's) 1 MiB alignment, in 512-byte sectors
+
 /**
  * The sfdisk script for the table: each partition its share of the disk's sectors (the
- * last one what is left, as cloud-init does), type Linux unless asked.
+ * last one what is left, as cloud-init does), type Linux unless asked. On GPT the last
+ * partition runs to the last usable sector, as cloud-init's sgdisk makes it (sfdisk alone
+ * would stop it at the last 1 MiB boundary).
  */
-export function sfdiskScript(tableType: TableType, sectors: number, layout: true | PartitionWish[]): string {
-  const wishes = layout === true ? [{ percent: 100 }] : layout;
+export function sfdiskScript(tableType: TableType, sectors: number, layout: true | PartitionWish[], sectorSize = 512): string {
+  const wishes = layout === true ? [{ percent: 100 } as PartitionWish] : layout;
+  const grain = Math.max(1, (GRAIN * 512) / sectorSize);
+  // GPT keeps its backup header and 128 entries of 128 bytes at the end of the disk
+  const lastUsable = sectors - 2 - Math.ceil(16384 / sectorSize);
+  let start = grain;
   const lines = wishes.map((w, i) => {
     const type = w.type ?? (tableType === "mbr" ? "83" : GPT_TYPES["8300"]);
-    const size = i === wishes.length - 1 ? "" : `size=${Math.floor((sectors * w.percent) / 100)}, `;
-    return `${size}type=${type}`;
+    const last = i === wishes.length - 1;
+    const size = Math.floor((sectors * w.percent) / 100);
+    const line = !last ? `size=${size}, type=${type}` : tableType === "gpt" ? `start=${start}, size=${lastUsable - start + 1}, type=${type}` : `type=${type}`;
+    start = Math.ceil((start + size) / grain) * grain;
+    return line;
   });
   return `label: ${tableType === "mbr" ? "dos" : "gpt"}\n${lines.join("\n")}\n`;
 }

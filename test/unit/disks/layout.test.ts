@@ -1,13 +1,14 @@
 // disk_setup's layouts: parsing, the sfdisk script (read back by the real sfdisk on an image
 // file), and the comparison with a table read back, as cloud-init compares.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { DiskConfigError, parseLayout, sfdiskScript, tableMatches } from "../../../src/disks/layout";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiskConfigError, parseLayout, type PartitionWish, sfdiskScript, tableMatches } from "../../../src/disks/layout";
 
+const REFERENCE = "/var/cache/cloud-agent/rootfs-bookworm-v3-cloud-init";
 const LINUX_GPT = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
 const SWAP_GPT = "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F";
 
@@ -35,7 +36,7 @@ describe("disk_setup layouts", () => {
         expect(tableMatches(type, { label: read.label, partitions: read.partitions }, parsed)).toBe(true);
         if (Array.isArray(layout)) {
           // every partition but the last is its share of the disk (give or take sfdisk's 1 MiB alignment)
-          parsed.slice(0, -1).forEach((w, i) => expect(Math.abs(read.partitions[i].size - (sectors * w.percent) / 100)).toBeLessThan(2048));
+          (parsed as PartitionWish[]).slice(0, -1).forEach((w, i) => expect(Math.abs(read.partitions[i].size - (sectors * w.percent) / 100)).toBeLessThan(2048));
         }
         rmSync(image);
       }
@@ -61,9 +62,49 @@ describe("disk_setup layouts", () => {
         const script = sfdiskScript("mbr", sectors, parseLayout(sizes, "mbr", "d"));
         const lines = script.trim().split("\n").slice(1);
         expect(lines).toHaveLength(sizes.length);
-        const total = lines.map((l) => Number(/size=(\d+)/.exec(l)?.[1] ?? 0)).reduce((a, b) => a + b, 0);
+        const total = lines.map((l) => Number(/ size=(\d+)|^size=(\d+)/.exec(l)?.slice(1).find(Boolean) ?? 0)).reduce((a, b) => a + b, 0);
         expect(total).toBeLessThanOrEqual(sectors);
       }),
     );
+  });
+
+  describe.skipIf(!existsSync(REFERENCE) || process.getuid?.() !== 0)("the same tables as cloud-init 22.4.2 makes", () => {
+    // its own exec_mkpart (sfdisk for MBR, sgdisk for GPT) on an image file, in an overlay of its rootfs
+    let overlay: string;
+    beforeAll(() => {
+      overlay = mkdtempSync(join(tmpdir(), "ci-overlay-"));
+      for (const d of ["upper", "work", "root"]) mkdirSync(join(overlay, d));
+      execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${REFERENCE},upperdir=${overlay}/upper,workdir=${overlay}/work`, join(overlay, "root")]);
+    });
+    afterAll(() => {
+      spawnSync("umount", [join(overlay, "root")]);
+      rmSync(overlay, { recursive: true, force: true });
+    });
+
+    const table = (image: string) => JSON.parse(execFileSync("sfdisk", ["--json", image], { encoding: "utf8" })).partitiontable;
+    const shape = (t: { label: string; partitions: { start: number; size: number; type: string }[] }) => ({ label: t.label, partitions: t.partitions.map(({ start, size, type }) => ({ start, size, type: type.toUpperCase() })) });
+
+    it("for generated layouts of both table types", () => {
+      const layouts = fc.sample(
+        fc.tuple(
+          fc.constantFrom("mbr" as const, "gpt" as const),
+          fc.array(fc.tuple(fc.integer({ min: 5, max: 30 }), fc.constantFrom(undefined, 83, 82)), { minLength: 1, maxLength: 3 }),
+          fc.constantFrom(64, 256),
+        ),
+        8,
+      );
+      for (const [type, parts, mib] of layouts) {
+        const layout = parts.map(([percent, code]) => (code === undefined ? percent : [percent, code]));
+        const theirs = join(overlay, "root/tmp/theirs.img");
+        const ours = join(overlay, "ours.img");
+        for (const f of [theirs, ours]) execFileSync("truncate", ["-s", "0", f]), execFileSync("truncate", ["-s", `${mib}M`, f]);
+        const sectors = (mib * 2 ** 20) / 512;
+        const program = `from cloudinit.config import cc_disk_setup as d\nimport json, sys\nt, size, layout = json.load(sys.stdin)\nd.exec_mkpart(t, "/tmp/theirs.img", d.get_partition_layout(t, size, layout))`;
+        const r = spawnSync("chroot", [join(overlay, "root"), "python3", "-c", program], { input: JSON.stringify([type, sectors, layout]), encoding: "utf8", env: { PYTHONDONTWRITEBYTECODE: "1", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+        expect(r.status, r.stderr).toBe(0);
+        execFileSync("sfdisk", ["--quiet", ours], { input: sfdiskScript(type, sectors, parseLayout(layout, type, "d")) });
+        expect(shape(table(ours)), JSON.stringify([type, layout, mib])).toEqual(shape(table(theirs)));
+      }
+    }, 120_000);
   });
 });
