@@ -47,7 +47,8 @@ export function prepareQemuMachine(arch = "amd64") {
 }
 
 /**
- * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
+ * Boots `machine` once. drives: extra disks ({file, cdrom?, writable?, serial?}: a virtio
+ * disk's serial is its /dev/disk/by-id/virtio-<serial> name); smbios: system uuid and product
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); assetTag: the chassis
  * asset tag (Huawei Cloud's "HUAWEICLOUD"); metadataHost: slirp's
  * address for this machine; cmdline: more kernel arguments. A machine booted before boots the
@@ -88,7 +89,7 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     "-kernel", kernel, "-initrd", initrd,
     "-append", `root=${rootDevice} rw console=${arch.console} net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
     "-drive", `file=${partitioned ? machine.disk : image},if=virtio,format=raw`,
-    ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
+    ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=${d.writable ? "off" : "on"}${d.serial ? `,serial=${d.serial}` : ""}`])),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
     ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
     ...(assetTag ? ["-smbios", `type=3,asset=${assetTag}`] : []),

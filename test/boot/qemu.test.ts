@@ -281,6 +281,69 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
   }, BOOT_TIMEOUT);
 
+  it("data disks: a blank one partitioned, formatted and mounted, one holding a filesystem left alone; the VM re-created on them keeps every file", async () => {
+    const data = join(work, "data.img");
+    const old = join(work, "old.img");
+    execFileSync("truncate", ["-s", "256M", data]);
+    // a filesystem straight on the disk, no partition table: what fs_setup must never format over
+    execFileSync("mkfs.ext4", ["-q", "-L", "old", "-d", tree({ "old.txt": "from before\n" }), old, "64M"], { stdio: "pipe" });
+    const oldUuid = execFileSync("blkid", ["-p", "-o", "value", "-s", "UUID", old], { encoding: "utf8" }).trim();
+    // vdb and vdc (the seed comes after them)
+    const disks = [{ file: data, writable: true, serial: "data" }, { file: old, writable: true, serial: "old" }];
+    const userData = (iid: string) => ({
+      "meta-data": `instance-id: ${iid}\n`,
+      "user-data": `#cloud-config\n${JSON.stringify({
+        device_aliases: { data: "/dev/disk/by-id/virtio-data", old: "/dev/disk/by-id/virtio-old" },
+        disk_setup: { data: { table_type: "gpt", layout: true, overwrite: false }, old: { table_type: "gpt", layout: true, overwrite: false } },
+        fs_setup: [
+          { label: "DATA", filesystem: "ext4", device: "data", partition: "auto" },
+          { label: "NEW", filesystem: "ext4", device: "old", partition: "auto", overwrite: false },
+        ],
+        mounts: [["LABEL=DATA", "/data"]],
+        runcmd: [
+          `[ -e /data/kept.txt ] || echo "written by ${iid}" > /data/kept.txt`,
+          "cat /data/kept.txt > /var/tmp/kept-seen",
+          "findmnt -no SOURCE,FSTYPE /data | tr -s ' ' > /var/tmp/data-mount",
+          "sync",
+        ],
+      })}\n`,
+    });
+    const seedOf = (iid: string) => {
+      const seed = join(work, `${iid}.vfat`);
+      execFileSync("truncate", ["-s", "4M", seed]);
+      execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
+      const files = tree(userData(iid));
+      execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
+      return seed;
+    };
+    const expectRefusedOld = (report: Report) => {
+      expect(report.status).toMatch(/^status: error\n/);
+      expect(report.status).toContain('disk_setup.old: /dev/vdc holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)');
+      expect(report.status).toContain('fs_setup[1]: /dev/vdc holds ext4 labelled "old" and no partition table; nothing was formatted');
+    };
+    const first = prepareQemuMachine();
+    const report = await bootQemu(first, { drives: [...disks, { file: seedOf("iid-disks-1") }], timeoutMs: BOOT_TIMEOUT });
+    expectRefusedOld(report);
+    expect(first.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+    expect(first.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
+    expect(first.read("etc/fstab")).toMatch(/^LABEL=DATA\t\/data\tauto\tdefaults,nofail,x-systemd.after=cloud-agent-network.service,_netdev,comment=cloudconfig\t0\t2$/m);
+    const table = JSON.parse(execFileSync("sfdisk", ["--json", data], { encoding: "utf8" })).partitiontable;
+    expect([table.label, table.partitions.length]).toEqual(["gpt", 1]);
+    const dataUuid = execFileSync("blkid", ["-p", "-O", String(table.partitions[0].start * 512), "-o", "value", "-s", "UUID", data], { encoding: "utf8" }).trim();
+    first.dispose();
+    // the VM deleted and created again on the same volumes: a new root disk, a new instance-id
+    machine = prepareQemuMachine();
+    const again = await bootQemu(machine, { drives: [...disks, { file: seedOf("iid-disks-2") }], timeoutMs: BOOT_TIMEOUT });
+    expectRefusedOld(again);
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-disks-2\n");
+    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
+    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+    expect(execFileSync("blkid", ["-p", "-O", String(table.partitions[0].start * 512), "-o", "value", "-s", "UUID", data], { encoding: "utf8" }).trim()).toBe(dataUuid);
+    // the disk with a filesystem and no table: untouched, its file still there
+    expect(execFileSync("blkid", ["-p", "-o", "value", "-s", "UUID", old], { encoding: "utf8" }).trim()).toBe(oldUuid);
+    expect(execFileSync("debugfs", ["-R", "cat /old.txt", old], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).toBe("from before\n");
+  }, 2 * BOOT_TIMEOUT);
+
   it("power cuts after write_files and the host keys (init), then while runcmd runs (final): runcmd runs once, files and keys are whole, the next boot is done", async () => {
     machine = prepareQemuMachine();
     const sem = "var/lib/cloud/instances/iid-qemu-cut/sem";
