@@ -37,9 +37,13 @@ export function arm64Unsupported() {
   return qemuUnsupported();
 }
 
-/** A root with the agent installed on the kernel rootfs of `arch`; write seeds/config into it, then boot. */
-export function prepareQemuMachine(arch = "amd64") {
-  const machine = prepareMachine("agent", ARCHES[arch].rootfs);
+/**
+ * A root with the agent installed on the kernel rootfs of `arch` (or, for "cloud-init", Debian's
+ * cloud-init rootfs laid over the amd64 kernel rootfs for its kernel and modules); write
+ * seeds/config into it, then boot.
+ */
+export function prepareQemuMachine(arch = "amd64", kind = "agent") {
+  const machine = kind === "agent" ? prepareMachine("agent", ARCHES[arch].rootfs) : prepareMachine("cloud-init", ["cloud-init", ARCHES[arch].rootfs]);
   machine.arch = arch;
   // no network configuration of its own: the agent's fallback (DHCP on eth0) or a seed's config
   writeFileSync(machine.path("etc/fstab"), "# root is mounted by the kernel (root= on its command line)\n");

@@ -281,15 +281,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
   }, BOOT_TIMEOUT);
 
-  it("data disks: a blank one partitioned, formatted and mounted, one holding a filesystem left alone; the VM re-created on them keeps every file", async () => {
-    const data = join(work, "data.img");
-    const old = join(work, "old.img");
-    execFileSync("truncate", ["-s", "256M", data]);
-    // a filesystem straight on the disk, no partition table: what fs_setup must never format over
-    execFileSync("mkfs.ext4", ["-q", "-L", "old", "-d", tree({ "old.txt": "from before\n" }), old, "64M"], { stdio: "pipe" });
-    const oldUuid = execFileSync("blkid", ["-p", "-o", "value", "-s", "UUID", old], { encoding: "utf8" }).trim();
-    // vdb and vdc (the seed comes after them)
-    const disks = [{ file: data, writable: true, serial: "data" }, { file: old, writable: true, serial: "old" }];
+  describe("data disks (issue #13): a blank one partitioned, formatted and mounted, one holding a filesystem left alone", () => {
     const userData = (iid: string) => ({
       "meta-data": `instance-id: ${iid}\n`,
       "user-data": `#cloud-config\n${JSON.stringify({
@@ -316,33 +308,67 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
       execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
       return seed;
     };
-    const expectRefusedOld = (report: Report) => {
-      expect(report.status).toMatch(/^status: error\n/);
-      expect(report.status).toContain('disk_setup.old: /dev/vdc holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)');
-      expect(report.status).toContain('fs_setup[1]: /dev/vdc holds ext4 labelled "old" and no partition table; nothing was formatted');
+    /** A blank 256 MiB disk (serial data: vdb) and a 64 MiB one holding ext4 with no partition table (serial old: vdc). */
+    const makeDisks = (prefix: string) => {
+      const data = join(work, `${prefix}-data.img`);
+      const old = join(work, `${prefix}-old.img`);
+      execFileSync("truncate", ["-s", "256M", data]);
+      execFileSync("mkfs.ext4", ["-q", "-L", "old", "-d", tree({ "old.txt": "from before\n" }), old, "64M"], { stdio: "pipe" });
+      // vdb and vdc: the seed comes after them
+      return { data, old, oldUuid: uuidOf(old), drives: [{ file: data, writable: true, serial: "data" }, { file: old, writable: true, serial: "old" }] };
     };
-    const first = prepareQemuMachine();
-    const report = await bootQemu(first, { drives: [...disks, { file: seedOf("iid-disks-1") }], timeoutMs: BOOT_TIMEOUT });
-    expectRefusedOld(report);
-    expect(first.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
-    expect(first.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
-    expect(first.read("etc/fstab")).toMatch(/^LABEL=DATA\t\/data\tauto\tdefaults,nofail,x-systemd.after=cloud-agent-network.service,_netdev,comment=cloudconfig\t0\t2$/m);
-    const table = JSON.parse(execFileSync("sfdisk", ["--json", data], { encoding: "utf8" })).partitiontable;
-    expect([table.label, table.partitions.length]).toEqual(["gpt", 1]);
-    const dataUuid = execFileSync("blkid", ["-p", "-O", String(table.partitions[0].start * 512), "-o", "value", "-s", "UUID", data], { encoding: "utf8" }).trim();
-    first.dispose();
-    // the VM deleted and created again on the same volumes: a new root disk, a new instance-id
-    machine = prepareQemuMachine();
-    const again = await bootQemu(machine, { drives: [...disks, { file: seedOf("iid-disks-2") }], timeoutMs: BOOT_TIMEOUT });
-    expectRefusedOld(again);
-    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-disks-2\n");
-    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
-    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
-    expect(execFileSync("blkid", ["-p", "-O", String(table.partitions[0].start * 512), "-o", "value", "-s", "UUID", data], { encoding: "utf8" }).trim()).toBe(dataUuid);
-    // the disk with a filesystem and no table: untouched, its file still there
-    expect(execFileSync("blkid", ["-p", "-o", "value", "-s", "UUID", old], { encoding: "utf8" }).trim()).toBe(oldUuid);
-    expect(execFileSync("debugfs", ["-R", "cat /old.txt", old], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).toBe("from before\n");
-  }, 2 * BOOT_TIMEOUT);
+    const uuidOf = (image: string, offsetBytes = 0) => execFileSync("blkid", ["-p", "-O", String(offsetBytes), "-o", "value", "-s", "UUID", image], { encoding: "utf8" }).trim();
+    const gptPartition = (image: string) => {
+      const table = JSON.parse(execFileSync("sfdisk", ["--json", image], { encoding: "utf8" })).partitiontable;
+      expect([table.label, table.partitions.length]).toEqual(["gpt", 1]);
+      return table.partitions[0].start * 512;
+    };
+    const expectOldUntouched = (disks: ReturnType<typeof makeDisks>) => {
+      expect(uuidOf(disks.old)).toBe(disks.oldUuid);
+      expect(execFileSync("debugfs", ["-R", "cat /old.txt", disks.old], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).toBe("from before\n");
+    };
+
+    it("cloud-agent, then the VM re-created on the same volumes with a new instance-id: nothing formatted twice, every file kept", async () => {
+      const disks = makeDisks("agent");
+      const expectRefusedOld = (report: Report) => {
+        expect(report.status).toMatch(/^status: error\n/);
+        expect(report.status).toContain("disk_setup.old: /dev/vdc holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)");
+        expect(report.status).toContain('fs_setup[1]: /dev/vdc holds ext4 labelled "old" and no partition table; nothing was formatted');
+      };
+      const first = prepareQemuMachine();
+      const report = await bootQemu(first, { drives: [...disks.drives, { file: seedOf("iid-disks-1") }], timeoutMs: BOOT_TIMEOUT });
+      expectRefusedOld(report);
+      expect(first.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+      expect(first.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
+      expect(first.read("etc/fstab")).toMatch(/^LABEL=DATA\t\/data\tauto\tdefaults,nofail,x-systemd.after=cloud-agent-network.service,_netdev,comment=cloudconfig\t0\t2$/m);
+      const offset = gptPartition(disks.data);
+      const dataUuid = uuidOf(disks.data, offset);
+      first.dispose();
+      // the VM deleted and created again on the same volumes: a new root disk, a new instance-id
+      machine = prepareQemuMachine();
+      const again = await bootQemu(machine, { drives: [...disks.drives, { file: seedOf("iid-disks-2") }], timeoutMs: BOOT_TIMEOUT });
+      expectRefusedOld(again);
+      expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-disks-2\n");
+      expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
+      expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+      expect(uuidOf(disks.data, offset)).toBe(dataUuid);
+      expectOldUntouched(disks);
+    }, 2 * BOOT_TIMEOUT);
+
+    it("Debian's cloud-init 22.4.2 on the same seed: the same disks, the refused one left without a word", async () => {
+      const disks = makeDisks("cloud-init");
+      machine = prepareQemuMachine("amd64", "cloud-init");
+      const report = await bootQemu(machine, { drives: [...disks.drives, { file: seedOf("iid-disks-1") }], timeoutMs: BOOT_TIMEOUT });
+      // the same result on the disks
+      expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+      expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-disks-1\n");
+      gptPartition(disks.data);
+      expectOldUntouched(disks);
+      // the difference: cloud-init skips the disk it cannot use at debug level; its boot ends done
+      expect(report.status).toMatch(/^status: done\n/);
+      expect(report.status).not.toContain("/dev/vdc");
+    }, BOOT_TIMEOUT);
+  });
 
   it("power cuts after write_files and the host keys (init), then while runcmd runs (final): runcmd runs once, files and keys are whole, the next boot is done", async () => {
     machine = prepareQemuMachine();
