@@ -87,21 +87,24 @@ async function partitionDisk(ctx: ModuleContext, name: string, definition: unkno
   if (!found) return log.warn(`${where}: names no disk of this machine; skipped`);
   const disk = found.node;
   if (!isWholeDisk(host, disk)) throw new DiskConfigError(`${disk} is not a whole disk`);
-  const tree = await probeDisk(host, disk);
+  // the table first: a disk already laid out as asked needs nothing more probed
+  const table = await readTable(host, disk);
+  const layout = definition.layout === "remove" ? undefined : parseLayout(definition.layout, tableType, where);
+  if (layout && tableMatches(tableType, table, layout)) return log.info(`${where}: ${disk} already has the ${tableType} layout asked for; left as it is`);
+  const signatures = (await probeNode(host, disk)).signatures;
   // what is on the disk, in words: its table, and any other signature (a filesystem, LVM, RAID)
-  const holding = [...(tree.table ? [`a ${tree.table.label} partition table with ${tree.table.partitions.length} partition(s)`] : []), ...tree.disk.signatures.filter((s) => !["gpt", "dos", "PMBR"].includes(s))];
-  if (definition.layout === "remove") {
+  const holding = [...(table ? [`a ${table.label} partition table with ${table.partitions.length} partition(s)`] : []), ...signatures.filter((s) => !["gpt", "dos", "PMBR"].includes(s))];
+  const partitions = table?.partitions.map((p) => p.node) ?? [];
+  if (!layout) {
     if (!overwrite) throw new DiskConfigError(`layout: remove would wipe ${disk}${holding.length ? ` (it holds ${holding.join(", ")})` : ""}; it is done only with overwrite: true`);
-    await wipe(host, disk, tree.partitions.map((p) => p.node));
+    await wipe(host, disk, partitions);
     return log.info(`${where}: ${disk} wiped (layout: remove, overwrite: true)`);
   }
-  const layout = parseLayout(definition.layout, tableType, where);
-  if (tableMatches(tableType, tree.table, layout)) return log.info(`${where}: ${disk} already has the ${tableType} layout asked for; left as it is`);
-  if (holding.length || tree.disk.signatures.length) {
-    const what = holding.join(", ") || tree.disk.signatures.join(", ");
+  if (holding.length || signatures.length) {
+    const what = holding.join(", ") || signatures.join(", ");
     if (!overwrite) throw new DiskConfigError(`${disk} holds ${what}, not the ${tableType} layout asked for; not partitioned (overwrite is false)`);
     log.warn(`${where}: overwrite is true: ${disk} (${what}) is wiped and partitioned again`);
-    await wipe(host, disk, tree.partitions.map((p) => p.node));
+    await wipe(host, disk, partitions);
   }
   const script = sfdiskScript(tableType, await sectorCount(host, disk), layout);
   await host.runChecked(["sfdisk", "--wipe", "always", "--wipe-partitions", "always", disk], { input: script, timeoutMs: TOOL_MS });
