@@ -92,8 +92,13 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     ...arch.machine, "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
     "-kernel", kernel, "-initrd", initrd,
     "-append", `root=${rootDevice} rw console=${arch.console} net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
-    "-drive", `file=${partitioned ? machine.disk : image},if=virtio,format=raw`,
-    ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=${d.writable ? "off" : "on"}${d.serial ? `,serial=${d.serial}` : ""}`])),
+    // every virtio disk as a drive plus its device, in this order: the root is vda, then the drives as listed
+    "-drive", `file=${partitioned ? machine.disk : image},if=none,id=root,format=raw`, "-device", "virtio-blk-pci,drive=root",
+    ...drives.flatMap((d, i) => {
+      if (d.cdrom) return ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`];
+      // a serial belongs to the virtio device, not the drive
+      return ["-drive", `file=${d.file},format=raw,readonly=${d.writable ? "off" : "on"},if=none,id=disk${i}`, "-device", `virtio-blk-pci,drive=disk${i}${d.serial ? `,serial=${d.serial}` : ""}`];
+    }),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
     ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
     ...(assetTag ? ["-smbios", `type=3,asset=${assetTag}`] : []),

@@ -250,7 +250,8 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     const data = blankDataDisk("cloud-init-data");
     const old = oldDisk("cloud-init-old");
     machine = prepareQemuMachine("amd64", "cloud-init");
-    const seed = vfatSeed("cloud-init-disks", { "meta-data": "instance-id: iid-qemu-ci-disks\n", "user-data": `#cloud-config\n${JSON.stringify(diskConfig("iid-qemu-ci-disks", true))}\n` });
+    // a locale Debian has without locale-gen: cloud-init 22.4's default (en_US.UTF-8) fails its locale module here
+    const seed = vfatSeed("cloud-init-disks", { "meta-data": "instance-id: iid-qemu-ci-disks\n", "user-data": `#cloud-config\n${JSON.stringify({ ...diskConfig("iid-qemu-ci-disks", true), locale: "C.UTF-8" })}\n` });
     const report = await bootQemu(machine, { drives: [{ file: seed }, { file: data, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
     expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdc1 ext4\n");
     expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-ci-disks\n");
