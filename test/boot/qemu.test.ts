@@ -281,6 +281,28 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
   }, BOOT_TIMEOUT);
 
+  it("growpart and resizefs through LVM: a 3 GiB disk whose 1.5 GiB partition holds the PV of an LVM root; partition, PV, LV and filesystem grown", async () => {
+    machine = prepareQemuMachine("amd64", "lvm");
+    // lvm's and df's view from inside, after the modules of the init stage grew everything
+    const record = ["lvs --units b --nosuffix --noheadings -o lv_size,seg_pe_ranges vgroot/root > /var/tmp/lvs", "df -B1 --output=size / | tail -1 > /var/tmp/df", "sync"];
+    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-lvm\n", "user-data": `#cloud-config\nruncmd: ${JSON.stringify(record)}\n` });
+    expectDone(await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536, lvm: { vg: "vgroot", lv: "root" } }, timeoutMs: BOOT_TIMEOUT }));
+    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
+    const size = Number(/start=\s*2048, size=\s*(\d+), type=8e/.exec(table)![1]);
+    expect(size).toBeGreaterThan(3072 * 2048 - 2048 - 128);
+    // the LV in one piece over the grown PV (3 GiB less the partition's and the PV's first MiB)
+    const [lvBytes, ranges] = machine.read("var/tmp/lvs").trim().split(/\s+/);
+    expect(ranges).toMatch(/^\/dev\/vda1:0-\d+$/);
+    expect(Number(lvBytes)).toBeGreaterThan(3000 * 1024 * 1024);
+    expect(Number(machine.read("var/tmp/df"))).toBeGreaterThan(2900 * 1024 * 1024);
+    const sb = execFileSync("dumpe2fs", ["-h", machine.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    expect(Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1])).toBe(Number(lvBytes));
+    const log = machine.read("var/log/cloud-init.log");
+    expect(log).toMatch(/growpart \/dev\/vda1: CHANGED: partition=1/);
+    expect(log).toMatch(/growpart \/: CHANGED: vgroot\/root extended by -l \+100%FREE \(its VG had gained \d+ extents\)/);
+    expect(log).toMatch(/resized \/dev\/dm-0 \(ext4, \/\): resize2fs \/dev\/dm-0/);
+  }, BOOT_TIMEOUT);
+
   it("data disks: a blank one partitioned, formatted and mounted, one holding a filesystem left alone; the VM re-created on them keeps every file", async () => {
     const data = join(work, "data.img");
     const old = join(work, "old.img");
