@@ -1,8 +1,8 @@
 // growpart (every boot): grows the partition under each configured mount point ("/" by
 // default) to the end of its disk with the growpart tool; NOCHANGE is success. A mount point on
 // an LVM logical volume is grown through its chain: the VG's partitions, pvresize, lvextend
-// (resizefs grows the filesystem after). A failure leaves the disk as the failing tool left it
-// (each changes nothing it cannot finish) and is reported.
+// (resizefs grows the filesystem after). A failure is a warning; what depends on the failed step
+// is not done, and what is there keeps working.
 import { isPlainObject } from "../src/config/yaml";
 import { mountOf, partitionOf, readMounts, type Partition } from "../src/disks/mounts";
 import type { Host } from "../src/host/host";
@@ -67,33 +67,30 @@ export const growpart: CloudConfigModule = {
   },
 };
 
-/** growpart on one partition: whether it grew; a failure is a warning (growpart changed nothing). */
-async function growPartition(host: Host, log: Logger, { disk, number, device }: Partition): Promise<"changed" | "nochange" | "failed"> {
+/** growpart on one partition; a failure is a warning. */
+async function growPartition(host: Host, log: Logger, { disk, number, device }: Partition): Promise<void> {
   if (reachesEndOfDisk(host, device, disk)) {
     log.debug(`growpart ${device}: already at the end of ${disk}; NOCHANGE without running growpart`);
-    return "nochange";
+    return;
   }
   const dry = await host.run(["growpart", "--dry-run", disk, String(number)], { env: { LANG: "C" } });
   if (dry.code === 1) {
     log.debug(`growpart ${device}: NOCHANGE`);
-    return "nochange";
+    return;
   }
   const grown = dry.code === 0 ? await host.run(["growpart", disk, String(number)], { env: { LANG: "C" } }) : dry;
   if (grown.code === 0) {
     // growpart's own last line: "CHANGED: partition=1 start=2048 old: size=… new: size=…"
     log.info(`growpart ${device}: CHANGED: ${grown.stdout.trim().split("\n").pop()?.replace(/^CHANGED: /, "")}`);
-    return "changed";
-  }
-  log.warn(commandFailure(`growpart ${disk} ${number}`, grown));
-  return "failed";
+  } else log.warn(commandFailure(`growpart ${disk} ${number}`, grown));
 }
 
 /**
  * The chain under a mount point on an LVM logical volume: every PV of its VG that is a
  * partition short of its disk's end is grown, every PV with room for more extents on its device
  * is pvresized, and the LV is extended by `lvmSize` when that added extents to the VG. Each
- * step that fails is a warning and the steps that need it are not taken: the LV and its
- * filesystem stay as they were, any space already added stays free in the VG.
+ * step that fails is a warning and what depends on it is not done: the LV and its filesystem
+ * stay as they were, space already added stays free in the VG.
  */
 async function growLogicalVolume(host: Host, log: Logger, target: string, dm: string, dmUuid: string, lvmSize: string[]): Promise<void> {
   // every later boot: the partitions the LV lies on already reach their disks' ends (no lvm command)
@@ -125,12 +122,16 @@ async function growLogicalVolume(host: Host, log: Logger, target: string, dm: st
   if (!before) return;
   for (const pv of before) {
     const partition = partitionOfDevice(host, pv.device);
-    const grew = partition ? await growPartition(host, log, partition) : "nochange";
-    if (grew === "failed") continue;
-    // a partition grown now or in a boot whose pvresize failed: the extents the PV does not have yet
-    if (grew === "changed" || pv.extentsOnDevice > pv.extents) await lvm(["pvresize", pv.device]);
+    if (partition) await growPartition(host, log, partition);
   }
-  const after = await pvsOfVg();
+  // growpart itself runs pvresize when lvm knows the partition as a PV (bookworm's
+  // cloud-guest-utils 0.33 does); lvm's view after it says which PVs still miss extents their
+  // devices have (an older growpart, its pvresize failed, or a partition grown in an earlier boot)
+  let after = await pvsOfVg();
+  if (!after) return;
+  const short = after.filter((pv) => pv.extentsOnDevice > pv.extents);
+  for (const pv of short) await lvm(["pvresize", pv.device]);
+  if (short.length) after = await pvsOfVg();
   if (!after) return;
   const added = extentsOf(after) - extentsOf(before);
   if (added <= 0) return void log.info(`growpart ${target}: the PVs of ${lv.name} gave its VG no more extents; ${lv.name} not extended`);

@@ -235,6 +235,16 @@ describe.skipIf(!isRoot)("growpart through LVM: partition, pvresize, lvextend, t
     expect(status.stdout).toBe("status: done\n");
   });
 
+  it("a growpart that grew the partition and then failed (its own pvresize) is a warning; the PV is still resized and the LV extended", () => {
+    standIn(root, "growpart", '[ "$1" = --dry-run ] || { echo "FAILED: lvm resize failed." >&2; exit 2; }');
+    boot(root);
+    expect(lines(root, "var/tmp/pvresize.log")).toEqual(["/dev/vda1"]);
+    expect(lines(root, "var/tmp/lvextend.log")).toEqual(["-l +100%FREE vgroot/root"]);
+    const status = agent(root, ["status", "--long"]);
+    expect(status.code).toBe(2);
+    expect(status.stdout).toContain("growpart /dev/vda 1 exited with 2: FAILED: lvm resize failed.");
+  });
+
   it("a mapped device that is not an LVM logical volume (dm-crypt) is left alone, as cloud-init leaves it", () => {
     writeFileSync(join(root, "sys/block/dm-0/dm/uuid"), "CRYPT-LUKS2-0123456789abcdef0123456789abcdef-root\n");
     boot(root);
