@@ -249,7 +249,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
   it("Debian's cloud-init 22.4.2 on the data disks: the same partition, filesystem and mount; the disk it cannot use left without a word", async () => {
     const data = blankDataDisk("cloud-init-data");
     const old = oldDisk("cloud-init-old");
-    machine = prepareQemuMachine("amd64", "cloud-init");
+    machine = prepareQemuMachine("amd64", "kernel", "cloud-init");
     // a locale Debian has without locale-gen: cloud-init 22.4's default (en_US.UTF-8) fails its locale module here
     const seed = vfatSeed("cloud-init-disks", { "meta-data": "instance-id: iid-qemu-ci-disks\n", "user-data": `#cloud-config\n${JSON.stringify({ ...diskConfig("iid-qemu-ci-disks", true), locale: "C.UTF-8" })}\n` });
     const report = await bootQemu(machine, { drives: [{ file: seed }, { file: data, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
@@ -371,6 +371,28 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     const blocks = Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1]);
     expect(blocks).toBeGreaterThan(3000 * 1024 * 1024);
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
+  }, BOOT_TIMEOUT);
+
+  it("growpart and resizefs through LVM: a 3 GiB disk whose 1.5 GiB partition holds the PV of an LVM root; partition, PV, LV and filesystem grown", async () => {
+    machine = prepareQemuMachine("amd64", "lvm");
+    // lvm's and df's view from inside, after the modules of the init stage grew everything
+    const record = ["lvs --units b --nosuffix --noheadings -o lv_size,seg_pe_ranges vgroot/root > /var/tmp/lvs", "df -B1 --output=size / | tail -1 > /var/tmp/df", "sync"];
+    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-lvm\n", "user-data": `#cloud-config\nruncmd: ${JSON.stringify(record)}\n` });
+    expectDone(await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536, lvm: { vg: "vgroot", lv: "root" } }, timeoutMs: BOOT_TIMEOUT }));
+    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
+    const size = Number(/start=\s*2048, size=\s*(\d+), type=8e/.exec(table)![1]);
+    expect(size).toBeGreaterThan(3072 * 2048 - 2048 - 128);
+    // the LV in one piece over the grown PV (3 GiB less the partition's and the PV's first MiB)
+    const [lvBytes, ranges] = machine.read("var/tmp/lvs").trim().split(/\s+/);
+    expect(ranges).toMatch(/^\/dev\/vda1:0-\d+$/);
+    expect(Number(lvBytes)).toBeGreaterThan(3000 * 1024 * 1024);
+    expect(Number(machine.read("var/tmp/df"))).toBeGreaterThan(2900 * 1024 * 1024);
+    const sb = execFileSync("dumpe2fs", ["-h", machine.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    expect(Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1])).toBe(Number(lvBytes));
+    const log = machine.read("var/log/cloud-init.log");
+    expect(log).toMatch(/growpart \/dev\/vda1: CHANGED: partition=1/);
+    expect(log).toMatch(/growpart \/: CHANGED: vgroot\/root extended by -l \+100%FREE \(its VG had gained \d+ extents\)/);
+    expect(log).toMatch(/resized \/dev\/dm-0 \(ext4, \/\): resize2fs \/dev\/dm-0/);
   }, BOOT_TIMEOUT);
 
   it("power cuts after write_files and the host keys (init), then while runcmd runs (final): runcmd runs once, files and keys are whole, the next boot is done", async () => {
