@@ -5,6 +5,7 @@ import { aptConfigure } from "./apt-configure";
 import { aptPipelining } from "./apt-pipelining";
 import { bootcmd } from "./bootcmd";
 import { caCerts } from "./ca-certs";
+import { diskSetup } from "./disk-setup";
 import { finalMessage } from "./final-message";
 import { growpart } from "./growpart";
 import { grubDpkg } from "./grub-dpkg";
@@ -37,6 +38,7 @@ export const MODULES: readonly CloudConfigModule[] = [
   aptPipelining,
   bootcmd,
   caCerts,
+  diskSetup,
   finalMessage,
   growpart,
   grubDpkg,

@@ -4,16 +4,14 @@
 // block-device-mapping; short kernel names get /dev/ and prefer their first partition.
 import * as fs from "node:fs";
 import { isPlainObject } from "../src/config/yaml";
-import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved, type Field } from "../src/fstab";
+import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved, type Field } from "../src/disks/fstab";
 import { commandFailure } from "../src/host/command-error";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
-import { mountOf, readMounts } from "../src/mounts";
+import { fstabDevice } from "../src/disks/device-names";
+import { mountOf, readMounts } from "../src/disks/mounts";
 import { systemdRunning } from "../src/services";
 
-const SHORT_NAME = /^(x?[shv]d[a-z][0-9]*|sr[0-9]+)$/;
-const CLOUD_NAME = /^(ami|root|swap|ephemeral\d*|ebs\d+)$/;
-const NETWORK_NAME = /^.+:.*/;
 
 export const mounts: CloudConfigModule = {
   name: "mounts",
@@ -42,13 +40,13 @@ export const mounts: CloudConfigModule = {
       if (!entry || entry[0] === null) return log.warn(`mounts.${i}: expected a list starting with a device`);
       // a blank inside a field would split (or, as a newline, add) an fstab line
       if (entry.some((f) => f !== null && /\s/.test(f))) return log.warn(`mounts.${i}: a field contains white space`);
-      const device = resolveDevice(ctx, entry[0], aliases);
+      const device = fstabDevice(ctx.host, ctx.instance, entry[0], aliases);
       if (device === undefined) return log.info(`mounts[${i}]: ${entry[0]} names no device of this machine; skipped`);
       if (fstab.devices.has(device)) return log.info(`mounts[${i}]: ${device} is already in /etc/fstab; left as it is`);
       entries.push([device, ...entry.slice(1)]);
     });
     for (const fallback of [["ephemeral0", "/mnt", "auto", defaults[3], "0", "2"], ["swap", "none", "swap", "sw", "0", "0"]]) {
-      const device = resolveDevice(ctx, fallback[0]!, aliases);
+      const device = fstabDevice(ctx.host, ctx.instance, fallback[0]!, aliases);
       if (device && !fstab.devices.has(device) && !entries.some((e) => e[0] === device)) entries.push([device, ...fallback.slice(1)]);
     }
     const active = withoutRemoved(entries);
@@ -63,30 +61,6 @@ export const mounts: CloudConfigModule = {
     await activate(ctx, active, changed);
   },
 };
-
-/** A device name as fstab should say it, or undefined for a cloud name this machine lacks. */
-function resolveDevice({ host, instance }: ModuleContext, name: string, aliases: Record<string, unknown>): string | undefined {
-  const start = name === "ephemeral" ? "ephemeral0" : name;
-  if (NETWORK_NAME.test(start) || /^(LABEL|UUID|PARTUUID|PARTLABEL)=/.test(start)) return start;
-  const dotted = /^(.+)\.(\d+)$/.exec(start);
-  const base = dotted ? dotted[1] : start;
-  const partition = dotted ? Number(dotted[2]) : undefined;
-  let device = typeof aliases[base] === "string" ? String(aliases[base]) : base;
-  if (CLOUD_NAME.test(device)) {
-    const mapping = instance.metadata["block-device-mapping"];
-    const mapped = isPlainObject(mapping) && typeof mapping[device] === "string" ? String(mapping[device]) : undefined;
-    if (!mapped) return undefined;
-    device = mapped.startsWith("/") ? mapped : `/dev/${mapped}`;
-  } else if (SHORT_NAME.test(device)) device = `/dev/${device}`;
-  if (!device.startsWith("/dev/")) return device;
-  const partitionPath = nthPartition(host, device, partition ?? 1);
-  if (partition !== undefined && !partitionPath) return undefined;
-  return partitionPath ?? device;
-}
-
-function nthPartition(host: Host, device: string, n: number): string | undefined {
-  return [`${device}${n}`, `${device}p${n}`, `${device}-part${n}`].find((p) => host.exists(p));
-}
 
 /** The swap file asked for (made if missing) or undefined; a failure is reported, not thrown. */
 async function setUpSwapFile({ host, config, log }: ModuleContext): Promise<string | undefined> {

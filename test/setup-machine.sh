@@ -3,7 +3,8 @@
 # (first run on a fresh machine only):
 # debootstrap builds the boot tests' rootfs, systemd-nspawn boots it, strip and dpkg-deb
 # build the package, xorriso/dosfstools/mtools make seed drives, QEMU boots a real kernel
-# (sfdisk and mkfs.ext4 -d make its disk, debugfs reads it back), openssl makes test
+# (sfdisk and mkfs.ext4 -d make its disk, debugfs reads it back; lvm2's pvcreate, vgcreate and
+# lvcreate put an LVM root on it without activating anything), openssl makes test
 # certificates, python3-yaml is the PyYAML the YAML loader is held against; netplan.io,
 # network-manager and dbus-daemon read the rendered network files (test/unit/network/consumers.ts).
 # python3-jinja2 renders templates the way cloud-init does (test/unit/jinja.test.ts).
@@ -22,7 +23,7 @@
 # Without root nothing is installed and the boot tests say why they skip.
 set -eu
 missing=
-for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 openssh-client isc-dhcp-client dnsmasq-base apt-utils gpg gpg-agent rsyslog \
+for p in debootstrap systemd-container binutils dpkg xorriso dosfstools mtools qemu-system-x86 e2fsprogs fdisk lvm2 openssl python3-yaml netplan.io network-manager dbus-daemon python3-jinja2 openssh-client isc-dhcp-client dnsmasq-base apt-utils gpg gpg-agent rsyslog \
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross binutils-aarch64-linux-gnu qemu-system-arm; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
@@ -44,8 +45,8 @@ fi
 binfmt=/proc/sys/fs/binfmt_misc
 [ -e $binfmt/register ] || mount -t binfmt_misc binfmt_misc $binfmt 2>/dev/null || true
 [ -e $binfmt/qemu-aarch64 ] || tr -d '\n' </usr/lib/binfmt.d/qemu-aarch64.conf >$binfmt/register 2>/dev/null || true
-kinds="base cloud-init kernel arm64"
-[ -e $binfmt/qemu-aarch64 ] || { kinds="base cloud-init kernel"; echo "setup-machine: no binfmt_misc here; the arm64 boot test will skip" >&2; }
+kinds="base cloud-init kernel lvm arm64"
+[ -e $binfmt/qemu-aarch64 ] || { kinds="base cloud-init kernel lvm"; echo "setup-machine: no binfmt_misc here; the arm64 boot test will skip" >&2; }
 # The boot tests' rootfses, built here (minutes, once per machine) rather than inside a
 # test, where a long synchronous build would stall the test runner.
 for kind in $kinds; do

@@ -47,13 +47,15 @@ function cachedRootfs(rootfs) {
 
 /**
  * @param {"agent" | "cloud-init"} kind
- * @param {"base" | "cloud-init" | "kernel" | "arm64"} rootfs which cached rootfs to start from
+ * @param {string | string[]} rootfs which cached rootfs to start from ("base", "cloud-init",
+ *   "kernel", "arm64"); several are layered, the first on top
  */
 export function prepareMachine(kind, rootfs = kind === "agent" ? "base" : "cloud-init") {
   const dir = mkdtempSync(join(tmpdir(), `boot-${kind}-`));
   const root = join(dir, "root");
   for (const d of ["upper", "work", "root"]) mkdirSync(join(dir, d));
-  execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${cachedRootfs(rootfs)},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
+  const lower = [rootfs].flat().map(cachedRootfs).join(":");
+  execFileSync("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
   const machine = new Machine(kind, dir, root);
   if (kind === "agent") {
     writeFileSync(join(root, "tmp/cloud-agent.deb"), readFileSync(debPath(rootfs === "arm64" ? "arm64" : "amd64")));

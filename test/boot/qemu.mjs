@@ -37,9 +37,13 @@ export function arm64Unsupported() {
   return qemuUnsupported();
 }
 
-/** A root with the agent installed on the kernel rootfs of `arch`; write seeds/config into it, then boot. */
-export function prepareQemuMachine(arch = "amd64") {
-  const machine = prepareMachine("agent", ARCHES[arch].rootfs);
+/**
+ * A root with the agent installed on the kernel rootfs of `arch` (or `rootfs`: "lvm" adds lvm2
+ * and an initramfs that activates an LVM root); for "cloud-init", Debian's cloud-init rootfs
+ * laid over that kernel rootfs for its kernel and modules. Write seeds/config into it, then boot.
+ */
+export function prepareQemuMachine(arch = "amd64", rootfs = ARCHES[arch].rootfs, kind = "agent") {
+  const machine = kind === "agent" ? prepareMachine("agent", rootfs) : prepareMachine("cloud-init", ["cloud-init", rootfs]);
   machine.arch = arch;
   // no network configuration of its own: the agent's fallback (DHCP on eth0) or a seed's config
   writeFileSync(machine.path("etc/fstab"), "# root is mounted by the kernel (root= on its command line)\n");
@@ -47,10 +51,35 @@ export function prepareQemuMachine(arch = "amd64") {
 }
 
 /**
- * Boots `machine` once. drives: extra disks ({file, cdrom?}); smbios: system uuid and product
+ * An LVM root in `disk`'s byte range [offset, offset + bytes): a PV, `vg` and a linear `lv` over
+ * all of it, made through a loop device on that range and never activated (this machine's
+ * kernel may have no device-mapper). Returns where the LV starts in the disk and its size.
+ */
+function makeLvmRoot(disk, offset, bytes, { vg, lv }) {
+  const loop = execFileSync("losetup", ["--find", "--show", "--offset", String(offset), "--sizelimit", String(bytes), disk], { encoding: "utf8" }).trim();
+  try {
+    // only the loop device, nothing of this machine's in /etc/lvm, no udev, no device-mapper
+    const only = ["--devices", loop, "--config", "devices { obtain_device_list_from_udev = 0 } backup { backup = 0 archive = 0 }", "--driverloaded", "n"];
+    const lvm = (...argv) => execFileSync(argv[0], [...argv.slice(1), ...only], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: "1" } });
+    lvm("pvcreate", loop);
+    lvm("vgcreate", vg, loop);
+    lvm("lvcreate", "--activate", "n", "--zero", "n", "-l", "100%FREE", "-n", lv, vg);
+    // a linear LV made on an empty PV starts at its first extent
+    const start = Number(lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start", loop).trim());
+    const size = Number(lvm("lvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size", `${vg}/${lv}`).trim());
+    return { offset: offset + start, bytes: size };
+  } finally {
+    execFileSync("losetup", ["-d", loop]);
+  }
+}
+
+/**
+ * Boots `machine` once. drives: extra disks ({file, cdrom?, writable?, serial?}: a virtio
+ * disk's serial is its /dev/disk/by-id/virtio-<serial> name); smbios: system uuid and product
  * name (an "ec2..." uuid identifies AWS, "OpenStack Nova" OpenStack); assetTag: the chassis
  * asset tag (Huawei Cloud's "HUAWEICLOUD"); metadataHost: slirp's
- * address for this machine; cmdline: more kernel arguments. A machine booted before boots the
+ * address for this machine; cmdline: more kernel arguments; partitioned: a disk of `diskMiB`
+ * whose one partition holds `fsMiB` (with `lvm: {vg, lv}`, an LVM root on it). A machine booted before boots the
  * same disk again. cutAt: text that, once on the serial console (colours stripped), makes this
  * a power cut `cutDelayMs` later: QEMU is killed (SIGKILL: what the guest had not written to
  * its disk is lost) and the boot returns undefined.
@@ -65,15 +94,20 @@ export async function bootQemu(machine, { drives = [], smbios, assetTag, metadat
   let rootDevice = "/dev/vda";
   if (partitioned) {
     // a disk larger than its one partition, as images are before growpart: partition 1 from
-    // 1 MiB, `fsMiB` long, holding the root filesystem
+    // 1 MiB, `fsMiB` long, holding the root filesystem (or the PV of the LV that holds it)
     const disk = join(machine.dir, "disk.img");
+    const { lvm } = partitioned;
     execFileSync("truncate", ["-s", `${partitioned.diskMiB}M`, disk]);
     execFileSync("sfdisk", ["--quiet", disk], { input: `label: dos
-start=2048, size=${partitioned.fsMiB * 2048}, type=83
+start=2048, size=${partitioned.fsMiB * 2048}, type=${lvm ? "8e" : "83"}
 ` });
-    execFileSync("mkfs.ext4", ["-q", "-F", "-E", "offset=1048576", "-d", machine.root, disk, `${partitioned.fsMiB}M`], { stdio: "pipe" });
+    const partition = { offset: 1048576, bytes: partitioned.fsMiB * 1048576 };
+    const fs = lvm ? makeLvmRoot(disk, partition.offset, partition.bytes, lvm) : partition;
+    execFileSync("mkfs.ext4", ["-q", "-F", "-E", `offset=${fs.offset}`, "-d", machine.root, disk, `${fs.bytes / 1024}k`], { stdio: "pipe" });
     machine.disk = disk;
-    rootDevice = "/dev/vda1";
+    machine.rootOffset = fs.offset;
+    // lvm's name for the LV in /dev/mapper doubles the dashes in the VG's and LV's names
+    rootDevice = lvm ? `/dev/mapper/${lvm.vg.replaceAll("-", "--")}-${lvm.lv.replaceAll("-", "--")}` : "/dev/vda1";
   } else if (machine.image) {
     // this boot's report, when there is one, is the only one on the disk
     execFileSync("debugfs", ["-w", "-R", "rm /var/tmp/boot-report/status.rc", image], { stdio: "ignore" });
@@ -87,8 +121,13 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
     ...arch.machine, "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
     "-kernel", kernel, "-initrd", initrd,
     "-append", `root=${rootDevice} rw console=${arch.console} net.ifnames=0 systemd.show_status=0 quiet ${cmdline}`,
-    "-drive", `file=${partitioned ? machine.disk : image},if=virtio,format=raw`,
-    ...drives.flatMap((d) => (d.cdrom ? ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`] : ["-drive", `file=${d.file},if=virtio,format=raw,readonly=on`])),
+    // every virtio disk as a drive plus its device, in this order: the root is vda, then the drives as listed
+    "-drive", `file=${partitioned ? machine.disk : image},if=none,id=root,format=raw`, "-device", "virtio-blk-pci,drive=root",
+    ...drives.flatMap((d, i) => {
+      if (d.cdrom) return ["-drive", `file=${d.file},media=cdrom,readonly=on,if=ide`];
+      // a serial belongs to the virtio device, not the drive
+      return ["-drive", `file=${d.file},format=raw,readonly=${d.writable ? "off" : "on"},if=none,id=disk${i}`, "-device", `virtio-blk-pci,drive=disk${i}${d.serial ? `,serial=${d.serial}` : ""}`];
+    }),
     "-netdev", net, "-device", "virtio-net-pci,netdev=n0",
     ...(smbios ? ["-smbios", ["type=1", ...Object.entries(smbios).map(([k, v]) => `${k}=${v}`)].join(",")] : []),
     ...(assetTag ? ["-smbios", `type=3,asset=${assetTag}`] : []),
@@ -111,8 +150,9 @@ start=2048, size=${partitioned.fsMiB * 2048}, type=83
   clearInterval(watch);
   if (cut) return undefined;
   if (partitioned) {
-    // debugfs reads a filesystem image: copy partition 1 (as grown) out of the disk
-    execFileSync("dd", [`if=${machine.disk}`, `of=${image}`, "bs=1M", "skip=1", "conv=sparse", "status=none"]);
+    // debugfs reads a filesystem image: copy the root filesystem (as grown: to the disk's end)
+    // out of the disk; a grown LV stays in one piece (its new extents follow on the same PV)
+    execFileSync("dd", [`if=${machine.disk}`, `of=${image}`, "bs=1M", `skip=${machine.rootOffset}`, "iflag=skip_bytes", "conv=sparse", "status=none"]);
     machine.image = image;
   }
   const serial = existsSync(join(machine.dir, "serial.log")) ? execFileSync("tail", ["-c", "4000", join(machine.dir, "serial.log")], { encoding: "utf8" }) : "";

@@ -143,16 +143,71 @@ function expectDone(report: Report) {
   for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result]).toEqual([unit, 0, "success"]);
 }
 
+// Data disks (issue #13): a blank one (serial data) and one holding ext4 with no partition
+// table (serial old), named through device_aliases; what each boot found on /data is recorded.
+const DISK_ALIASES = { data: "/dev/disk/by-id/virtio-data", old: "/dev/disk/by-id/virtio-old" };
+function diskConfig(iid: string, withOld: boolean): Record<string, unknown> {
+  return {
+    device_aliases: withOld ? DISK_ALIASES : { data: DISK_ALIASES.data },
+    disk_setup: { data: { table_type: "gpt", layout: true, overwrite: false }, ...(withOld ? { old: { table_type: "gpt", layout: true, overwrite: false } } : {}) },
+    fs_setup: [{ label: "DATA", filesystem: "ext4", device: "data", partition: "auto" }, ...(withOld ? [{ label: "NEW", filesystem: "ext4", device: "old", partition: "auto", overwrite: false }] : [])],
+    mounts: [["LABEL=DATA", "/data"]],
+    runcmd: [
+      "echo ran >> /var/tmp/runcmd.log",
+      `[ -e /data/kept.txt ] || echo "written by ${iid}" > /data/kept.txt`,
+      "cat /data/kept.txt > /var/tmp/kept-seen",
+      "findmnt -no SOURCE,FSTYPE /data | tr -s ' ' > /var/tmp/data-mount",
+      "sync",
+    ],
+  };
+}
+function blankDataDisk(name: string): string {
+  const file = join(work, `${name}.img`);
+  execFileSync("truncate", ["-s", "256M", file]);
+  return file;
+}
+function oldDisk(name: string): { file: string; uuid: string } {
+  const file = join(work, `${name}.img`);
+  execFileSync("mkfs.ext4", ["-q", "-L", "old", "-d", tree({ "old.txt": "from before\n" }), file, "64M"], { stdio: "pipe" });
+  return { file, uuid: uuidOf(file) };
+}
+function uuidOf(image: string, offsetBytes = 0): string {
+  return execFileSync("blkid", ["-p", "-O", String(offsetBytes), "-o", "value", "-s", "UUID", image], { encoding: "utf8" }).trim();
+}
+/** The byte offset of the one GPT partition disk_setup made. */
+function gptPartitionOffset(image: string): number {
+  const table = JSON.parse(execFileSync("sfdisk", ["--json", image], { encoding: "utf8" })).partitiontable;
+  expect([table.label, table.partitions.length]).toEqual(["gpt", 1]);
+  return table.partitions[0].start * 512;
+}
+function expectOldUntouched(old: { file: string; uuid: string }): void {
+  expect(uuidOf(old.file)).toBe(old.uuid);
+  expect(execFileSync("debugfs", ["-R", "cat /old.txt", old.file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).toBe("from before\n");
+}
+function vfatSeed(name: string, files: Record<string, string>): string {
+  const seed = join(work, `${name}.vfat`);
+  execFileSync("truncate", ["-s", "4M", seed]);
+  execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
+  const dir = tree(files);
+  execFileSync("mcopy", ["-i", seed, ...Object.keys(files).map((f) => join(dir, f)), "::"], { stdio: "ignore" });
+  return seed;
+}
+// the data disk the cidata ISO boot partitioned and formatted, for the VM re-created on it
+let isoDataDisk: { file: string; offset: number; uuid: string } | undefined;
+
 describe.skipIf(unsupported)("real boots under QEMU", () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let machine: any;
   afterEach(() => machine?.dispose());
 
-  it("NoCloud: a cidata ISO on a virtio disk with Proxmox's v1 static network config", async () => {
+  it("NoCloud: a cidata ISO on a virtio disk with Proxmox's v1 static network config; a blank data disk partitioned, formatted and mounted", async () => {
     machine = prepareQemuMachine();
     const network = PROXMOX_V1;
-    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-iso\nlocal-hostname: qemu-iso\n", "user-data": USER_DATA, "network-config": network });
-    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
+    const userData = `#cloud-config\n${JSON.stringify(diskConfig("iid-qemu-iso", false))}\n`;
+    const seed = iso("cidata", { "meta-data": "instance-id: iid-qemu-iso\nlocal-hostname: qemu-iso\n", "user-data": userData, "network-config": network });
+    const data = blankDataDisk("iso-data");
+    // the seed is vdb, the data disk vdc
+    const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }, { file: data, writable: true, serial: "data" }] });
     expectDone(report);
     // ifupdown brought eth0 up with the static address, no DHCP lease, and the guest reached this machine
     expect(ipv4Of(report, "eth0")).toEqual([expect.stringMatching(/^10\.0\.2\.77\/24 brd 10\.0\.2\.255 scope global eth0/)]);
@@ -164,6 +219,47 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(machine.read("var/lib/cloud/instances/iid-qemu-iso/datasource")).toBe("DataSourceNoCloud: DataSourceNoCloud [seed=/dev/vdb]\n");
     expect(machine.read("etc/hostname")).toBe("qemu-iso\n");
     expect(machine.report().hostname).toBe("qemu-iso");
+    // the data disk: one GPT partition, ext4 labelled DATA, mounted at /data through fstab
+    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdc1 ext4\n");
+    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-iso\n");
+    expect(machine.read("etc/fstab")).toMatch(/^LABEL=DATA\t\/data\tauto\tdefaults,nofail,x-systemd.after=cloud-agent-network.service,_netdev,comment=cloudconfig\t0\t2$/m);
+    const offset = gptPartitionOffset(data);
+    isoDataDisk = { file: data, offset, uuid: uuidOf(data, offset) };
+  }, BOOT_TIMEOUT);
+
+  it("the VM re-created on its volumes (a new root disk, a new instance-id): the data disk is kept with its files; a disk holding ext4 without a table is refused, untouched", async () => {
+    expect(isoDataDisk, "the cidata ISO boot made the data disk").toBeDefined();
+    const data = isoDataDisk!;
+    const old = oldDisk("recreated-old");
+    machine = prepareQemuMachine();
+    const seed = vfatSeed("recreated", { "meta-data": "instance-id: iid-qemu-recreated\n", "user-data": `#cloud-config\n${JSON.stringify(diskConfig("iid-qemu-recreated", true))}\n` });
+    // the seed is vdb, the data disk vdc, the old one vdd
+    const report = await bootQemu(machine, { drives: [{ file: seed }, { file: data.file, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
+    expect(report.status).toMatch(/^status: error\n/);
+    expect(report.status).toContain("disk_setup.old: /dev/vdd holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)");
+    expect(report.status).toContain('fs_setup[1]: /dev/vdd holds ext4 labelled "old" and no partition table; nothing was formatted');
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-recreated\n");
+    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-iso\n");
+    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdc1 ext4\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(uuidOf(data.file, data.offset)).toBe(data.uuid);
+    expectOldUntouched(old);
+  }, BOOT_TIMEOUT);
+
+  it("Debian's cloud-init 22.4.2 on the data disks: the same partition, filesystem and mount; the disk it cannot use left without a word", async () => {
+    const data = blankDataDisk("cloud-init-data");
+    const old = oldDisk("cloud-init-old");
+    machine = prepareQemuMachine("amd64", "kernel", "cloud-init");
+    // a locale Debian has without locale-gen: cloud-init 22.4's default (en_US.UTF-8) fails its locale module here
+    const seed = vfatSeed("cloud-init-disks", { "meta-data": "instance-id: iid-qemu-ci-disks\n", "user-data": `#cloud-config\n${JSON.stringify({ ...diskConfig("iid-qemu-ci-disks", true), locale: "C.UTF-8" })}\n` });
+    const report = await bootQemu(machine, { drives: [{ file: seed }, { file: data, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
+    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdc1 ext4\n");
+    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-ci-disks\n");
+    gptPartitionOffset(data);
+    expectOldUntouched(old);
+    // the difference: cloud-init skips the disk it cannot use at debug level, and its boot ends done
+    expect(report.status).toMatch(/^status: done\n/);
+    expect(report.status).not.toContain("/dev/vdd");
   }, BOOT_TIMEOUT);
 
   it("NoCloud: a CIDATA vfat disk, no network config: DHCP on the first NIC; apt pointed at a private signed mirror through a proxy installs from it", async () => {
@@ -188,11 +284,7 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
         },
         packages: ["from-the-mirror", "from-the-private-repo"],
       };
-      const seed = join(work, "seed.vfat");
-      execFileSync("truncate", ["-s", "4M", seed]);
-      execFileSync("mkfs.vfat", ["-n", "CIDATA", seed], { stdio: "ignore" });
-      const files = tree({ "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": `#cloud-config\n${JSON.stringify(userData)}\n` });
-      execFileSync("mcopy", ["-i", seed, join(files, "meta-data"), join(files, "user-data"), "::"], { stdio: "ignore" });
+      const seed = vfatSeed("seed", { "meta-data": "instance-id: iid-qemu-vfat\n", "user-data": `#cloud-config\n${JSON.stringify(userData)}\n` });
       const { report, reached } = await bootReachingHost(machine, { drives: [{ file: seed }] });
       expectDone(report);
       // no network config anywhere: cloud-init's fallback, DHCP on the first NIC
@@ -279,6 +371,28 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     const blocks = Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1]);
     expect(blocks).toBeGreaterThan(3000 * 1024 * 1024);
     expect(machine.read("var/log/cloud-init.log")).toMatch(/growpart \/dev\/vda1: CHANGED/);
+  }, BOOT_TIMEOUT);
+
+  it("growpart and resizefs through LVM: a 3 GiB disk whose 1.5 GiB partition holds the PV of an LVM root; partition, PV, LV and filesystem grown", async () => {
+    machine = prepareQemuMachine("amd64", "lvm");
+    // lvm's and df's view from inside, after the modules of the init stage grew everything
+    const record = ["lvs --units b --nosuffix --noheadings -o lv_size,seg_pe_ranges vgroot/root > /var/tmp/lvs", "df -B1 --output=size / | tail -1 > /var/tmp/df", "sync"];
+    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-lvm\n", "user-data": `#cloud-config\nruncmd: ${JSON.stringify(record)}\n` });
+    expectDone(await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536, lvm: { vg: "vgroot", lv: "root" } }, timeoutMs: BOOT_TIMEOUT }));
+    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
+    const size = Number(/start=\s*2048, size=\s*(\d+), type=8e/.exec(table)![1]);
+    expect(size).toBeGreaterThan(3072 * 2048 - 2048 - 128);
+    // the LV in one piece over the grown PV (3 GiB less the partition's and the PV's first MiB)
+    const [lvBytes, ranges] = machine.read("var/tmp/lvs").trim().split(/\s+/);
+    expect(ranges).toMatch(/^\/dev\/vda1:0-\d+$/);
+    expect(Number(lvBytes)).toBeGreaterThan(3000 * 1024 * 1024);
+    expect(Number(machine.read("var/tmp/df"))).toBeGreaterThan(2900 * 1024 * 1024);
+    const sb = execFileSync("dumpe2fs", ["-h", machine.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    expect(Number(/Block count:\s+(\d+)/.exec(sb)![1]) * Number(/Block size:\s+(\d+)/.exec(sb)![1])).toBe(Number(lvBytes));
+    const log = machine.read("var/log/cloud-init.log");
+    expect(log).toMatch(/growpart \/dev\/vda1: CHANGED: partition=1/);
+    expect(log).toMatch(/growpart \/: CHANGED: vgroot\/root extended by -l \+100%FREE \(its VG had gained \d+ extents\)/);
+    expect(log).toMatch(/resized \/dev\/dm-0 \(ext4, \/\): resize2fs \/dev\/dm-0/);
   }, BOOT_TIMEOUT);
 
   it("power cuts after write_files and the host keys (init), then while runcmd runs (final): runcmd runs once, files and keys are whole, the next boot is done", async () => {

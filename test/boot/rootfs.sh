@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds (once per machine) the Debian rootfs the boot tests and the benchmark boot.
-# Usage: rootfs.sh base|cloud-init|kernel|arm64   -> prints the path of the cached rootfs.
-# (kernel: base plus a Linux kernel and initramfs, for QEMU boots; arm64: a small arm64
-# rootfs with its kernel, made through qemu-user, which needs binfmt_misc's qemu-aarch64)
+# Usage: rootfs.sh base|cloud-init|kernel|lvm|arm64   -> prints the path of the cached rootfs.
+# (kernel: base plus a Linux kernel and initramfs, for QEMU boots; lvm: kernel plus lvm2, its
+# initramfs made again to activate an LVM root; arm64: a small arm64 rootfs with its kernel,
+# made through qemu-user, which needs binfmt_misc's qemu-aarch64)
 # The cache lives outside the checkout; a new recipe version gets a new directory.
 set -eu
 kind=${1:-base}
@@ -30,14 +31,15 @@ build_base() {
   mv "$tmp" "$base"
 }
 
-# A rootfs derived from the base one with more packages installed: derive NAME [APT-OPTION] PACKAGE...
+# A rootfs derived from another one with more packages installed: derive NAME FROM [APT-OPTION] PACKAGE...
 derive() {
   name=$1
-  shift
+  from=$2
+  shift 2
   dest=$cache/rootfs-$suite-$recipe-$name
   tmp=$dest.tmp
   rm -rf "$tmp"
-  cp -a "$base" "$tmp"
+  cp -a "$from" "$tmp"
   cp /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
   chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$cache/$name-install.log" 2>&1
   chroot "$tmp" apt-get clean
@@ -45,13 +47,19 @@ derive() {
 }
 
 [ -d "$base" ] || build_base
+kernel=$cache/rootfs-$suite-$recipe-kernel
+case $kind in kernel|lvm)
+  [ -d "$kernel" ] || derive kernel "$base" --no-install-recommends linux-image-amd64 initramfs-tools cloud-guest-utils e2fsprogs ;;
+esac
 case $kind in
-  kernel)
-    [ -d "$cache/rootfs-$suite-$recipe-kernel" ] || derive kernel --no-install-recommends linux-image-amd64 initramfs-tools cloud-guest-utils e2fsprogs
-    echo "$cache/rootfs-$suite-$recipe-kernel" ;;
+  kernel) echo "$kernel" ;;
+  lvm)
+    # lvm2's initramfs hook (run by the install's update-initramfs trigger) activates the root VG
+    [ -d "$cache/rootfs-$suite-$recipe-lvm" ] || derive lvm "$kernel" --no-install-recommends lvm2
+    echo "$cache/rootfs-$suite-$recipe-lvm" ;;
   base) echo "$base" ;;
   cloud-init)
-    [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || derive cloud-init cloud-init
+    [ -d "$cache/rootfs-$suite-$recipe-cloud-init" ] || derive cloud-init "$base" cloud-init
     echo "$cache/rootfs-$suite-$recipe-cloud-init" ;;
   arm64)
     dest=$cache/rootfs-$suite-$recipe-arm64
@@ -64,5 +72,5 @@ case $kind in
       mv "$dest.tmp" "$dest"
     fi
     echo "$dest" ;;
-  *) echo "usage: $0 base|cloud-init|kernel|arm64" >&2; exit 2 ;;
+  *) echo "usage: $0 base|cloud-init|kernel|lvm|arm64" >&2; exit 2 ;;
 esac

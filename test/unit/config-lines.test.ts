@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderChrony, renderNtp, renderTimesyncd, type TimeSources } from "../../modules/ntp";
-import { fstabLine } from "../../src/fstab";
+import { fstabLine } from "../../src/disks/fstab";
 
 const hostile = fc.oneof(fc.string(), fc.constantFrom("a\nb", "x\r\nserver evil", "pool.ntp.org iburst\nallow all", "a b", "\t", "#", "ok.example"));
 

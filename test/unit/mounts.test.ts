@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mountOf, parseMountinfo } from "../../src/mounts";
+import { mountOf, parseMountinfo } from "../../src/disks/mounts";
 
 const MOUNTINFO = `22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
 23 22 0:21 / /proc rw,nosuid - proc proc rw

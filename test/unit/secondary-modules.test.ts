@@ -8,7 +8,7 @@ import { decodeSeed } from "../../modules/seed-random";
 import { fingerprint, fingerprintTable } from "../../modules/ssh-authkey-fingerprints";
 import { parseKeyLine } from "../../src/ssh/authorized-keys";
 import type { Distro } from "../../src/distro";
-import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved } from "../../src/fstab";
+import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved } from "../../src/disks/fstab";
 import { packageArguments } from "../../src/packages/package-manager";
 
 const GiB = 2 ** 30;

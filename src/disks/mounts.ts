@@ -1,7 +1,7 @@
 // Which block device holds a mount point, read from /proc/self/mountinfo and /sys (no
 // findmnt, lsblk or blkid), for growpart and resizefs.
-import { containerName } from "./host/container";
-import type { Host } from "./host/host";
+import { containerName } from "../host/container";
+import type { Host } from "../host/host";
 
 export interface Mount {
   mountPoint: string;
