@@ -227,25 +227,6 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     isoDataDisk = { file: data, offset, uuid: uuidOf(data, offset) };
   }, BOOT_TIMEOUT);
 
-  it("the VM re-created on its volumes (a new root disk, a new instance-id): the data disk is kept with its files; a disk holding ext4 without a table is refused, untouched", async () => {
-    expect(isoDataDisk, "the cidata ISO boot made the data disk").toBeDefined();
-    const data = isoDataDisk!;
-    const old = oldDisk("recreated-old");
-    machine = prepareQemuMachine();
-    const seed = vfatSeed("recreated", { "meta-data": "instance-id: iid-qemu-recreated\n", "user-data": `#cloud-config\n${JSON.stringify(diskConfig("iid-qemu-recreated", true))}\n` });
-    // the seed is vdb, the data disk vdc, the old one vdd
-    const report = await bootQemu(machine, { drives: [{ file: seed }, { file: data.file, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
-    expect(report.status).toMatch(/^status: error\n/);
-    expect(report.status).toContain("disk_setup.old: /dev/vdd holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)");
-    expect(report.status).toContain('fs_setup[1]: /dev/vdd holds ext4 labelled "old" and no partition table; nothing was formatted');
-    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-recreated\n");
-    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-iso\n");
-    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdc1 ext4\n");
-    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
-    expect(uuidOf(data.file, data.offset)).toBe(data.uuid);
-    expectOldUntouched(old);
-  }, BOOT_TIMEOUT);
-
   it("Debian's cloud-init 22.4.2 on the data disks: the same partition, filesystem and mount; the disk it cannot use left without a word", async () => {
     const data = blankDataDisk("cloud-init-data");
     const old = oldDisk("cloud-init-old");
@@ -359,12 +340,25 @@ describe.skipIf(unsupported)("real boots under QEMU", () => {
     expect(report.units["cloud-agent-final.service"]).toMatchObject({ status: 0, result: "success" });
   }, BOOT_TIMEOUT);
 
-  it("growpart and resizefs: a 3 GiB disk whose root partition holds 1.5 GiB is grown to the disk's end", async () => {
+  it("the VM re-created on its volumes (a new root disk, a new instance-id): the data disk is kept with its files, a disk holding ext4 without a table refused and untouched; growpart and resizefs grow the new 3 GiB root disk whose partition holds 1.5 GiB", async () => {
+    expect(isoDataDisk, "the cidata ISO boot made the data disk").toBeDefined();
+    const data = isoDataDisk!;
+    const old = oldDisk("recreated-old");
     machine = prepareQemuMachine();
-    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-grow\n", "user-data": "#cloud-config\n{}\n" });
-    expectDone(await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536 }, timeoutMs: BOOT_TIMEOUT }));
-    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
+    machine.writeSeed({ "meta-data": "instance-id: iid-qemu-recreated\n", "user-data": `#cloud-config\n${JSON.stringify(diskConfig("iid-qemu-recreated", true))}\n` });
+    // the root is vda, the data disk vdb, the old one vdc
+    const report = await bootQemu(machine, { partitioned: { diskMiB: 3072, fsMiB: 1536 }, drives: [{ file: data.file, writable: true, serial: "data" }, { file: old.file, writable: true, serial: "old" }], timeoutMs: BOOT_TIMEOUT });
+    expect(report.status).toMatch(/^status: error\n/);
+    expect(report.status).toContain("disk_setup.old: /dev/vdc holds ext4, not the gpt layout asked for; not partitioned (overwrite is false)");
+    expect(report.status).toContain('fs_setup[1]: /dev/vdc holds ext4 labelled "old" and no partition table; nothing was formatted');
+    expect(machine.read("var/lib/cloud/data/instance-id")).toBe("iid-qemu-recreated\n");
+    expect(machine.read("var/tmp/kept-seen")).toBe("written by iid-qemu-iso\n");
+    expect(machine.read("var/tmp/data-mount")).toBe("/dev/vdb1 ext4\n");
+    expect(machine.read("var/tmp/runcmd.log")).toBe("ran\n");
+    expect(uuidOf(data.file, data.offset)).toBe(data.uuid);
+    expectOldUntouched(old);
     // growpart takes the partition to the end of the disk (less a few sectors it keeps free)
+    const table = execFileSync("sfdisk", ["--dump", machine.disk], { encoding: "utf8" });
     const size = Number(/start=\s*2048, size=\s*(\d+), type=83/.exec(table)![1]);
     expect(size).toBeGreaterThan(3072 * 2048 - 2048 - 128);
     const sb = execFileSync("dumpe2fs", ["-h", machine.image], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
