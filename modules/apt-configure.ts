@@ -33,6 +33,7 @@ import {
   templateVariables,
 } from "../src/packages/apt/sources";
 import { refreshPackageIndex } from "../src/packages/package-manager";
+import { RUN_DIR } from "../src/state/paths";
 
 const SOURCES_LIST = "/etc/apt/sources.list";
 const DEB822_SOURCES = "/etc/apt/sources.list.d/debian.sources";
@@ -293,16 +294,17 @@ function replaceSnippet(host: Host, log: Logger, path: string, text: string | un
 async function aptConf(host: Host, log: Logger, conf: unknown): Promise<void> {
   if (typeof conf !== "string" || !conf.trim()) return replaceSnippet(host, log, CONF_FILE, undefined);
   const text = conf.endsWith("\n") ? conf : `${conf}\n`;
-  const candidate = `${CONF_FILE}.cloud-agent-check`;
-  host.mkdirp("/etc/apt/apt.conf.d");
-  host.writeAtomic(candidate, text, 0o600);
+  // checked outside apt.conf.d: apt reads any file there, so a check killed midway must not leave one
+  const candidate = `${RUN_DIR}/tmp/apt-conf-check`;
+  host.mkdirp(`${RUN_DIR}/tmp`, 0o700);
+  host.writeAtomic(candidate, text, 0o600, { thisBootOnly: true });
   try {
-    // apt-config reads every apt.conf.d file by name: the candidate's name ends in none of its patterns
     const checked = await host.run(["apt-config", "-c", candidate, "dump"], { timeoutMs: 30_000 });
     if (checked.code !== 0) throw new AptConfigError(`apt-config refuses it: ${checked.stderr.trim().split("\n")[0] ?? `exit ${checked.code}`}`);
   } finally {
     host.remove(candidate);
   }
+  host.mkdirp("/etc/apt/apt.conf.d");
   host.writeAtomic(CONF_FILE, text, 0o644);
 }
 
