@@ -13,36 +13,71 @@ import { INSTANCE_DATA_SENSITIVE } from "../state/instance-data";
 import { MAX_INCLUDED_BYTES, processUserData, type Script, type UserDataEnv } from "../userdata/process";
 import type { StageEnv } from "./env";
 import { instanceIdLine } from "../state/instance";
+import { digestOf, forgetRecord, unchangedSinceRecorded, writeRecord, type ProcessingInputs } from "./user-data-record";
 
 export async function consumeUserData(env: StageEnv, data: InstanceData): Promise<void> {
   const { host, log } = env;
   const iid = data.instanceId;
-  host.writeAtomic(instancePath(iid, "user-data.txt"), data.userData, 0o600);
-  host.writeAtomic(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0), 0o600);
-  host.writeAtomic(instancePath(iid, "vendor-data2.txt"), data.vendorData2 ?? Buffer.alloc(0), 0o600);
+  const inputs: ProcessingInputs = {
+    streams: [data.userData, data.vendorData, data.vendorData2],
+    systemSettings: { vendor_data: env.config.vendor_data, vendor_data2: env.config.vendor_data2 },
+    instanceData: host.readTextIfExists(INSTANCE_DATA_SENSITIVE),
+  };
+  if (unchangedSinceRecorded(host, iid, inputs)) {
+    log.info("user-data and vendor-data unchanged since they were processed on an earlier boot; their cloud-config and scripts are kept");
+    return;
+  }
+  forgetRecord(host, iid);
+  const warningsBefore = env.sink.records.length;
+  const out = new Outputs(host);
+  out.write(instancePath(iid, "user-data.txt"), data.userData);
+  out.write(instancePath(iid, "vendor-data.txt"), data.vendorData ?? Buffer.alloc(0));
+  out.write(instancePath(iid, "vendor-data2.txt"), data.vendorData2 ?? Buffer.alloc(0));
 
-  const sources = userDataEnv(env, iid);
+  const used: Used = { fetched: false, instanceData: false };
+  const sources = userDataEnv(env, iid, inputs.instanceData, used);
   const user = await processUserData(data.userData, "user-data", sources);
   // user-data the user wrote but that could not be used is a partial failure (degraded)
   for (const problem of user.problems) log.error(problem);
-  host.writeAtomic(instancePath(iid, "user-data.txt.i"), user.processed, 0o600);
-  writeCloudConfig(env, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
-  writeScripts(env, instancePath(iid, "scripts"), user.scripts.filter((s) => s.frequency === "user"));
-  host.writeAtomicAll(user.scripts.filter((s) => s.frequency !== "user").map((s) => ({ path: `${CLOUD_DIR}/scripts/${s.frequency}/${s.filename}`, data: s.content, mode: 0o700 })));
+  out.write(instancePath(iid, "user-data.txt.i"), user.processed);
+  writeCloudConfig(env, out, instancePath(iid, "cloud-config.txt"), user.cloudConfig);
+  writeScripts(env, out, instancePath(iid, "scripts"), user.scripts.filter((s) => s.frequency === "user"));
+  out.writeAll(user.scripts.filter((s) => s.frequency !== "user").map((s) => ({ path: `${CLOUD_DIR}/scripts/${s.frequency}/${s.filename}`, data: s.content, mode: 0o700 })));
 
   // vendor-data, then OpenStack's dynamic vendor_data2 (which outranks it in the merged config);
   // the image (system config) or user-data can turn each off or disable part types
-  const vendor = await consumeVendorData(env, iid, data.vendorData, "vendor-data", vendorDataSetting("vendor_data", user.cloudConfig, env.config), sources);
-  const vendor2 = await consumeVendorData(env, iid, data.vendorData2, "vendor-data2", vendorDataSetting("vendor_data2", user.cloudConfig, env.config), sources);
-  writeCloudConfig(env, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
-  writeCloudConfig(env, instancePath(iid, "vendor2-cloud-config.txt"), vendor2?.cloudConfig ?? {});
-  writeScripts(env, instancePath(iid, "scripts/vendor"), [...(vendor?.scripts ?? []), ...(vendor2?.scripts ?? [])]);
+  const vendor = await consumeVendorData(env, out, iid, data.vendorData, "vendor-data", vendorDataSetting("vendor_data", user.cloudConfig, env.config), sources);
+  const vendor2 = await consumeVendorData(env, out, iid, data.vendorData2, "vendor-data2", vendorDataSetting("vendor_data2", user.cloudConfig, env.config), sources);
+  writeCloudConfig(env, out, instancePath(iid, "vendor-cloud-config.txt"), vendor?.cloudConfig ?? {});
+  writeCloudConfig(env, out, instancePath(iid, "vendor2-cloud-config.txt"), vendor2?.cloudConfig ?? {});
+  writeScripts(env, out, instancePath(iid, "scripts/vendor"), [...(vendor?.scripts ?? []), ...(vendor2?.scripts ?? [])]);
 
-  for (const hook of [...(vendor?.boothooks ?? []), ...(vendor2?.boothooks ?? []), ...user.boothooks]) await runBoothook(env, iid, hook);
+  const boothooks = [...(vendor?.boothooks ?? []), ...(vendor2?.boothooks ?? []), ...user.boothooks];
+  for (const hook of boothooks) await runBoothook(env, iid, hook);
+  // the record last, after every file it vouches for
+  const dependedOnlyOnInputs = !used.fetched && !boothooks.length && env.sink.records.length === warningsBefore;
+  if (dependedOnlyOnInputs) writeRecord(host, iid, inputs, used.instanceData, out.digests, [instancePath(iid, "scripts"), instancePath(iid, "scripts/vendor")]);
+}
+
+/** The files one processing writes, as it writes them (root-owned, 0600 unless said). */
+class Outputs {
+  readonly digests = new Map<string, string>();
+
+  constructor(private readonly host: StageEnv["host"]) {}
+
+  write(path: string, data: string | Uint8Array, mode = 0o600): void {
+    this.host.writeAtomic(path, data, mode);
+    this.digests.set(path, digestOf(data));
+  }
+
+  writeAll(files: { path: string; data: string | Uint8Array; mode: number }[]): void {
+    this.host.writeAtomicAll(files);
+    for (const file of files) this.digests.set(file.path, digestOf(file.data));
+  }
 }
 
 /** One vendor-data stream processed like user-data (vendor-data.txt.i / vendor-data2.txt.i). */
-async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: VendorDataSetting, sources: UserDataEnv) {
+async function consumeVendorData(env: StageEnv, out: Outputs, iid: string, raw: Buffer | undefined, name: "vendor-data" | "vendor-data2", setting: VendorDataSetting, sources: UserDataEnv) {
   if (setting.off && raw?.length) env.log[setting.off.level](`${name} not consumed: ${setting.off.reason}`);
   const skip = (type: string, where: string) => {
     const listed = disablingType(setting.disabledTypes, type);
@@ -51,7 +86,7 @@ async function consumeVendorData(env: StageEnv, iid: string, raw: Buffer | undef
   };
   const processed = !setting.off && raw?.length ? await processUserData(raw, name, { ...sources, skip }) : undefined;
   for (const problem of processed?.problems ?? []) env.log.error(problem);
-  env.host.writeAtomic(instancePath(iid, `${name}.txt.i`), processed?.processed ?? Buffer.alloc(0), 0o600);
+  out.write(instancePath(iid, `${name}.txt.i`), processed?.processed ?? Buffer.alloc(0));
   return processed;
 }
 
@@ -126,12 +161,23 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** What processing took from outside the recorded inputs (see ./user-data-record). */
+interface Used {
+  fetched: boolean;
+  instanceData: boolean;
+}
+
 /** How parts reach the outside: #include URLs (include-once kept per instance) and instance data. */
-function userDataEnv(env: StageEnv, iid: string): UserDataEnv {
-  const sensitive = env.host.readTextIfExists(INSTANCE_DATA_SENSITIVE);
+function userDataEnv(env: StageEnv, iid: string, instanceDataText: string | undefined, used: Used): UserDataEnv {
+  let instanceData: Record<string, unknown> | undefined;
   return {
-    instanceData: sensitive === undefined ? undefined : (JSON.parse(sensitive) as Record<string, unknown>),
+    instanceData: () => {
+      used.instanceData = true;
+      if (instanceDataText !== undefined) instanceData ??= JSON.parse(instanceDataText) as Record<string, unknown>;
+      return instanceData;
+    },
     fetch: async (url, once) => {
+      used.fetched = true;
       const cached = instancePath(iid, `data/urlcache/${createHash("sha256").update(url).digest("hex")}`);
       if (once) {
         const kept = env.host.readBytesIfExists(cached);
@@ -159,19 +205,19 @@ async function fetchBody(url: string): Promise<Buffer> {
   return res.body;
 }
 
-function writeCloudConfig(env: StageEnv, path: string, config: Record<string, unknown>): void {
+function writeCloudConfig(env: StageEnv, out: Outputs, path: string, config: Record<string, unknown>): void {
   const body = Object.keys(config).length ? toYaml(config) : "{}\n";
-  env.host.writeAtomic(path, `#cloud-config\n${body}`, 0o600);
+  out.write(path, `#cloud-config\n${body}`);
   env.yamlCache.prime(path, config);
 }
 
 /** Scripts of this boot replace those of the last: the directory is rewritten each boot. */
-function writeScripts(env: StageEnv, dir: string, scripts: Script[]): void {
+function writeScripts(env: StageEnv, out: Outputs, dir: string, scripts: Script[]): void {
   for (const name of env.host.list(dir)) {
     if (name.startsWith("part-") || scripts.some((s) => s.filename === name)) env.host.remove(`${dir}/${name}`);
   }
   // one sync for the lot: 10,000 parts took 8 s with an fsync each, 0.6 s this way
-  env.host.writeAtomicAll(scripts.map((s) => ({ path: `${dir}/${s.filename}`, data: s.content, mode: 0o700 })));
+  out.writeAll(scripts.map((s) => ({ path: `${dir}/${s.filename}`, data: s.content, mode: 0o700 })));
 }
 
 async function runBoothook(env: StageEnv, iid: string, hook: Script): Promise<void> {

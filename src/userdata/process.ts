@@ -28,8 +28,8 @@ export interface ProcessedUserData {
 export interface UserDataEnv {
   /** Fetches an #include URL (`once`: #include-once, kept for the instance). */
   fetch?: (url: string, once: boolean) => Promise<Buffer>;
-  /** instance-data-sensitive.json, for `## template: jinja` parts. */
-  instanceData?: Record<string, unknown>;
+  /** instance-data-sensitive.json, for `## template: jinja` parts (read only when one comes). */
+  instanceData?: () => Record<string, unknown> | undefined;
   /** Whether a part of this content type is left out (vendor_data.disabled_handlers); it says why. */
   skip?: (type: string, where: string) => boolean;
 }
@@ -229,12 +229,13 @@ function render(part: Part, where: string, env: UserDataEnv, problems: string[])
     problems.push(`${where}: a jinja template must start with the line '## template: jinja'`);
     return undefined;
   }
-  if (!env.instanceData) {
+  const instanceData = env.instanceData?.();
+  if (!instanceData) {
     problems.push(`${where}: no instance data to render the jinja template with; part ignored`);
     return undefined;
   }
   try {
-    const { text, missing } = renderJinja(template, env.instanceData);
+    const { text, missing } = renderJinja(template, instanceData);
     for (const name of missing) problems.push(`${where}: jinja variable '${name}' is not in the instance data`);
     const body = Buffer.from(text);
     const rendered: Part = { body, filename: part.filename, headers: part.headers };

@@ -89,7 +89,7 @@ describe("disabled_handlers applied to parts", () => {
       ["text/jinja2", "## template: jinja\n#!/bin/sh\necho {{ v1.instance_id }}"],
       ["text/part-handler", "#part-handler\ndef list_types(): return []"],
     ]);
-    const out = await processUserData(data, "vendor-data", { skip, instanceData: { v1: { instance_id: "i-1" } } });
+    const out = await processUserData(data, "vendor-data", { skip, instanceData: () => ({ v1: { instance_id: "i-1" } }) });
     expect(out.scripts).toEqual([]);
     expect(out.boothooks).toEqual([]);
     expect(out.cloudConfig).toEqual({ runcmd: ["kept"] });

@@ -154,18 +154,18 @@ describe("user-data formats that pull in more", () => {
   it("## template: jinja renders with instance data, v1 keys at top level, '_' aliases, missing names marked", async () => {
     const instanceData = { v1: { local_hostname: "web-1", instance_id: "i-9", region: "eu" }, ds: { meta_data: { "local-hostname": "web-1.x" } } };
     const template = "## template: jinja\n#cloud-config\nhostname: {{ v1.local_hostname | upper }}\nfqdn: {{ ds.meta_data.local_hostname }}\nruncmd:\n{% if region == 'eu' %}  - echo {{ instance_id }}\n{% endif %}  - echo {{ nope }}\n";
-    const out = await processUserData(Buffer.from(template), "user-data", { instanceData });
+    const out = await processUserData(Buffer.from(template), "user-data", { instanceData: () => instanceData });
     expect(out.cloudConfig).toEqual({ hostname: "WEB-1", fqdn: "web-1.x", runcmd: ["echo i-9", "echo CI_MISSING_JINJA_VAR/nope"] });
     expect(out.problems).toEqual(["user-data: jinja variable 'nope' is not in the instance data"]);
   });
 
   it("a jinja template with a syntax error, or rendering to something else, is refused", async () => {
-    const broken = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {% if %}\n"), "user-data", { instanceData: {} });
+    const broken = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {% if %}\n"), "user-data", { instanceData: () => ({}) });
     expect(broken.problems[0]).toMatch(/^user-data: jinja template error at line 2, column \d+; part ignored$/);
     // the template's text is not quoted (status is world-readable)
-    const leaky = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {{ 'password=s3cr3t'.nosuch() }}\n"), "user-data", { instanceData: {} });
+    const leaky = await processUserData(Buffer.from("## template: jinja\n#cloud-config\nx: {{ 'password=s3cr3t'.nosuch() }}\n"), "user-data", { instanceData: () => ({}) });
     expect(leaky.problems).toEqual([expect.stringMatching(/^user-data: jinja template error at line \d+, column \d+; part ignored$/)]);
-    const other = await processUserData(Buffer.from("## template: jinja\nplain text\n"), "user-data", { instanceData: {} });
+    const other = await processUserData(Buffer.from("## template: jinja\nplain text\n"), "user-data", { instanceData: () => ({}) });
     expect(other.problems[0]).toMatch(/must be #cloud-config, a #! script or #cloud-boothook/);
   });
 
