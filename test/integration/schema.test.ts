@@ -130,7 +130,8 @@ describe.skipIf(unsupported)("schema agrees with cloud-init 22.4.2", () => {
       });
     }
     expect(count).toBeGreaterThan(40);
-  });
+    // two programs per example (cloud-init's schema starts Python each time): about 40 s here
+  }, 180_000);
 
   it("broken documents: the same exit code and the same key paths", () => {
     const cases: Record<string, string> = {
