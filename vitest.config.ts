@@ -17,7 +17,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 30_000,
-    // boot tests share one machine's rootfs cache and cores: run files one at a time
+    // boot tests share one machine's rootfs cache and cores: files run one at a time (npm test
+    // runs the QEMU file in a second process beside the rest, see test/run.mjs)
     fileParallelism: false,
   },
 });

@@ -1,4 +1,6 @@
-// Ends the run with one plain line, "N passed, N failed, N skipped", that CI reads.
+// Ends the run with one plain line, "N passed, N failed, N skipped", that CI reads (or hands
+// the counts to test/run.mjs, which prints that line for its two processes).
+import { writeFileSync } from "node:fs";
 import type { RunnerTestFile, RunnerTask } from "vitest";
 import type { Reporter } from "vitest/reporters";
 
@@ -13,6 +15,9 @@ export default class SummaryReporter implements Reporter {
       else counts.skip++;
     };
     files.forEach(visit);
-    process.stdout.write(`\n${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped\n`);
+    // test/run.mjs runs two vitest processes and prints one line for both
+    const file = process.env.CLOUD_AGENT_TEST_SUMMARY;
+    if (file) writeFileSync(file, JSON.stringify(counts));
+    else process.stdout.write(`\n${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped\n`);
   }
 }
