@@ -6,7 +6,7 @@ import { mergeConfigs } from "../config/merge";
 import { isPlainObject, toYaml } from "../config/yaml";
 import { describeError } from "../log/logger";
 import { CLOUD_DIR, instancePath } from "../state/paths";
-import { createHash } from "node:crypto";
+import type { FileToWrite, Host } from "../host/host";
 import { requestWithRetry } from "../http/client";
 import { monotonicDeadline } from "../host/clock";
 import { INSTANCE_DATA_SENSITIVE } from "../state/instance-data";
@@ -63,14 +63,14 @@ export async function consumeUserData(env: StageEnv, data: InstanceData): Promis
 class Outputs {
   readonly digests = new Map<string, string>();
 
-  constructor(private readonly host: StageEnv["host"]) {}
+  constructor(private readonly host: Host) {}
 
   write(path: string, data: string | Uint8Array, mode = 0o600): void {
     this.host.writeAtomic(path, data, mode);
     this.digests.set(path, digestOf(data));
   }
 
-  writeAll(files: { path: string; data: string | Uint8Array; mode: number }[]): void {
+  writeAll(files: FileToWrite[]): void {
     this.host.writeAtomicAll(files);
     for (const file of files) this.digests.set(file.path, digestOf(file.data));
   }
@@ -178,7 +178,7 @@ function userDataEnv(env: StageEnv, iid: string, instanceDataText: string | unde
     },
     fetch: async (url, once) => {
       used.fetched = true;
-      const cached = instancePath(iid, `data/urlcache/${createHash("sha256").update(url).digest("hex")}`);
+      const cached = instancePath(iid, `data/urlcache/${digestOf(url)}`);
       if (once) {
         const kept = env.host.readBytesIfExists(cached);
         if (kept) return kept;
