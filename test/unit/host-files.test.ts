@@ -358,14 +358,17 @@ describe.skipIf(!isRoot)("a writer killed at any moment", () => {
     const program = hostProgram(`const host = new Host({ root: dir });
       for (let i = 0; ; i++) { host.writeAtomic("/var/lib/cloud/instances/i-1/scripts/runcmd", Buffer.alloc(${full}, i % 2 ? 0x23 : 0x0a), 0o700); if (i === 0) fs.writeSync(1, "ready\\n"); }`);
     const leftovers: { name: string; mode: number; size: number }[] = [];
-    // until the kills have caught writes in flight (most do), or this proves nothing
+    const temps = () => listing("var/lib/cloud/instances/i-1/scripts").filter((name) => name !== "runcmd");
+    // odd trials kill at a random moment (between writes, around the rename); even ones as soon
+    // as a temp is seen, so that writes in flight are caught however fast this disk is
     for (let trial = 0; trial < 40 && leftovers.length < 3; trial++) {
       const child = spawn(process.execPath, ["-e", program, root], { stdio: ["ignore", "pipe", "ignore"] });
       await new Promise((r) => child.stdout.once("data", r));
-      await new Promise((r) => setTimeout(r, Math.random() * 60));
+      if (trial % 2) await new Promise((r) => setTimeout(r, Math.random() * 60));
+      else for (const until = Date.now() + 5000; temps().length === 0 && Date.now() < until; ) await new Promise((r) => setImmediate(r));
       child.kill("SIGKILL");
       await new Promise((r) => child.on("exit", r));
-      const left = listing("var/lib/cloud/instances/i-1/scripts").filter((name) => name !== "runcmd");
+      const left = temps();
       for (const name of left) leftovers.push({ name, mode: fs.statSync(join(dir, name)).mode & 0o7777, size: fs.statSync(join(dir, name)).size });
       expect(host.sweepTemps(["/var/lib/cloud"]).map((p) => p.slice(p.lastIndexOf("/") + 1))).toEqual(left);
     }
