@@ -52,11 +52,17 @@ await build({ entryPoints: [join(root, "node_modules/nunjucks/index.js")], outfi
 //    arm64 runtime under qemu-user, with Debian's arm64 cross libraries as its sysroot.
 //    The executable's main is build/sea-main.js, which runs the bundle with a code cache
 //    trained on a first and a warm boot (build/train-code-cache.mjs).
+//    The runtime's flags are part of the executable (execArgv): V8 rejects a code cache made
+//    under other flags, so the cache is trained and the blob made under the same ones.
+//    --jitless: V8 interprets and never compiles to machine code; the agent's short runs
+//    gain nothing from the compilers, and their code and data cost 6-7 MB of each boot's peak
+//    RSS. A young generation of 1 MB: the agent's garbage is small.
+const RUNTIME_FLAGS = ["--jitless", "--max-semi-space-size=1"];
 const loader = join(root, "build/sea-main.js");
 const seaConfig = (dir, cache) => {
   const file = join(dir, "sea-config.json");
   const assets = { "cloud-agent.js": bundle, "cloud-agent.cache": cache, "nunjucks.js": nunjucksAsset };
-  writeFileSync(file, JSON.stringify({ main: loader, output: join(dir, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
+  writeFileSync(file, JSON.stringify({ main: loader, output: join(dir, "sea-prep.blob"), disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: RUNTIME_FLAGS, assets }));
   return file;
 };
 const targets = [
@@ -67,8 +73,8 @@ for (const target of targets) {
   mkdirSync(target.dir, { recursive: true });
   const inTarget = (cmd, args) => (target.exec.length ? run(target.exec[0], [...target.exec.slice(1), cmd, ...args]) : run(cmd, args));
   const cache = join(target.dir, "cloud-agent.cache");
-  trainCodeCache({ runtime: target.runtime, exec: target.exec, loader, bundle, cache, defaultConfig: join(root, "units/cloud.cfg") });
-  inTarget(target.runtime, ["--experimental-sea-config", seaConfig(target.dir, cache)]);
+  trainCodeCache({ runtime: target.runtime, flags: RUNTIME_FLAGS, exec: target.exec, loader, bundle, cache, defaultConfig: join(root, "units/cloud.cfg") });
+  inTarget(target.runtime, [...RUNTIME_FLAGS, "--experimental-sea-config", seaConfig(target.dir, cache)]);
   const exe = join(target.dir, "cloud-agent");
   copyFileSync(target.runtime, exe);
   chmodSync(exe, 0o755);

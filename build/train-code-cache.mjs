@@ -13,10 +13,11 @@ const BOOT = [["init", "--local"], ["init"], ["modules", "--mode=config"], ["mod
 const COMMANDS = [...BOOT, ...BOOT, ["status", "--long"]];
 
 /**
- * @param {{ runtime: string, exec: string[], loader: string, bundle: string, cache: string, defaultConfig: string }} target
+ * @param {{ runtime: string, flags: string[], exec: string[], loader: string, bundle: string, cache: string, defaultConfig: string }} target
+ *   flags: the runtime's flags in the executable (a cache made under others is rejected);
  *   exec: how a program of the target's architecture runs here (qemu-user for arm64)
  */
-export function trainCodeCache({ runtime, exec, loader, bundle, cache, defaultConfig }) {
+export function trainCodeCache({ runtime, flags, exec, loader, bundle, cache, defaultConfig }) {
   rmSync(cache, { force: true });
   const root = makeMinimalRoot(defaultConfig);
   try {
@@ -24,7 +25,7 @@ export function trainCodeCache({ runtime, exec, loader, bundle, cache, defaultCo
     mkdirSync(seed, { recursive: true });
     for (const [name, text] of Object.entries(SAMPLE_SEED)) writeFileSync(join(seed, name), text);
     for (const args of COMMANDS) {
-      const argv = [...exec, runtime, loader, "--root", root, ...args];
+      const argv = [...exec, runtime, ...flags, loader, "--root", root, ...args];
       const r = spawnSync(argv[0], argv.slice(1), {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", CLOUD_AGENT_BUNDLE: bundle, CLOUD_AGENT_CODE_CACHE: cache },
         stdio: "ignore",
