@@ -27,6 +27,7 @@ type Report = {
   sshd: string;
   statusCode: number;
   console: string;
+  journal: string;
   processes: Record<string, Record<string, string>>;
   units: Record<string, { ms: number; status: number; result: string }>;
 };
@@ -40,7 +41,8 @@ describe.skipIf(unsupported)("cloud-agent under systemd (nspawn)", () => {
   afterAll(() => machine?.dispose());
 
   const expectCleanBoot = (report: Report) => {
-    for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result]).toEqual([unit, 0, "success"]);
+    // a unit that failed says why in the message: its journal and the status
+    for (const [unit, u] of Object.entries(report.units)) expect([unit, u.status, u.result], `${report.status}\n${report.journal}`).toEqual([unit, 0, "success"]);
     expect(report.statusCode).toBe(0);
     expect(report.status).toMatch(/^status: done\n/);
     // the stages ran in the one boot process, which then exited cleanly
