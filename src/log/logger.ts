@@ -14,35 +14,50 @@ export interface LogRecord {
 export const LOG_FILE = "/var/log/cloud-init.log";
 export const OUTPUT_LOG_FILE = "/var/log/cloud-init-output.log";
 
-/** Where a Logger's lines go; one per process, shared by the child loggers. */
+/** Where a Logger's lines go; one per stage (its records are the stage's), shared by the child loggers. */
 export class LogSink {
   readonly records: LogRecord[] = [];
-  private logFd: number | undefined;
-  private outputFd: number | undefined;
+  private readonly files: LogFiles | undefined;
 
+  /** `files`: the log files to append to (a process's stages share them), or false for none. */
   constructor(
-    private readonly host: Host,
-    private readonly options: { echo?: boolean; files?: boolean } = {},
-  ) {}
+    host: Host,
+    private readonly options: { echo?: boolean; files?: LogFiles | false } = {},
+  ) {
+    this.files = options.files === false ? undefined : (options.files ?? new LogFiles(host));
+  }
 
   write(where: string, level: Level, message: string): void {
     if (level !== "DEBUG" && level !== "INFO") this.records.push({ level, message });
-    const line = `${timestamp(new Date())} - ${where}[${level}]: ${message}\n`;
-    this.logFd ??= this.open(LOG_FILE);
-    if (this.logFd !== undefined) fs.writeSync(this.logFd, line);
+    this.files?.append(LOG_FILE, `${timestamp(new Date())} - ${where}[${level}]: ${message}\n`);
     if (this.options.echo && level !== "DEBUG" && level !== "INFO") writeStderr(`${level}: ${message}\n`);
   }
 
   /** What users read in cloud-init-output.log (and the journal): banners, command output. */
   output(text: string | Buffer): void {
-    this.outputFd ??= this.open(OUTPUT_LOG_FILE);
-    if (this.outputFd !== undefined) fs.writeSync(this.outputFd, typeof text === "string" ? Buffer.from(text) : text);
+    this.files?.append(OUTPUT_LOG_FILE, typeof text === "string" ? Buffer.from(text) : text);
     if (this.options.echo) writeStdout(text);
+  }
+}
+
+/**
+ * The log files, each opened on its first line and kept open: the boot process's stages
+ * share one set (opening and fixing a log's owner cost each stage a millisecond or two).
+ */
+export class LogFiles {
+  private readonly fds = new Map<string, number | undefined>();
+
+  constructor(private readonly host: Host) {}
+
+  append(file: string, data: string | Uint8Array): void {
+    if (!this.fds.has(file)) this.fds.set(file, this.open(file));
+    const fd = this.fds.get(file);
+    if (fd !== undefined) fs.writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
   }
 
   close(): void {
-    for (const fd of [this.logFd, this.outputFd]) if (fd !== undefined) fs.closeSync(fd);
-    this.logFd = this.outputFd = undefined;
+    for (const fd of this.fds.values()) if (fd !== undefined) fs.closeSync(fd);
+    this.fds.clear();
   }
 
   /**
@@ -51,7 +66,6 @@ export class LogSink {
    * FIFO or a hard-linked file in its place is refused, and that log is then not written.
    */
   private open(file: string): number | undefined {
-    if (this.options.files === false) return undefined;
     let fd: number | undefined;
     try {
       this.host.mkdirp("/var/log");

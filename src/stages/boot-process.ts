@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import type { Host } from "../host/host";
 import { writeStderr } from "../host/stdio";
+import { LogFiles } from "../log/logger";
 import { KeptLock, lockHelper } from "../state/lock";
 import { RUN_DIR } from "../state/paths";
 import { BackgroundWork } from "./background";
@@ -39,6 +40,8 @@ export async function runBootProcess(host: Host, onStage: (stage: BootStage, env
   lock.takeAhead();
   // background work (e.g. an RSA host key) may run on through the stages; final waits for it
   const background = new BackgroundWork();
+  // the logs are opened once for the four stages
+  const logFiles = new LogFiles(host);
   let failedStages = 0;
   for (const stage of BOOT_STAGES) {
     await waitForGo(host, stage);
@@ -46,16 +49,16 @@ export async function runBootProcess(host: Host, onStage: (stage: BootStage, env
     const result = fs.openSync(host.path(`${SHARE_DIR}/${stage}.result`), "w");
     let code = 1;
     try {
-      const env = stageEnv(host, { background, settleBackground: stage === "final", takeLock: lock.take });
+      const env = stageEnv(host, { background, settleBackground: stage === "final", takeLock: lock.take, logFiles });
       onStage(stage, env);
       code = await RUNNERS[stage](env);
-      env.sink.close();
     } finally {
       fs.writeSync(result, `${code}\n`);
       fs.closeSync(result);
     }
     if (code) failedStages++;
   }
+  logFiles.close();
   host.remove(SHARE_DIR);
   await ready;
   return failedStages;

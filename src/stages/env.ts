@@ -5,7 +5,7 @@ import { YamlCache } from "../config/yaml-cache";
 import { BackgroundWork } from "./background";
 import { detectDistro, type Distro } from "../distro";
 import type { Host } from "../host/host";
-import { Logger, LogSink } from "../log/logger";
+import { LogFiles, Logger, LogSink } from "../log/logger";
 import { lockRoot, type TakeLock } from "../state/lock";
 import { VERSION } from "../version";
 
@@ -25,8 +25,9 @@ export interface StageEnv {
   takeLock: TakeLock;
 }
 
-export function stageEnv(host: Host, options: { echo?: boolean; background?: BackgroundWork; settleBackground?: boolean; takeLock?: TakeLock } = {}): StageEnv {
-  const sink = new LogSink(host, { echo: options.echo ?? true });
+/** `logFiles`: the log files the stages of one process share (by default the stage's own). */
+export function stageEnv(host: Host, options: { echo?: boolean; background?: BackgroundWork; settleBackground?: boolean; takeLock?: TakeLock; logFiles?: LogFiles } = {}): StageEnv {
+  const sink = new LogSink(host, { echo: options.echo ?? true, files: options.logFiles });
   const log = new Logger(sink, "stages");
   const cmdline = readCmdline(host);
   const yamlCache = new YamlCache(host, (message) => log.child("config").warn(message));

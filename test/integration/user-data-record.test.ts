@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InstanceData } from "../../src/datasources/types";
 import { Host } from "../../src/host/host";
+import { LogFiles } from "../../src/log/logger";
 import { consumeUserData } from "../../src/stages/consume";
 import { stageEnv } from "../../src/stages/env";
 import { isRoot, makeRoot } from "./root";
@@ -44,9 +45,10 @@ function instance(userData: string, vendorData?: string): InstanceData {
 async function consume(data: InstanceData): Promise<{ skipped: boolean; log: string }> {
   const logFile = join(root, "var/log/cloud-init.log");
   fs.writeFileSync(logFile, "");
-  const env = stageEnv(new Host({ root }), { echo: false });
-  await consumeUserData(env, data);
-  env.sink.close();
+  const host = new Host({ root });
+  const logFiles = new LogFiles(host);
+  await consumeUserData(stageEnv(host, { echo: false, logFiles }), data);
+  logFiles.close();
   const log = fs.readFileSync(logFile, "utf8");
   return { skipped: log.includes(SKIPPED), log };
 }
