@@ -2,7 +2,7 @@
 // libraries: it boots a throwaway root on a seed, four stages long, and leaves the same
 // machine behind as the amd64 executable does on the same seed.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentCommand, isRoot, makeRoot, writeSeed } from "./root";
@@ -27,15 +27,19 @@ const FILES = ["etc/motd", "srv/data.bin", "var/tmp/arch.log", "etc/hostname", "
 /** One boot with `command`: each stage's exit code, status, a query, and the files it left. */
 function bootWith(command: string[]) {
   const root = makeRoot();
-  writeSeed(root, SEED);
-  const run = (args: string[]) => spawnSync(command[0], [...command.slice(1), "--root", root, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, encoding: "utf8" });
-  const codes = [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]].map((args) => run(args).status);
-  return {
-    codes,
-    status: run(["status"]).stdout,
-    hostname: run(["query", "v1.local_hostname"]).stdout,
-    files: Object.fromEntries(FILES.map((f) => [f, existsSync(join(root, f)) ? readFileSync(join(root, f), "utf8") : undefined])),
-  };
+  try {
+    writeSeed(root, SEED);
+    const run = (args: string[]) => spawnSync(command[0], [...command.slice(1), "--root", root, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, encoding: "utf8" });
+    const codes = [["init", "--local"], ["init"], ["modules", "--mode=config"], ["modules", "--mode=final"]].map((args) => run(args).status);
+    return {
+      codes,
+      status: run(["status"]).stdout,
+      hostname: run(["query", "v1.local_hostname"]).stdout,
+      files: Object.fromEntries(FILES.map((f) => [f, existsSync(join(root, f)) ? readFileSync(join(root, f), "utf8") : undefined])),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 describe.skipIf(unsupported)("the arm64 executable (under qemu-user)", () => {
