@@ -35,7 +35,7 @@ export class LogSink {
 
   /** What users read in cloud-init-output.log (and the journal): banners, command output. */
   output(text: string | Buffer): void {
-    this.files?.append(OUTPUT_LOG_FILE, typeof text === "string" ? Buffer.from(text) : text);
+    this.files?.append(OUTPUT_LOG_FILE, text);
     if (this.options.echo) writeStdout(text);
   }
 }
