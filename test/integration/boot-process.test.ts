@@ -1,7 +1,7 @@
 // The single boot process and its stage shims (units/cloud-agent-stage.sh), run for real:
 // the shim hands each stage over a named pipe and exits with the stage's result.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, agentAsync, agentCommand, isRoot, lines, makeRoot, shim, SHIM, SHIM_ENV, STAGES, writeSeed } from "./root";
@@ -48,6 +48,21 @@ describe.skipIf(!isRoot)("one boot process, four stage shims", () => {
     expect(lines(root, "var/tmp/run.log")).toEqual(["run"]);
     expect(existsSync(join(root, "run/cloud-init/share"))).toBe(false);
     expect(agent(root, ["status"]).stdout).toBe("status: done\n");
+  });
+
+  it("keeps writing its stages to the log it opened: a symlink put in its place later is not followed", async () => {
+    writeFileSync(join(root, "etc/target"), "precious\n");
+    const main = agentAsync(root, ["boot"]);
+    const exited = new Promise((r) => main.on("close", r));
+    const [[firstStage, firstArgs], ...later] = STAGES;
+    expect(shim(root, firstStage, firstArgs).code).toBe(0);
+    renameSync(join(root, "var/log/cloud-init.log"), join(root, "var/log/moved.log"));
+    symlinkSync("/etc/target", join(root, "var/log/cloud-init.log"));
+    for (const [stage, args] of later) expect([stage, shim(root, stage, args).code]).toEqual([stage, 0]);
+    expect(await exited).toBe(0);
+    expect(readFileSync(join(root, "etc/target"), "utf8")).toBe("precious\n");
+    expect(readlinkSync(join(root, "var/log/cloud-init.log"))).toBe("/etc/target");
+    expect(readFileSync(join(root, "var/log/moved.log"), "utf8")).toContain("running 'modules:final'");
   });
 
   it("passes a stage's error count back as the unit's exit code", async () => {
