@@ -2,7 +2,6 @@
 // and what `status` says when a stage was killed halfway.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, agentAsync, agentCommand, boot, isRoot, lines, makeRoot, read, writeSeed } from "./root";
@@ -135,7 +134,7 @@ describe.skipIf(!isRoot)("commands", () => {
     expect(per("once", "../../../../etc/evil", "sh", "-c", "echo ran > /var/tmp/evil")).toMatchObject({ code: 1, stderr: "cloud-init-per: NAME must be a non-empty name without '/'\n" });
     expect(existsSync(join(root, "var/tmp/evil")) || existsSync(join(root, "etc/evil.once"))).toBe(false);
     expect(per("weekly", "x", "true")).toMatchObject({ code: 1, stderr: "cloud-init-per: invalid frequency 'weekly' (once, instance or always)\n" });
-    const link = join(mkdtempSync(join(tmpdir(), "per-")), "cloud-init-per");
+    const link = join(mkdtempSync(join(root, "var/tmp/per-")), "cloud-init-per");
     symlinkSync(agentCommand()[0], link);
     expect(spawnSync(link, ["--root", root, "once", "linked", "sh", "-c", "echo linked"], { encoding: "utf8" }).stdout).toBe("linked\n");
   });
@@ -170,7 +169,7 @@ describe.skipIf(!isRoot)("commands", () => {
     writeFileSync(join(root, "var/tmp/aws.json"), JSON.stringify({ v1: { cloud_name: "aws", region: "cn-north-1", platform: "ec2" } }));
     expect(agent(root, ["cloud-id", "-l", "-i", "/var/tmp/aws.json"]).stdout).toBe("aws-china\tcn-north-1\n");
     expect(agent(root, ["cloud-id", "-i", "/var/tmp/none.json"])).toMatchObject({ code: 1, stderr: "ERROR: File not found '/var/tmp/none.json'. Provide a path to instance data json file using --instance-data\n" });
-    const link = join(mkdtempSync(join(tmpdir(), "cloud-id-")), "cloud-id");
+    const link = join(mkdtempSync(join(root, "var/tmp/cloud-id-")), "cloud-id");
     symlinkSync(agentCommand()[0], link);
     expect(spawnSync(link, ["--root", root], { encoding: "utf8" }).stdout).toBe("nocloud\n");
     writeFileSync(join(root, "etc/cloud/cloud-init.disabled"), "");

@@ -10,8 +10,9 @@ import { agent, boot, isRoot, makeRoot } from "./root";
 
 const USER_DATA = "#cloud-config\nruncmd: [echo from-drive >> /var/tmp/drive.log]\n";
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "drive-tree-"));
+/** A directory of files inside `work` (removed with it). */
+function tree(work: string, files: Record<string, string>): string {
+  const dir = mkdtempSync(join(work, "tree-"));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, ".."), { recursive: true });
     writeFileSync(join(dir, name), text);
@@ -39,7 +40,7 @@ describe.skipIf(!isRoot)("seed drives", () => {
 
   it("NoCloud: a cidata ISO on /dev/sr0", () => {
     const image = join(work, "seed.iso");
-    execFileSync("xorriso", ["-as", "mkisofs", "-output", image, "-volid", "cidata", "-joliet", "-rock", tree({ "meta-data": "instance-id: iid-iso\nlocal-hostname: iso-host\n", "user-data": USER_DATA })], { stdio: "ignore" });
+    execFileSync("xorriso", ["-as", "mkisofs", "-output", image, "-volid", "cidata", "-joliet", "-rock", tree(work, { "meta-data": "instance-id: iid-iso\nlocal-hostname: iso-host\n", "user-data": USER_DATA })], { stdio: "ignore" });
     attach(root, "vda", "/dev/null"); // a disk that holds no seed
     attach(root, "sr0", image);
     expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
@@ -53,7 +54,7 @@ describe.skipIf(!isRoot)("seed drives", () => {
     const image = join(work, "seed.img");
     execFileSync("truncate", ["-s", "2M", image]);
     execFileSync("mkfs.vfat", ["-n", "CIDATA", image], { stdio: "ignore" });
-    const files = tree({ "meta-data": "instance-id: iid-vfat\n", "user-data": USER_DATA, "vendor-data": "#cloud-config\nbootcmd: [echo vendor >> /var/tmp/vendor.log]\n" });
+    const files = tree(work, { "meta-data": "instance-id: iid-vfat\n", "user-data": USER_DATA, "vendor-data": "#cloud-config\nbootcmd: [echo vendor >> /var/tmp/vendor.log]\n" });
     execFileSync("mcopy", ["-i", image, join(files, "meta-data"), join(files, "user-data"), join(files, "vendor-data"), "::"], { stdio: "ignore" });
     attach(root, "vdb", image);
     expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
@@ -64,7 +65,7 @@ describe.skipIf(!isRoot)("seed drives", () => {
   it("ConfigDrive: a config-2 ISO", () => {
     const image = join(work, "config.iso");
     const uuid = "a1b2c3d4-0000-4000-8000-000000000042";
-    const files = tree({ "openstack/2015-10-15/meta_data.json": JSON.stringify({ uuid, hostname: "cfg-drive" }), "openstack/2015-10-15/user_data": USER_DATA, "openstack/latest/meta_data.json": "{}" });
+    const files = tree(work, { "openstack/2015-10-15/meta_data.json": JSON.stringify({ uuid, hostname: "cfg-drive" }), "openstack/2015-10-15/user_data": USER_DATA, "openstack/latest/meta_data.json": "{}" });
     execFileSync("xorriso", ["-as", "mkisofs", "-output", image, "-volid", "config-2", "-joliet", "-rock", files], { stdio: "ignore" });
     attach(root, "sr0", image);
     writeFileSync(join(root, "etc/cloud/cloud.cfg.d/90-ds.cfg"), "datasource_list: [ConfigDrive, None]\n");
@@ -75,7 +76,7 @@ describe.skipIf(!isRoot)("seed drives", () => {
 
   it("a truncated cidata ISO is a clear error and the boot falls back", () => {
     const image = join(work, "seed.iso");
-    execFileSync("xorriso", ["-as", "mkisofs", "-output", image, "-volid", "cidata", "-joliet", "-rock", tree({ "meta-data": "instance-id: x\n", "user-data": USER_DATA })], { stdio: "ignore" });
+    execFileSync("xorriso", ["-as", "mkisofs", "-output", image, "-volid", "cidata", "-joliet", "-rock", tree(work, { "meta-data": "instance-id: x\n", "user-data": USER_DATA })], { stdio: "ignore" });
     writeFileSync(image, readFileSync(image).subarray(0, 36 * 1024));
     attach(root, "sr0", image);
     expect(boot(root).map((r) => r.code)).toEqual([0, 0, 0, 0]);
