@@ -33,7 +33,11 @@ describe("OpenPGP keys read in-process", () => {
     ed = listed("ed");
     rsa = makeKey("rsa", "rsa2048");
   }, 60_000);
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => {
+    // the gpg-agent gpg started would remove its sockets after the directory is gone, leaving it behind
+    execFileSync("gpgconf", ["--homedir", home, "--kill", "all"], { stdio: "ignore" });
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it("dearmors exactly as gpg --dearmor does", () => {
     for (const key of [ed, rsa]) expect(dearmor(key.armored).equals(gpg(["--dearmor"], key.armored))).toBe(true);
