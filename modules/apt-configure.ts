@@ -7,7 +7,7 @@
 import { isPlainObject } from "../src/config/yaml";
 import type { Host } from "../src/host/host";
 import type { Logger } from "../src/log/logger";
-import { currentHostname, resolveNames } from "../src/hostname";
+import { currentHostname, resolveNames } from "../src/system/hostname";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { CONF_FILE, PROXY_FILE, proxySnippet } from "../src/packages/apt/apt-conf";
 import { DEFAULT_KEYSERVER, fetchKey } from "../src/packages/apt/keyserver";

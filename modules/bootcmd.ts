@@ -2,7 +2,7 @@
 // INSTANCE_ID set; a failing command fails the module.
 import type { CloudConfigModule } from "../src/module";
 import { RUN_DIR } from "../src/state/paths";
-import { shellify } from "../src/shell";
+import { shellify } from "../src/scripts/shell";
 import { COMMAND_LIST } from "./runcmd";
 import { instanceIdLine } from "../src/state/instance";
 

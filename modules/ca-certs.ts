@@ -2,7 +2,7 @@
 // certificate, so each gets its own hash link) and can distrust the distro's defaults.
 import { X509Certificate } from "node:crypto";
 import { isPlainObject } from "../src/config/yaml";
-import type { Distro } from "../src/distro";
+import type { Distro } from "../src/system/distro";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 
 interface TrustStore {

@@ -11,7 +11,7 @@ import { DiskConfigError, parseLayout, sfdiskScript, tableMatches, type TableTyp
 import { isWholeDisk, probeDisk, probeNode, readTable, sectorCount } from "../src/disks/probe";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
-import { shellQuote } from "../src/shell";
+import { shellQuote } from "../src/scripts/shell";
 
 const TOOL_MS = 10 * 60_000;
 // the longest label each mkfs takes

@@ -3,7 +3,7 @@
 import type { CloudConfigModule } from "../src/module";
 import { instancePath } from "../src/state/paths";
 import { rfc2822 } from "../src/state/status";
-import { renderTemplate } from "../src/template";
+import { renderTemplate } from "../src/config/template";
 
 const DEFAULT_MESSAGE =
   "## template: jinja\nCloud-init v. {{version}} finished at {{timestamp}}. Datasource {{datasource}}.  Up {{uptime}} seconds";

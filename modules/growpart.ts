@@ -3,13 +3,12 @@
 // an LVM logical volume is grown through its chain: the VG's partitions, pvresize, lvextend
 // (resizefs grows the filesystem after). A failure is a warning; what depends on the failed step
 // is not done, and what is there keeps working.
-import { isPlainObject } from "../src/config/yaml";
+import { isPlainObject, toList } from "../src/config/yaml";
 import { mountOf, partitionOf, readMounts, type Partition } from "../src/disks/mounts";
 import type { Host } from "../src/host/host";
 import type { Logger } from "../src/log/logger";
 import { DEFAULT_LVM_SIZE, isLogicalVolumeDmUuid, LVS_ARGS, lvextendSizeArgs, parseLvs, parsePvs, PVS_ARGS } from "../src/disks/lvm";
 import type { CloudConfigModule } from "../src/module";
-import { toList } from "../src/users";
 import { commandFailure } from "../src/host/command-error";
 
 export const growpart: CloudConfigModule = {

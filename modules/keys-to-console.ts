@@ -1,8 +1,7 @@
 // keys_to_console: the host keys' fingerprints and public keys on the console, between the
 // BEGIN/END markers that cloud tooling scrapes from the console log to trust a new machine.
-import { isPlainObject } from "../src/config/yaml";
+import { isPlainObject, toList } from "../src/config/yaml";
 import type { CloudConfigModule } from "../src/module";
-import { toList } from "../src/users";
 import { commandFailure } from "../src/host/command-error";
 
 export const keysToConsole: CloudConfigModule = {

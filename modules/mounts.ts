@@ -10,7 +10,7 @@ import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { fstabDevice } from "../src/disks/device-names";
 import { mountOf, readMounts } from "../src/disks/mounts";
-import { systemdRunning } from "../src/services";
+import { systemdRunning } from "../src/system/services";
 
 
 export const mounts: CloudConfigModule = {

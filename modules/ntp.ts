@@ -1,14 +1,13 @@
 // ntp: points the image's time client (chrony, systemd-timesyncd or ntp/ntpsec, first found
 // in cloud-init's order, or the one named) at the configured servers and pools, or at the
 // distro's pool.ntp.org zone; installs chrony when the image has no client at all.
-import { isPlainObject } from "../src/config/yaml";
-import type { Distro } from "../src/distro";
+import { isPlainObject, toList } from "../src/config/yaml";
+import type { Distro } from "../src/system/distro";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { packageManager, runPackageManager } from "../src/packages/package-manager";
-import { enableService, manageService } from "../src/services";
+import { enableService, manageService } from "../src/system/services";
 import { renderJinja } from "../src/userdata/jinja";
-import { toList } from "../src/users";
 
 export interface TimeSources {
   servers: string[];

@@ -1,7 +1,7 @@
 // package_update_upgrade_install: refresh the package index, upgrade, install `packages`
 // with the image's package manager (apt, dnf or yum); reboot afterwards when asked and the
 // system says it needs one. Names apt does not know are reported, the others still installed.
-import { runAfterExit } from "../src/after-exit";
+import { runAfterExit } from "../src/scripts/after-exit";
 import type { CloudConfigModule } from "../src/module";
 import { knownPackages, packageArguments, packageManager, refreshPackageIndex, runPackageManager } from "../src/packages/package-manager";
 

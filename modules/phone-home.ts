@@ -2,11 +2,11 @@
 // names. The URL may name $INSTANCE_ID. Like cloud-init, a failure is a warning: the
 // machine is configured whether or not the listener heard.
 import { isPlainObject } from "../src/config/yaml";
-import { currentHostname, resolveNames } from "../src/hostname";
+import { currentHostname, resolveNames } from "../src/system/hostname";
 import { requestWithRetry } from "../src/http/client";
 import { monotonicDeadline } from "../src/host/clock";
 import type { CloudConfigModule } from "../src/module";
-import { renderTemplate } from "../src/template";
+import { renderTemplate } from "../src/config/template";
 
 // DSA as cloud-init lists it: no image makes that key any more, so it is posted as N/A
 const KEY_FILES: Record<string, string> = {

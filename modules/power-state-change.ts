@@ -1,7 +1,7 @@
 // power_state_change: power off, reboot or halt once cloud-agent has finished, optionally only
 // when a condition command succeeds. The shutdown waits for this process to exit (at most
 // `timeout` seconds), so the boot's status is written first.
-import { runAfterExit } from "../src/after-exit";
+import { runAfterExit } from "../src/scripts/after-exit";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule } from "../src/module";
 

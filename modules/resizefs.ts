@@ -2,11 +2,10 @@
 // growpart.devices lists (an extension: cloud-init 22.4.2 grows only /), to its grown partition
 // or logical volume with the tool its type needs; `resize_rootfs: noblock` lets the boot go on
 // while they run. A filesystem that cannot be grown stays as it was and usable.
-import { isPlainObject } from "../src/config/yaml";
+import { isPlainObject, toList } from "../src/config/yaml";
 import { mountOf, partitionOf, readMounts, type Mount } from "../src/disks/mounts";
 import { commandFailure } from "../src/host/command-error";
 import type { CloudConfigModule } from "../src/module";
-import { toList } from "../src/users";
 
 const RESIZERS: [RegExp, (device: string, mountPoint: string) => string[]][] = [
   [/^ext/, (device) => ["resize2fs", device]],

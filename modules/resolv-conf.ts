@@ -3,8 +3,8 @@
 // Photon and Mariner, from the image's /etc/cloud/templates file or the same layout built in.
 import { isIPv4, isIPv6 } from "node:net";
 import { isPlainObject } from "../src/config/yaml";
-import type { Distro } from "../src/distro";
-import { validHostname } from "../src/hostname";
+import type { Distro } from "../src/system/distro";
+import { validHostname } from "../src/system/hostname";
 import type { CloudConfigModule } from "../src/module";
 import { keyName } from "../src/network/document";
 import { renderJinja } from "../src/userdata/jinja";

@@ -4,10 +4,10 @@ import { isIPv4, isIPv6 } from "node:net";
 import * as path from "node:path";
 import { isPlainObject } from "../src/config/yaml";
 import { CommandError } from "../src/host/command-error";
-import { validHostname } from "../src/hostname";
+import { validHostname } from "../src/system/hostname";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { keyName } from "../src/network/document";
-import { manageService, systemdRunning } from "../src/services";
+import { manageService, systemdRunning } from "../src/system/services";
 
 export interface RsyslogSettings {
   configs: unknown[];

@@ -3,7 +3,7 @@
 import type { Schema } from "../src/config/schema";
 import type { CloudConfigModule } from "../src/module";
 import { instancePath } from "../src/state/paths";
-import { shellify } from "../src/shell";
+import { shellify } from "../src/scripts/shell";
 
 /** A list of commands: each a shell string or an argv list (cloud-init's schema). */
 export const COMMAND_LIST: Schema = {

@@ -2,7 +2,7 @@
 // directories in the final stage; any failed script fails the module, naming them all.
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { CLOUD_DIR, instancePath } from "../src/state/paths";
-import { runParts } from "../src/run-parts";
+import { runParts } from "../src/scripts/run-parts";
 import type { Frequency } from "../src/state/semaphore";
 import { instanceIdLine } from "../src/state/instance";
 

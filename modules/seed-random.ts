@@ -1,11 +1,10 @@
 // seed_random: feeds the kernel's pool (or another file) with seed data from the config and
 // the datasource's meta-data, then runs an optional seeding command such as pollinate.
 import { gunzipSync } from "node:zlib";
-import { isPlainObject } from "../src/config/yaml";
-import { openCharDevice } from "../src/console";
+import { isPlainObject, toList } from "../src/config/yaml";
+import { openCharDevice } from "../src/host/console";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule } from "../src/module";
-import { toList } from "../src/users";
 
 export const seedRandom: CloudConfigModule = {
   name: "seed_random",

@@ -2,7 +2,7 @@
 // datasource's local-hostname; remembers what it set in /var/lib/cloud/data/set-hostname.
 import type { CloudConfigModule } from "../src/module";
 import { stateJson } from "../src/state/status-store";
-import { applyRunningHostname, HOSTNAME_FILE, namesToApply, nameToWrite, SET_HOSTNAME_FILE, writeHostnameFile } from "../src/hostname";
+import { applyRunningHostname, HOSTNAME_FILE, namesToApply, nameToWrite, SET_HOSTNAME_FILE, writeHostnameFile } from "../src/system/hostname";
 
 export const HOSTNAME_SCHEMA = {
   properties: {

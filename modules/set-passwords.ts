@@ -4,11 +4,11 @@
 // 22.4 would set as a plain-text password.
 import { randomInt } from "node:crypto";
 import { isPlainObject } from "../src/config/yaml";
-import { openConsole } from "../src/console";
+import { openConsole } from "../src/host/console";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
-import { isActive, manageService, sshService } from "../src/services";
-import { normalizeUsers } from "../src/users";
+import { isActive, manageService, sshService } from "../src/system/services";
+import { normalizeUsers } from "../src/system/users";
 
 const HASH = /^\$(1|2a|2y|5|6|y|7|gy)\$[^:]+\$[^:]+$/;
 const SSHD_DROPIN = "/etc/ssh/sshd_config.d/50-cloud-init.conf";

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { account, parseKeyLine } from "../src/ssh/authorized-keys";
 import { isPlainObject } from "../src/config/yaml";
 import type { CloudConfigModule } from "../src/module";
-import { normalizeUsers } from "../src/users";
+import { normalizeUsers } from "../src/system/users";
 
 const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 

@@ -7,10 +7,10 @@
 // Keys are durable before they are in place; a key a power cut still broke is found by
 // repairHostKeys (src/ssh/host-keys.ts), which the init stage runs on every boot before sshd starts.
 import { account, addAuthorizedKeys, type Account } from "../src/ssh/authorized-keys";
-import { isPlainObject } from "../src/config/yaml";
+import { isPlainObject, toList } from "../src/config/yaml";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
-import { isActive, manageService, sshService } from "../src/services";
-import { authorizedKeyLines, normalizeUsers, toList } from "../src/users";
+import { isActive, manageService, sshService } from "../src/system/services";
+import { authorizedKeyLines, normalizeUsers } from "../src/system/users";
 import { hostname } from "node:os";
 import { makeHostKey, placeHostKey, startHostKey } from "../src/ssh/host-keys";
 

@@ -2,8 +2,8 @@
 // /etc/cloud/templates/hosts.<family>.tmpl (or the built-in equivalent); with "localhost"
 // only this machine's own line is kept right; false leaves the file alone.
 import type { CloudConfigModule } from "../src/module";
-import { currentHostname, resolveNames, type Names } from "../src/hostname";
-import type { Distro } from "../src/distro";
+import { currentHostname, resolveNames, type Names } from "../src/system/hostname";
+import type { Distro } from "../src/system/distro";
 import { renderJinja } from "../src/userdata/jinja";
 
 export const updateEtcHosts: CloudConfigModule = {

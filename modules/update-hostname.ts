@@ -1,7 +1,7 @@
 // update_hostname: keeps the hostname in step with the configuration every boot, unless
 // someone changed it by hand since cloud-agent last set it (previous-hostname tells).
 import type { CloudConfigModule } from "../src/module";
-import { applyRunningHostname, namesToApply, nameToWrite, PREVIOUS_HOSTNAME_FILE, readHostnameFile, writeHostnameFile } from "../src/hostname";
+import { applyRunningHostname, namesToApply, nameToWrite, PREVIOUS_HOSTNAME_FILE, readHostnameFile, writeHostnameFile } from "../src/system/hostname";
 import { HOSTNAME_SCHEMA } from "./set-hostname";
 
 export const updateHostname: CloudConfigModule = {

@@ -3,12 +3,12 @@
 // for existing users (passwords, lock, sudo, keys). One bad user does not stop the others.
 import { account, addAuthorizedKeys } from "../src/ssh/authorized-keys";
 import type { Schema } from "../src/config/schema";
-import { isPlainObject } from "../src/config/yaml";
+import { isPlainObject, toList } from "../src/config/yaml";
 import { groupId, userId } from "../src/host/accounts";
 import type { Host } from "../src/host/host";
 import type { CloudConfigModule, ModuleContext } from "../src/module";
 import { rfc2822 } from "../src/state/status";
-import { authorizedKeyLines, normalizeGroups, normalizeUsers, toList, type UserSpec } from "../src/users";
+import { authorizedKeyLines, normalizeGroups, normalizeUsers, type UserSpec } from "../src/system/users";
 
 const SUDOERS_FILE = "/etc/sudoers.d/90-cloud-init-users";
 const NEW_USER_FLAGS: [string, string][] = [

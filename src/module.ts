@@ -3,7 +3,7 @@
 import type { Config } from "./config/load";
 import type { Schema } from "./config/schema";
 import type { InstanceData } from "./datasources/types";
-import type { Distro } from "./distro";
+import type { Distro } from "./system/distro";
 import type { Host } from "./host/host";
 import type { Logger } from "./log/logger";
 import type { Frequency } from "./state/semaphore";

@@ -317,6 +317,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
+/** A list, or a comma string split and trimmed (as cloud-init reads per-user groups, module lists of names, devices). */
+export function toList(value: unknown): string[] {
+  if (typeof value === "string") return value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value)) return value.flatMap((v) => (v === null || v === undefined ? [] : [String(v)]));
+  return [];
+}
+
 /** Serialises data for files cloud-init users read back (instance data, status --format yaml). */
 export { stringify as toYaml } from "yaml";
 

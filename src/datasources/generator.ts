@@ -4,7 +4,7 @@
 import template from "../../units/cloud-agent-generator.sh";
 import { DEFAULT_DATASOURCE_LIST } from "../config/builtin";
 import { DATASOURCES } from "./index";
-import { shellQuote } from "../shell";
+import { shellQuote } from "../scripts/shell";
 import { globTokens, type Recognition } from "./recognise";
 
 const MARKER = "# @datasource-checks@\n";

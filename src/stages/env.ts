@@ -3,7 +3,7 @@
 import { loadSystemConfig, type Config } from "../config/load";
 import { YamlCache } from "../config/yaml-cache";
 import { BackgroundWork } from "./background";
-import { detectDistro, type Distro } from "../distro";
+import { detectDistro, type Distro } from "../system/distro";
 import type { Host } from "../host/host";
 import { LogFiles, Logger, LogSink } from "../log/logger";
 import { lockRoot, type TakeLock } from "../state/lock";

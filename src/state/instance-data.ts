@@ -2,10 +2,10 @@
 // instance-data-sensitive.json (0600), with cloud-init's v1 keys; `query` reads them.
 import * as os from "node:os";
 import type { InstanceData } from "../datasources/types";
-import type { Distro } from "../distro";
+import type { Distro } from "../system/distro";
 import type { Host } from "../host/host";
 import { isPlainObject, parseJson } from "../config/yaml";
-import { fromMetadata, validHostname } from "../hostname";
+import { fromMetadata, validHostname } from "../system/hostname";
 import { RUN_DIR } from "./paths";
 import { sortKeys } from "./status-store";
 

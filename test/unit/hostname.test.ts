@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { builtinHosts, withOwnLine } from "../../modules/update-etc-hosts";
 import type { InstanceData } from "../../src/datasources/types";
-import type { Distro } from "../../src/distro";
+import type { Distro } from "../../src/system/distro";
 import fc from "fast-check";
-import { nameToWrite, resolveNames, validHostname } from "../../src/hostname";
+import { nameToWrite, resolveNames, validHostname } from "../../src/system/hostname";
 
 const instance = (localHostname?: string) => ({ localHostname }) as InstanceData;
 const debian = { name: "debian", family: "debian", preferFqdnDefault: false, hostsAddress: "127.0.1.1", hostsTemplate: "debian" } as Distro;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { InstanceData } from "../../src/datasources/types";
-import type { Distro } from "../../src/distro";
+import type { Distro } from "../../src/system/distro";
 import { Host } from "../../src/host/host";
 import { canonicalCloudId, instanceDataDocument, writeInstanceData } from "../../src/state/instance-data";
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { Host } from "../../src/host/host";
 import { tempName } from "../../src/host/replace-file";
 import { Logger, LogSink } from "../../src/log/logger";
-import { runParts } from "../../src/run-parts";
+import { runParts } from "../../src/scripts/run-parts";
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(join(tmpdir(), "run-parts-"))));

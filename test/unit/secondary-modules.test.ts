@@ -7,7 +7,7 @@ import { shutdownCommand } from "../../modules/power-state-change";
 import { decodeSeed } from "../../modules/seed-random";
 import { fingerprint, fingerprintTable } from "../../modules/ssh-authkey-fingerprints";
 import { parseKeyLine } from "../../src/ssh/authorized-keys";
-import type { Distro } from "../../src/distro";
+import type { Distro } from "../../src/system/distro";
 import { completeEntry, fstabLine, humanToBytes, parseFstab, renderFstab, suggestedSwapSize, withoutRemoved } from "../../src/disks/fstab";
 import { packageArguments } from "../../src/packages/package-manager";
 

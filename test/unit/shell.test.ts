@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shellify, shellQuote } from "../../src/shell";
+import { shellify, shellQuote } from "../../src/scripts/shell";
 
 describe("shellify", () => {
   it("writes strings verbatim and quotes list items word by word (cloud-init's example)", () => {

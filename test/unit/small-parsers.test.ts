@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeContent, MAX_INFLATED_BYTES, permissions } from "../../modules/write-files";
-import { renderTemplate } from "../../src/template";
+import { renderTemplate } from "../../src/config/template";
 import { parseArgs, UsageError } from "../../src/cli/args";
 import { parseNoCloudArgs, publicKeys } from "../../src/datasources/nocloud";
 import { parseModuleEntry } from "../../src/stages/run-modules";

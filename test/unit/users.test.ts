@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { authorizedKeyLines, normalizeGroups, normalizeUsers } from "../../src/users";
+import { authorizedKeyLines, normalizeGroups, normalizeUsers } from "../../src/system/users";
 
 const DEFAULT = { name: "debian", gecos: "Debian", groups: ["adm", "sudo"], lock_passwd: true, shell: "/bin/bash", sudo: ["ALL=(ALL) NOPASSWD:ALL"] };
 

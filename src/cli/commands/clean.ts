@@ -2,7 +2,7 @@
 // stages do. /run/cloud-init is left alone (but for the lock file).
 import type { Host } from "../../host/host";
 import { describeError, LOG_FILE, Logger, LogSink, OUTPUT_LOG_FILE } from "../../log/logger";
-import { runParts } from "../../run-parts";
+import { runParts } from "../../scripts/run-parts";
 import { lockRoot } from "../../state/lock";
 import { CLOUD_DIR } from "../../state/paths";
 import type { Command, CommandIO } from "../command";

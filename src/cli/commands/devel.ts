@@ -5,7 +5,7 @@ import { makeMime, render } from "./devel-userdata";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseJson, parseYaml, toYaml } from "../../config/yaml";
-import { OS_FAMILIES } from "../../distro";
+import { OS_FAMILIES } from "../../system/distro";
 import { Host } from "../../host/host";
 import { describeError } from "../../log/logger";
 import { parseEniNetwork } from "../../network/eni-parse";

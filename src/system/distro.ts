@@ -1,5 +1,5 @@
 // Distro differences as data, looked up once from /etc/os-release and system_info.
-import type { Host } from "./host/host";
+import type { Host } from "../host/host";
 
 export interface Distro {
   /** cloud-init's distro name: debian, ubuntu, rhel, centos, fedora, ... */

@@ -3,7 +3,7 @@
 // timeout, then checks an optional condition and runs the command. Everything user-given
 // reaches that shell as positional parameters, never as script text, except a string
 // condition, which is shell by the user's choice (as in cloud-init).
-import type { Host } from "./host/host";
+import type { Host } from "../host/host";
 import { shellQuote } from "./shell";
 
 const WAITER = `pid=$1 timeout=$2 condition=$3; shift 3

@@ -1,7 +1,7 @@
 // The machine's console, where cloud-init shows what only the person at the screen (or the
 // cloud's console log) should see: generated passwords, host key fingerprints.
 import * as fs from "node:fs";
-import type { Host } from "./host/host";
+import type { Host } from "./host";
 
 export const CONSOLE = "/dev/console";
 

@@ -1,7 +1,7 @@
 // systemd services the modules touch (sshd, the NTP client): changed only on a running
 // system, never in a root being prepared (--root) where no service manager is ours.
-import { isPlainObject } from "./config/yaml";
-import type { Host } from "./host/host";
+import { isPlainObject } from "../config/yaml";
+import type { Host } from "../host/host";
 
 export function systemdRunning(host: Host): boolean {
   return host.root === "/" && host.isDirectory("/run/systemd/system");

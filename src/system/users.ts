@@ -1,7 +1,7 @@
 // users: and groups: as cloud-init normalises them (ug_util): every accepted shape turned
 // into one list of users and one of groups, the `default` entry resolved against
 // system_info.default_user. Pure; modules/users-groups.ts applies the result.
-import { isPlainObject } from "./config/yaml";
+import { isPlainObject, toList } from "../config/yaml";
 
 export interface GroupSpec {
   name: string;
@@ -76,13 +76,6 @@ function toSpec(entry: unknown, base: Record<string, unknown> | undefined): User
     return { name: base.name, isDefault: true, options: { ...base, ...rest, groups } };
   }
   return { name: String(options.name), isDefault: false, options: { ...options, groups: toList(options.groups) } };
-}
-
-/** A list, or a comma string split and trimmed (per-user groups are trimmed in cloud-init). */
-export function toList(value: unknown): string[] {
-  if (typeof value === "string") return value.split(",").map((s) => s.trim()).filter(Boolean);
-  if (Array.isArray(value)) return value.flatMap((v) => (v === null || v === undefined ? [] : [String(v)]));
-  return [];
 }
 
 /**

@@ -2,10 +2,10 @@
 // util.runparts does: non-executables are warned about, failures collected, none stop the rest.
 // One exception: a file named as our writer names its temps is a write in progress or one a
 // crash cut short, never a script.
-import type { Host } from "./host/host";
-import { TEMP_NAME } from "./host/replace-file";
-import type { Logger } from "./log/logger";
-import { commandFailure } from "./host/command-error";
+import type { Host } from "../host/host";
+import { TEMP_NAME } from "../host/replace-file";
+import type { Logger } from "../log/logger";
+import { commandFailure } from "../host/command-error";
 
 export interface RunPartsOptions {
   env?: Record<string, string>;

@@ -2,11 +2,11 @@
 // how /etc/hostname and the running name are set. Shared by set_hostname, update_hostname
 // and update_etc_hosts.
 import * as os from "node:os";
-import type { Config } from "./config/load";
-import type { Host } from "./host/host";
-import type { InstanceData } from "./datasources/types";
+import type { Config } from "../config/load";
+import type { Host } from "../host/host";
+import type { InstanceData } from "../datasources/types";
 import type { Distro } from "./distro";
-import { DATA_DIR } from "./state/paths";
+import { DATA_DIR } from "../state/paths";
 
 export interface Names {
   hostname: string;
