@@ -113,7 +113,8 @@ export class Machine {
   /**
    * A test-only unit that runs when the final stage is done: it records the stage units'
    * times and results and `cloud-init status --long`, then powers the guest off. Each stage
-   * runs under GNU time for its peak RSS.
+   * runs under GNU time for its peak RSS. systemd is told to start it again if it fails (CI saw
+   * it fail once before it ran, its guest then never powered off).
    */
   installReporter() {
     const units = STAGE_UNITS[this.kind];
@@ -121,6 +122,9 @@ export class Machine {
       "#!/bin/sh",
       "out=/var/tmp/boot-report",
       "mkdir -p $out",
+      // a second try of this unit (below) says why the first failed, for the test's log
+      "systemctl show -p NRestarts --value boot-report.service > $out/reporter-restarts",
+      "journalctl -b --no-pager -o cat -u boot-report.service > $out/reporter-journal 2>&1",
       "cloud-init status --long > $out/status.txt 2>&1; echo $? > $out/status.rc",
       "hostname > $out/hostname",
       "cloud-id -l > $out/cloud-id 2>&1; echo $? >> $out/cloud-id",
@@ -138,7 +142,7 @@ export class Machine {
     const after = [...STAGE_UNITS.agent, ...STAGE_UNITS["cloud-init"]].join(" ");
     writeFileSync(
       this.path("etc/systemd/system/boot-report.service"),
-      `[Unit]\nDescription=boot test report\nAfter=${after}\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/boot-report\n\n[Install]\nWantedBy=graphical.target\n`,
+      `[Unit]\nDescription=boot test report\nAfter=${after}\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/boot-report\nRestart=on-failure\nRestartSec=1\n\n[Install]\nWantedBy=graphical.target\n`,
     );
     mkdirSync(this.path("etc/systemd/system/graphical.target.wants"), { recursive: true });
     symlinkSync("/etc/systemd/system/boot-report.service", this.path("etc/systemd/system/graphical.target.wants/boot-report.service"));
@@ -169,6 +173,9 @@ export class Machine {
     if (!this.exists("var/tmp/boot-report/status.rc")) {
       const tail = consoleText.split("\n").slice(-50).join("\n");
       throw new Error(`boot ${this.boots} of ${this.kind} did not report (nspawn exit ${code}); console:\n${tail}`);
+    }
+    if (this.read("var/tmp/boot-report/reporter-restarts").trim() !== "0") {
+      console.log(`boot ${this.boots} of ${this.kind}: the report unit failed before it ran:\n${this.read("var/tmp/boot-report/reporter-journal")}`);
     }
     return this.report();
   }
